@@ -1,0 +1,436 @@
+package dev.octosts.github;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The GitHub REST calls Octo STS makes as an App: find an installation, mint and revoke installation
+ * tokens, read a file. Works against api.github.com and GitHub Enterprise Server ({@code https://HOST/api/v3}).
+ * Thread-safe; one HTTP client per instance. Tokens and JWTs never reach a log line or an error message.
+ */
+public final class GitHubClient implements AutoCloseable {
+    static final int MAX_BODY_BYTES = 1 << 20;
+    static final Duration INSTALLATION_TTL = Duration.ofHours(1);
+    static final Duration NOT_INSTALLED_TTL = Duration.ofMinutes(5);
+    static final int MAX_CACHED_OWNERS = 10_000;
+    /** 100 installations a page: enough for 100,000 installations, and a bound on a misbehaving server. */
+    static final int MAX_INSTALLATION_PAGES = 1_000;
+
+    private static final System.Logger LOG = System.getLogger(GitHubClient.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String USER_AGENT = "octo-sts-java";
+    private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;\\s*rel=\"?next\"?");
+
+    private record InstallKey(long appId, String owner) {
+    }
+
+    private record Response(int status, java.net.http.HttpHeaders headers, byte[] body) {
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+    }
+
+    /** A call that produced no usable HTTP response. */
+    private static final class CallFailed extends Exception {
+        private final transient GitHubError error;
+
+        CallFailed(GitHubError error) {
+            super(error.message(), null, false, false);
+            this.error = error;
+        }
+    }
+
+    private final URI base;
+    private final String baseUrl;
+    private final Duration timeout;
+    private final Clock clock;
+    private final HttpClient http;
+    private final Map<GitHubApp, AppJwts> jwts = new ConcurrentHashMap<>();
+    private final ExpiringCache<InstallKey, Long> installations;
+    private final ExpiringCache<InstallKey, Boolean> notInstalled;
+
+    /**
+     * @param baseUrl {@code https://api.github.com} or {@code https://HOST/api/v3}; plain http only for a
+     *                loopback host (tests, the dev sandbox)
+     */
+    public GitHubClient(URI baseUrl, Duration timeout, Clock clock) {
+        this.base = checkBaseUrl(baseUrl);
+        String text = base.toString();
+        this.baseUrl = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+        this.timeout = timeout;
+        this.clock = clock;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                // h2c upgrade attempts are pointless on plain loopback http.
+                .version("https".equals(base.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+                .build();
+        this.installations = new ExpiringCache<>(clock, INSTALLATION_TTL, MAX_CACHED_OWNERS);
+        this.notInstalled = new ExpiringCache<>(clock, NOT_INSTALLED_TTL, MAX_CACHED_OWNERS);
+    }
+
+    public URI baseUrl() {
+        return base;
+    }
+
+    /**
+     * The App's installation on {@code owner}, found by listing the App's installations and matching
+     * {@code account.login} case-sensitively (as Octo STS does). Found: cached 1 h; not installed:
+     * cached 5 min; errors: not cached.
+     */
+    public InstallationResult findInstallation(GitHubApp app, String owner) {
+        InstallKey key = new InstallKey(app.appId(), owner);
+        Long cached = installations.get(key);
+        if (cached != null) {
+            return new InstallationResult.Found(cached);
+        }
+        if (notInstalled.get(key) != null) {
+            return new InstallationResult.NotInstalled();
+        }
+        String url = baseUrl + "/app/installations?per_page=100";
+        try {
+            for (int page = 0; page < MAX_INSTALLATION_PAGES && url != null; page++) {
+                Response response = send(HttpRequest.newBuilder(URI.create(url)).GET(), appJwt(app));
+                if (response.status() != 200) {
+                    return new InstallationResult.Failed(errorOf(response));
+                }
+                JsonNode list = parseJson(response);
+                if (!list.isArray()) {
+                    throw new CallFailed(malformed(response, "the installation list is not a JSON array"));
+                }
+                Long found = null;
+                for (JsonNode installation : list) {
+                    String login = installation.path("account").path("login").asText(null);
+                    long id = installation.path("id").asLong(0);
+                    if (login == null || id <= 0) {
+                        continue;
+                    }
+                    installations.put(new InstallKey(app.appId(), login), id);
+                    if (found == null && login.equals(owner)) {
+                        found = id;
+                    }
+                }
+                if (found != null) {
+                    return new InstallationResult.Found(found);
+                }
+                url = nextPage(response);
+            }
+        } catch (CallFailed e) {
+            return new InstallationResult.Failed(e.error);
+        }
+        notInstalled.put(key, Boolean.TRUE);
+        return new InstallationResult.NotInstalled();
+    }
+
+    /**
+     * {@code POST /app/installations/{id}/access_tokens}.
+     *
+     * @param repositories names; null or empty means the field is omitted (all repositories the
+     *                     installation can see)
+     * @param permissions  always sent, possibly as {@code {}}
+     */
+    public MintResult mintToken(GitHubApp app, long installationId, List<String> repositories,
+                                Map<String, String> permissions) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (repositories != null && !repositories.isEmpty()) {
+            body.put("repositories", repositories);
+        }
+        body.put("permissions", permissions == null ? Map.of() : permissions);
+        try {
+            byte[] json = JSON.writeValueAsBytes(body);
+            HttpRequest.Builder request = HttpRequest
+                    .newBuilder(URI.create(baseUrl + "/app/installations/" + installationId + "/access_tokens"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+            Response response = send(request, appJwt(app));
+            if (response.status() != 201) {
+                return new MintResult.Failed(errorOf(response));
+            }
+            return new MintResult.Minted(parseToken(response));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a token request", e);
+        } catch (CallFailed e) {
+            return new MintResult.Failed(e.error);
+        }
+    }
+
+    /**
+     * Reads a file with a token limited to {@code [repo]} and {@code contents: read}, and always revokes
+     * that token afterwards. A path no git tree can hold (empty, {@code .} or {@code ..} segments) is
+     * Missing without any call.
+     */
+    public FileResult readFile(GitHubApp app, long installationId, String owner, String repo, String path) {
+        Optional<String> contentsPath = contentsPath(owner, repo, path);
+        if (contentsPath.isEmpty()) {
+            return new FileResult.Missing();
+        }
+        MintResult mint = mintToken(app, installationId, List.of(repo), Map.of("contents", "read"));
+        if (mint instanceof MintResult.Failed(GitHubError error)) {
+            return new FileResult.Failed(error);
+        }
+        String token = ((MintResult.Minted) mint).token().token();
+        try {
+            Response response = send(HttpRequest.newBuilder(URI.create(baseUrl + contentsPath.get())).GET(), token);
+            return switch (response.status()) {
+                case 200 -> fileOf(response);
+                case 404 -> new FileResult.Missing();
+                default -> new FileResult.Failed(errorOf(response));
+            };
+        } catch (CallFailed e) {
+            return new FileResult.Failed(e.error);
+        } finally {
+            if (!revoke(token)) {
+                LOG.log(System.Logger.Level.WARNING, "could not revoke the read token of installation {0}", installationId);
+            }
+        }
+    }
+
+    /** {@code DELETE /installation/token}; true when GitHub answered 204. */
+    public boolean revoke(String token) {
+        try {
+            Response response = send(HttpRequest.newBuilder(URI.create(baseUrl + "/installation/token")).DELETE(), token);
+            return response.status() == 204;
+        } catch (CallFailed e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    private String appJwt(GitHubApp app) {
+        return jwts.computeIfAbsent(app, a -> new AppJwts(a, clock)).current();
+    }
+
+    private Response send(HttpRequest.Builder request, String bearer) throws CallFailed {
+        request.timeout(timeout)
+                .header("Accept", "application/vnd.github+json")
+                .header("X-GitHub-Api-Version", "2022-11-28")
+                .header("User-Agent", USER_AGENT)
+                .header("Authorization", "Bearer " + bearer);
+        HttpRequest built = request.build();
+        try {
+            HttpResponse<InputStream> response = http.send(built, HttpResponse.BodyHandlers.ofInputStream());
+            byte[] body;
+            try (InputStream in = response.body()) {
+                body = in.readNBytes(MAX_BODY_BYTES + 1);
+            }
+            if (body.length > MAX_BODY_BYTES) {
+                throw new CallFailed(GitHubError.transport(built.method() + " " + built.uri().getPath()
+                        + ": response body larger than " + MAX_BODY_BYTES + " bytes"));
+            }
+            return new Response(response.statusCode(), response.headers(), body);
+        } catch (IOException e) {
+            throw new CallFailed(GitHubError.transport(built.method() + " " + built.uri().getPath()
+                    + " failed: " + e.getClass().getSimpleName()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailed(GitHubError.transport(built.method() + " " + built.uri().getPath() + " interrupted"));
+        }
+    }
+
+    private static GitHubError errorOf(Response response) {
+        String message = "HTTP " + response.status();
+        String documentationUrl = null;
+        try {
+            JsonNode body = JSON.readTree(response.body());
+            if (body != null && body.isObject()) {
+                message = body.path("message").asText(message);
+                documentationUrl = body.path("documentation_url").asText(null);
+            }
+        } catch (IOException notJson) {
+            // The status alone classifies the error.
+        }
+        return GitHubError.of(response.status(), response.header("X-RateLimit-Remaining"),
+                response.header("Retry-After"), message, documentationUrl);
+    }
+
+    private static GitHubError malformed(Response response, String what) {
+        return new GitHubError(response.status(), false, false, what);
+    }
+
+    private static JsonNode parseJson(Response response) throws CallFailed {
+        try {
+            JsonNode node = JSON.readTree(response.body());
+            if (node == null) {
+                throw new CallFailed(malformed(response, "empty response body"));
+            }
+            return node;
+        } catch (IOException e) {
+            throw new CallFailed(malformed(response, "response body is not JSON"));
+        }
+    }
+
+    private static InstallationToken parseToken(Response response) throws CallFailed {
+        JsonNode body = parseJson(response);
+        String token = body.path("token").asText("");
+        String expiresAtRaw = body.path("expires_at").asText("");
+        if (token.isEmpty() || expiresAtRaw.isEmpty()) {
+            throw new CallFailed(malformed(response, "token response without token or expires_at"));
+        }
+        Instant expiresAt;
+        try {
+            expiresAt = OffsetDateTime.parse(expiresAtRaw).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new CallFailed(malformed(response, "token response with an unreadable expires_at"));
+        }
+        Map<String, String> permissions = new LinkedHashMap<>();
+        body.path("permissions").properties().forEach(p -> permissions.put(p.getKey(), p.getValue().asText()));
+        List<String> repositories = new ArrayList<>();
+        for (JsonNode repository : body.path("repositories")) {
+            String name = repository.path("name").asText(null);
+            if (name != null) {
+                repositories.add(name);
+            }
+        }
+        return new InstallationToken(token, expiresAt, expiresAtRaw, permissions, repositories);
+    }
+
+    private static FileResult fileOf(Response response) throws CallFailed {
+        JsonNode body = parseJson(response);
+        if (body.isArray()) {
+            return new FileResult.Failed(malformed(response, "the path is a directory, not a file"));
+        }
+        if (!"file".equals(body.path("type").asText())) {
+            return new FileResult.Failed(malformed(response, "the path is a " + body.path("type").asText("?") + ", not a file"));
+        }
+        String encoding = body.path("encoding").asText("");
+        if (!"base64".equals(encoding)) {
+            return new FileResult.Failed(malformed(response, "file content not returned (encoding \"" + encoding + "\"); too large?"));
+        }
+        byte[] content;
+        try {
+            content = Base64.getMimeDecoder().decode(body.path("content").asText(""));
+        } catch (IllegalArgumentException e) {
+            return new FileResult.Failed(malformed(response, "file content is not valid base64"));
+        }
+        return new FileResult.Found(new String(content, StandardCharsets.UTF_8), body.path("sha").asText(""));
+    }
+
+    /** The next page from the Link header, only if it stays under this client's base URL. */
+    private String nextPage(Response response) throws CallFailed {
+        String link = response.header("Link");
+        if (link == null) {
+            return null;
+        }
+        Matcher matcher = NEXT_LINK.matcher(link);
+        if (!matcher.find()) {
+            return null;
+        }
+        String next = matcher.group(1);
+        URI uri;
+        try {
+            uri = URI.create(next);
+        } catch (IllegalArgumentException e) {
+            throw new CallFailed(malformed(response, "unreadable pagination link"));
+        }
+        boolean sameOrigin = base.getScheme().equalsIgnoreCase(String.valueOf(uri.getScheme()))
+                && base.getHost().equalsIgnoreCase(String.valueOf(uri.getHost()))
+                && effectivePort(base) == effectivePort(uri)
+                && uri.getRawUserInfo() == null
+                && String.valueOf(uri.getRawPath()).startsWith(base.getRawPath() + "/");
+        if (!sameOrigin) {
+            // Following it would send the App JWT elsewhere.
+            throw new CallFailed(malformed(response, "pagination link points outside the GitHub API base URL"));
+        }
+        return next;
+    }
+
+    private static int effectivePort(URI uri) {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    /** {@code /repos/{owner}/{repo}/contents/{path}} with every segment percent-encoded, or empty. */
+    static Optional<String> contentsPath(String owner, String repo, String path) {
+        if (!isNameSegment(owner) || !isNameSegment(repo) || path == null) {
+            return Optional.empty();
+        }
+        StringBuilder url = new StringBuilder("/repos/").append(encodeSegment(owner)).append('/')
+                .append(encodeSegment(repo)).append("/contents");
+        for (String segment : path.split("/", -1)) {
+            if (!isNameSegment(segment)) {
+                return Optional.empty();
+            }
+            url.append('/').append(encodeSegment(segment));
+        }
+        return Optional.of(url.toString());
+    }
+
+    private static boolean isNameSegment(String segment) {
+        return segment != null && !segment.isEmpty() && !segment.equals(".") && !segment.equals("..");
+    }
+
+    /** RFC 3986: everything but unreserved characters is percent-encoded (so '/', '?', '#' cannot escape). */
+    static String encodeSegment(String segment) {
+        StringBuilder out = new StringBuilder(segment.length() + 8);
+        for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~') {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    private static URI checkBaseUrl(URI url) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (url.getHost() == null || url.getRawUserInfo() != null || url.getRawQuery() != null
+                || url.getRawFragment() != null) {
+            throw new IllegalArgumentException("GitHub API base URL must be like https://api.github.com or https://HOST/api/v3, got " + url);
+        }
+        if (scheme.equals("https") || (scheme.equals("http") && isLoopback(url.getHost()))) {
+            return url;
+        }
+        throw new IllegalArgumentException("GitHub API base URL must use https (plain http only on a loopback host), got " + url);
+    }
+
+    private static boolean isLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        boolean ipLiteral = host.startsWith("[") || host.matches("[0-9.]+");
+        if (!ipLiteral) {
+            return false;
+        }
+        try {
+            // An IP literal: no DNS lookup happens.
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

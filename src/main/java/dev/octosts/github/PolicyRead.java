@@ -1,0 +1,20 @@
+package dev.octosts.github;
+
+/** The outcome of reading a trust-policy file through {@link PolicyFiles}. */
+public sealed interface PolicyRead {
+    /** @param stale served from the stale (1 h) copy because GitHub rate-limited the read */
+    record Found(String yaml, String blobSha, boolean stale) implements PolicyRead {
+    }
+
+    record Missing() implements PolicyRead {
+    }
+
+    record RateLimited() implements PolicyRead {
+    }
+
+    record NotInstalled() implements PolicyRead {
+    }
+
+    record Failed(GitHubError error) implements PolicyRead {
+    }
+}
