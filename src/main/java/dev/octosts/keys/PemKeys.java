@@ -12,7 +12,11 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.RSAPublicKeySpec;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -59,8 +63,7 @@ public final class PemKeys {
         }
         PrivateKey privateKey = readPrivateKey(pem, description);
         if (!(privateKey instanceof RSAPrivateCrtKey rsa)) {
-            throw new IllegalArgumentException(description + " holds a " + privateKey.getAlgorithm()
-                    + " key, but only RSA private keys are supported");
+            throw new IllegalArgumentException(description + " holds an RSA key without CRT parameters, which is not supported");
         }
         int bits = rsa.getModulus().bitLength();
         if (bits < MIN_RSA_BITS) {
@@ -90,21 +93,39 @@ public final class PemKeys {
             // Parser messages can quote the input, so only the exception type is reported.
             throw unreadable(description, e);
         }
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        PrivateKeyInfo info = switch (keyObject) {
+            case PEMKeyPair pair -> pair.getPrivateKeyInfo();
+            case PrivateKeyInfo plain -> plain;
+            case PEMEncryptedKeyPair ignored -> throw encrypted(description);
+            case PKCS8EncryptedPrivateKeyInfo ignored -> throw encrypted(description);
+            case null -> throw new IllegalArgumentException(description + (found == null
+                    ? " contains no PEM private key"
+                    : " contains " + found + " but no private key"));
+            default -> throw new IllegalStateException("unexpected PEM object");
+        };
+        if (info == null) {
+            throw new IllegalArgumentException(description + " is not a readable PEM private key");
+        }
+        ASN1ObjectIdentifier algorithm = info.getPrivateKeyAlgorithm().getAlgorithm();
+        if (!PKCSObjectIdentifiers.rsaEncryption.equals(algorithm)) {
+            throw new IllegalArgumentException(description + " holds a private key of type " + algorithmName(algorithm)
+                    + ", but only RSA private keys are supported");
+        }
         try {
-            return switch (keyObject) {
-                case PEMKeyPair pair -> converter.getKeyPair(pair).getPrivate();
-                case PrivateKeyInfo info -> converter.getPrivateKey(info);
-                case PEMEncryptedKeyPair ignored -> throw encrypted(description);
-                case PKCS8EncryptedPrivateKeyInfo ignored -> throw encrypted(description);
-                case null -> throw new IllegalArgumentException(description + (found == null
-                        ? " contains no PEM private key"
-                        : " contains " + found + " but no private key"));
-                default -> throw new IllegalStateException("unexpected PEM object");
-            };
+            return new JcaPEMKeyConverter().getPrivateKey(info);
         } catch (org.bouncycastle.openssl.PEMException e) {
             throw unreadable(description, e);
         }
+    }
+
+    private static String algorithmName(ASN1ObjectIdentifier algorithm) {
+        if (X9ObjectIdentifiers.id_ecPublicKey.equals(algorithm)) {
+            return "EC";
+        }
+        if (EdECObjectIdentifiers.id_Ed25519.equals(algorithm)) {
+            return "Ed25519";
+        }
+        return "non-RSA (OID " + algorithm.getId() + ")";
     }
 
     private static IllegalArgumentException unreadable(String description, Exception e) {

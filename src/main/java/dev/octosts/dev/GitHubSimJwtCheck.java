@@ -1,0 +1,101 @@
+package dev.octosts.dev;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.security.PublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.function.LongFunction;
+
+/** GitHub's checks of an App JWT: RS256 by the App's key, {@code iss} = App ID, a sane iat/exp window. */
+final class GitHubSimJwtCheck {
+    static final Duration MAX_LIFETIME = Duration.ofMinutes(10);
+    static final Duration ALLOWED_DRIFT = Duration.ofSeconds(60);
+
+    /** The App ID of a good JWT, or the message GitHub would answer with 401. */
+    sealed interface Outcome {
+        record Valid(long appId) implements Outcome {
+        }
+
+        record Invalid(String message) implements Outcome {
+        }
+    }
+
+    private GitHubSimJwtCheck() {
+    }
+
+    static Outcome check(String jwt, Instant now, LongFunction<PublicKey> appKeys) {
+        SignedJWT signed;
+        JWTClaimsSet claims;
+        try {
+            signed = SignedJWT.parse(jwt);
+            claims = signed.getJWTClaimsSet();
+        } catch (ParseException e) {
+            return invalid("A JSON web token could not be decoded");
+        }
+        if (!JWSAlgorithm.RS256.equals(signed.getHeader().getAlgorithm())) {
+            return invalid("A JSON web token could not be decoded");
+        }
+        Long appId = appIdOf(claims.getClaim("iss"));
+        if (appId == null) {
+            return invalid("'Issuer' claim ('iss') must be an Integer");
+        }
+        PublicKey key = appKeys.apply(appId);
+        if (!(key instanceof RSAPublicKey rsaKey)) {
+            return invalid("Integration not found");
+        }
+        try {
+            if (!signed.verify(new RSASSAVerifier(rsaKey))) {
+                return invalid("A JSON web token could not be decoded");
+            }
+        } catch (JOSEException e) {
+            return invalid("A JSON web token could not be decoded");
+        }
+        Instant issuedAt = instantOf(claims, "iat");
+        Instant expiresAt = instantOf(claims, "exp");
+        if (issuedAt == null || issuedAt.isAfter(now.plus(ALLOWED_DRIFT))) {
+            return invalid("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
+        }
+        if (expiresAt == null || !expiresAt.isAfter(now)) {
+            return invalid("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+        }
+        if (Duration.between(issuedAt, expiresAt).compareTo(MAX_LIFETIME) > 0
+                || expiresAt.isAfter(now.plus(MAX_LIFETIME).plus(ALLOWED_DRIFT))) {
+            return invalid("'Expiration time' claim ('exp') is too far in the future");
+        }
+        return new Outcome.Valid(appId);
+    }
+
+    private static Outcome invalid(String message) {
+        return new Outcome.Invalid(message);
+    }
+
+    private static Long appIdOf(Object iss) {
+        if (iss instanceof Number number && number.doubleValue() == number.longValue()) {
+            return number.longValue();
+        }
+        if (iss instanceof String text) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static Instant instantOf(JWTClaimsSet claims, String name) {
+        try {
+            Date date = claims.getDateClaim(name);
+            return date == null ? null : date.toInstant();
+        } catch (ParseException e) {
+            return null;
+        }
+    }
+}

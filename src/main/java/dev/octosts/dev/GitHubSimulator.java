@@ -1,0 +1,374 @@
+package dev.octosts.dev;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+
+/**
+ * A stateful GitHub REST emulation on 127.0.0.1 for tests, the dev sandbox and the benchmark: Apps
+ * with real RSA keys and verified JWTs, installations with permission grants and repository
+ * selections, installation tokens (mint, use, revoke, expiry), repository contents, rate-limit
+ * headers, and injectable faults. Thread-safe.
+ *
+ * <p>Rate limits are reported in the {@code X-RateLimit-*} headers but only enforced through
+ * {@link #addFault faults}, so a long benchmark never trips over them by accident.
+ */
+public final class GitHubSimulator implements AutoCloseable {
+    static final int RATE_LIMIT = 15_000;
+    static final Duration RATE_WINDOW = Duration.ofHours(1);
+    static final int MAX_REQUEST_BODY = 1024 * 1024;
+    /** Older calls are dropped beyond this, so a benchmark cannot exhaust memory. */
+    static final int MAX_RECORDED_CALLS = 100_000;
+
+    /** A simulated App: its ID and the PKCS#1 PEM private key GitHub would hand out. */
+    public record SimulatedApp(long appId, String privateKeyPem, PublicKey publicKey) {
+        @Override
+        public String toString() {
+            return "SimulatedApp[" + appId + "]";
+        }
+    }
+
+    public enum AuthKind { APP_JWT, INSTALLATION_TOKEN, NONE }
+
+    /**
+     * One request as the simulator saw it; no credentials.
+     *
+     * @param path the raw path without the base path
+     * @param body the JSON body of token requests, otherwise null
+     */
+    public record RecordedCall(String method, String path, String query, int status, String body, AuthKind authKind) {
+    }
+
+    /** A token the simulator minted; {@code repositories} null means all repositories of the installation. */
+    public record IssuedToken(String token, long installationId, Map<String, String> permissions,
+                              List<String> repositories, Instant expiresAt, boolean revoked) {
+        @Override
+        public String toString() {
+            return "IssuedToken[installation=" + installationId + ", permissions=" + permissions
+                    + ", repositories=" + repositories + ", revoked=" + revoked + "]";
+        }
+    }
+
+    /**
+     * An injected failure: requests whose method matches ({@code null} or {@code "*"} = any) and whose
+     * path (without the base path) contains a match of {@code pathRegex} get this answer instead,
+     * {@code times} times ({@code -1} = always). Faults are checked in the order they were added.
+     */
+    public record Fault(String method, String pathRegex, int status, Map<String, String> headers, String body, int times) {
+        public Fault {
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+            Pattern.compile(pathRegex);
+        }
+
+        /** A primary rate limit as GitHub answers it, with status 403. */
+        public static Fault rateLimited403(String pathRegex) {
+            return rateLimited(403, pathRegex);
+        }
+
+        /** A primary rate limit as GitHub answers it, with status 429. */
+        public static Fault rateLimited429(String pathRegex) {
+            return rateLimited(429, pathRegex);
+        }
+
+        private static Fault rateLimited(int status, String pathRegex) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("X-RateLimit-Limit", Integer.toString(RATE_LIMIT));
+            headers.put("X-RateLimit-Remaining", "0");
+            headers.put("X-RateLimit-Used", Integer.toString(RATE_LIMIT));
+            headers.put("X-RateLimit-Reset", Long.toString(Instant.now().plus(RATE_WINDOW).getEpochSecond()));
+            headers.put("X-RateLimit-Resource", "core");
+            return new Fault(null, pathRegex, status, headers,
+                    "{\"message\":\"API rate limit exceeded\",\"documentation_url\":"
+                            + "\"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api\"}", -1);
+        }
+
+        /** The same fault, answered only {@code times} times. */
+        public Fault limitedTo(int times) {
+            return new Fault(method, pathRegex, status, headers, body, times);
+        }
+    }
+
+    private record ActiveFault(Fault fault, Pattern pattern, AtomicInteger remaining) {
+    }
+
+    private static final class RateBucket {
+        Instant windowEnd;
+        int used;
+    }
+
+    private final String basePath;
+    private final Clock clock;
+    private final GitHubSimState state;
+    private final List<ActiveFault> faults = new CopyOnWriteArrayList<>();
+    private final Deque<RecordedCall> calls = new ArrayDeque<>();
+    private final Map<String, RateBucket> rateBuckets = new ConcurrentHashMap<>();
+    private volatile Duration latency = Duration.ZERO;
+    private final WebServer server;
+    private final URI baseUrl;
+
+    private GitHubSimulator(String basePath, Clock clock) {
+        this.basePath = normaliseBasePath(basePath);
+        this.clock = clock;
+        this.state = new GitHubSimState(clock);
+        this.server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .maxPayloadSize(MAX_REQUEST_BODY)
+                .shutdownGracePeriod(Duration.ofMillis(100))
+                .routing(r -> r.any(this::handle))
+                .build()
+                .start();
+        this.baseUrl = URI.create("http://127.0.0.1:" + server.port() + this.basePath);
+    }
+
+    /** A simulator with base path "" (like api.github.com). */
+    public static GitHubSimulator start() {
+        return start("");
+    }
+
+    /** A simulator under a base path, e.g. {@code /api/v3} (GitHub Enterprise Server). */
+    public static GitHubSimulator start(String basePath) {
+        return start(basePath, Clock.systemUTC());
+    }
+
+    /** With a controllable clock, for tests that move time (JWT checks, token expiry). */
+    public static GitHubSimulator start(String basePath, Clock clock) {
+        return new GitHubSimulator(basePath, clock);
+    }
+
+    /** {@code http://127.0.0.1:<port><basePath>} */
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    /** A new App with a fresh RSA-2048 key. */
+    public SimulatedApp createApp() {
+        KeyPair keys;
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            keys = generator.generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no RSA", e);
+        }
+        long appId = state.nextId();
+        state.addApp(appId, keys.getPublic());
+        StringWriter pem = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
+            writer.writeObject(keys.getPrivate());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write a PEM key", e);
+        }
+        // Bouncy Castle writes an RSA key as PKCS#1 ("BEGIN RSA PRIVATE KEY"), like GitHub.
+        return new SimulatedApp(appId, pem.toString(), keys.getPublic());
+    }
+
+    /**
+     * Installs an App on an account.
+     *
+     * @param grantedPermissions e.g. {@code {"contents": "write", "issues": "read"}}
+     * @param repositories       the selected repositories (created if needed), or null for all of the account's
+     * @return the installation ID
+     */
+    public long install(long appId, String accountLogin, Map<String, String> grantedPermissions, List<String> repositories) {
+        return state.install(appId, accountLogin, grantedPermissions, repositories);
+    }
+
+    /** Creates the repository if needed; the blob sha is git's. */
+    public void putFile(String owner, String repo, String path, String content) {
+        state.putFile(owner, repo, path, content);
+    }
+
+    public void removeFile(String owner, String repo, String path) {
+        state.removeFile(owner, repo, path);
+    }
+
+    public void createRepository(String owner, String repo) {
+        state.createRepository(owner, repo);
+    }
+
+    public void addFault(Fault fault) {
+        faults.add(new ActiveFault(fault, Pattern.compile(fault.pathRegex()), new AtomicInteger(fault.times())));
+    }
+
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** Every request waits this long before it is answered (benchmarks). */
+    public void setLatency(Duration perRequest) {
+        this.latency = perRequest;
+    }
+
+    public List<RecordedCall> calls() {
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    public void clearCalls() {
+        synchronized (calls) {
+            calls.clear();
+        }
+    }
+
+    public List<IssuedToken> issuedTokens() {
+        return state.issuedTokens();
+    }
+
+    /** The git blob sha GitHub reports for this content. */
+    public static String blobSha(String content) {
+        return GitHubSimState.blobSha(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    private void handle(ServerRequest request, ServerResponse response) throws IOException {
+        String method = request.prologue().method().text();
+        String rawPath = request.path().rawPath();
+        String rawQuery = request.query().rawValue();
+        String authorization = request.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
+        byte[] body;
+        try (InputStream in = request.content().inputStream()) {
+            body = in.readNBytes(MAX_REQUEST_BODY + 1);
+        }
+        GitHubSimState.Caller caller = new GitHubSimState.Caller();
+        GitHubSimResponse answer;
+        String path = stripBasePath(rawPath);
+        pause();
+        if (path == null) {
+            answer = GitHubSimResponse.notFound();
+        } else if (body.length > MAX_REQUEST_BODY) {
+            answer = GitHubSimResponse.message(413, "Payload too large");
+        } else {
+            answer = injectedFault(method, path);
+            if (answer == null) {
+                answer = state.handle(new GitHubSimState.Request(method, path, rawQuery, authorization,
+                        request.headers().first(HeaderNames.ACCEPT).orElse(null), body), caller, baseUrl.toString());
+            }
+        }
+        Map<String, String> headers = rateLimitHeaders(caller.bucket);
+        headers.putAll(answer.headers());
+        headers.forEach(response::header);
+        response.status(answer.status());
+        record(new RecordedCall(method, path == null ? rawPath : path, rawQuery, answer.status(),
+                isTokenRequest(method, path) ? new String(body, StandardCharsets.UTF_8) : null,
+                GitHubSimState.authKind(authorization)));
+        if (answer.body().length == 0) {
+            response.send();
+        } else {
+            response.send(answer.body());
+        }
+    }
+
+    private void pause() {
+        Duration wait = latency;
+        if (!wait.isZero() && !wait.isNegative()) {
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private String stripBasePath(String rawPath) {
+        if (basePath.isEmpty()) {
+            return rawPath;
+        }
+        if (rawPath.equals(basePath)) {
+            return "/";
+        }
+        return rawPath.startsWith(basePath + "/") ? rawPath.substring(basePath.length()) : null;
+    }
+
+    private GitHubSimResponse injectedFault(String method, String path) {
+        for (ActiveFault active : faults) {
+            Fault fault = active.fault();
+            boolean methodMatches = fault.method() == null || fault.method().equals("*") || fault.method().equalsIgnoreCase(method);
+            if (!methodMatches || !active.pattern().matcher(path).find()) {
+                continue;
+            }
+            if (fault.times() >= 0 && active.remaining().getAndUpdate(n -> Math.max(0, n - 1)) <= 0) {
+                continue;
+            }
+            return GitHubSimResponse.text(fault.status(), fault.headers(), fault.body());
+        }
+        return null;
+    }
+
+    private Map<String, String> rateLimitHeaders(String bucketName) {
+        RateBucket bucket = rateBuckets.computeIfAbsent(bucketName, k -> new RateBucket());
+        Instant now = clock.instant();
+        int used;
+        Instant reset;
+        synchronized (bucket) {
+            if (bucket.windowEnd == null || !now.isBefore(bucket.windowEnd)) {
+                bucket.windowEnd = now.plus(RATE_WINDOW);
+                bucket.used = 0;
+            }
+            used = ++bucket.used;
+            reset = bucket.windowEnd;
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("X-RateLimit-Limit", Integer.toString(RATE_LIMIT));
+        headers.put("X-RateLimit-Remaining", Integer.toString(Math.max(0, RATE_LIMIT - used)));
+        headers.put("X-RateLimit-Used", Integer.toString(used));
+        headers.put("X-RateLimit-Reset", Long.toString(reset.getEpochSecond()));
+        headers.put("X-RateLimit-Resource", "core");
+        headers.put("X-GitHub-Api-Version-Selected", "2022-11-28");
+        return headers;
+    }
+
+    private void record(RecordedCall call) {
+        synchronized (calls) {
+            if (calls.size() >= MAX_RECORDED_CALLS) {
+                calls.removeFirst();
+            }
+            calls.addLast(call);
+        }
+    }
+
+    private static boolean isTokenRequest(String method, String path) {
+        return method.equals("POST") && path != null && path.matches("/app/installations/[^/]+/access_tokens/?");
+    }
+
+    private static String normaliseBasePath(String basePath) {
+        if (basePath == null || basePath.isEmpty() || basePath.equals("/")) {
+            return "";
+        }
+        String withSlash = basePath.startsWith("/") ? basePath : "/" + basePath;
+        return withSlash.endsWith("/") ? withSlash.substring(0, withSlash.length() - 1) : withSlash;
+    }
+
+    @Override
+    public String toString() {
+        return "GitHubSimulator[" + baseUrl + "]";
+    }
+}
