@@ -3,14 +3,13 @@ package dev.octosts.dev;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
+import java.util.Map;
 import java.util.function.LongFunction;
 
 /** GitHub's checks of an App JWT: RS256 by the App's key, {@code iss} = App ID, a sane iat/exp window. */
@@ -32,17 +31,21 @@ final class GitHubSimJwtCheck {
 
     static Outcome check(String jwt, Instant now, LongFunction<PublicKey> appKeys) {
         SignedJWT signed;
-        JWTClaimsSet claims;
+        Map<String, Object> claims;
         try {
             signed = SignedJWT.parse(jwt);
-            claims = signed.getJWTClaimsSet();
+            // The raw payload: Nimbus's claims set refuses a numeric "iss", which GitHub accepts.
+            claims = signed.getPayload().toJSONObject();
         } catch (ParseException e) {
+            return invalid("A JSON web token could not be decoded");
+        }
+        if (claims == null) {
             return invalid("A JSON web token could not be decoded");
         }
         if (!JWSAlgorithm.RS256.equals(signed.getHeader().getAlgorithm())) {
             return invalid("A JSON web token could not be decoded");
         }
-        Long appId = appIdOf(claims.getClaim("iss"));
+        Long appId = appIdOf(claims.get("iss"));
         if (appId == null) {
             return invalid("'Issuer' claim ('iss') must be an Integer");
         }
@@ -90,12 +93,8 @@ final class GitHubSimJwtCheck {
         return null;
     }
 
-    private static Instant instantOf(JWTClaimsSet claims, String name) {
-        try {
-            Date date = claims.getDateClaim(name);
-            return date == null ? null : date.toInstant();
-        } catch (ParseException e) {
-            return null;
-        }
+    /** A NumericDate claim (seconds since the epoch), or null when absent or not a number. */
+    private static Instant instantOf(Map<String, Object> claims, String name) {
+        return claims.get(name) instanceof Number seconds ? Instant.ofEpochSecond(seconds.longValue()) : null;
     }
 }
