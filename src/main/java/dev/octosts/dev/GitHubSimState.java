@@ -41,6 +41,8 @@ final class GitHubSimState {
     static final int MAX_PER_PAGE = 100;
     static final int DEFAULT_PER_PAGE = 30;
     static final int MAX_TOKEN_REPOSITORIES = 500;
+    /** Beyond this many tokens, expired ones are forgotten, so a long benchmark stays bounded. */
+    static final int MAX_KEPT_TOKENS = 100_000;
     private static final DateTimeFormatter RFC3339_SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
     private static final String BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -450,6 +452,10 @@ final class GitHubSimState {
 
         Instant expiresAt = clock.instant().truncatedTo(ChronoUnit.SECONDS).plus(TOKEN_LIFETIME);
         String value = newToken();
+        if (tokens.size() >= MAX_KEPT_TOKENS) {
+            Instant now = clock.instant();
+            tokens.values().removeIf(t -> !now.isBefore(t.expiresAt));
+        }
         tokens.put(value, new Token(value, installationId, Map.copyOf(permissions), tokenRepositories, expiresAt));
 
         Map<String, Object> json = new LinkedHashMap<>();

@@ -225,8 +225,14 @@ public final class GitHubClient implements AutoCloseable {
         http.close();
     }
 
-    private String appJwt(GitHubApp app) {
-        return jwts.computeIfAbsent(app, a -> new AppJwts(a, clock)).current();
+    /** A signing failure (say, an HSM that went away) is a failed call, not an exception for the caller. */
+    private String appJwt(GitHubApp app) throws CallFailed {
+        try {
+            return jwts.computeIfAbsent(app, a -> new AppJwts(a, clock)).current();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot sign the JWT of GitHub App " + app.appId() + ": " + e.getMessage());
+            throw new CallFailed(GitHubError.transport("cannot sign the JWT of GitHub App " + app.appId()));
+        }
     }
 
     private Response send(HttpRequest.Builder request, String bearer) throws CallFailed {

@@ -155,6 +155,36 @@ class GitHubClientTest {
                 f -> assertThat(f.error().status()).isEqualTo(401));
     }
 
+    @Test
+    void aKeyThatCannotSignIsAFailedCallNotAnException() throws Exception {
+        dev.octosts.keys.SigningKey broken = new dev.octosts.keys.SigningKey() {
+            @Override
+            public String description() {
+                return "a key that only does HMAC";
+            }
+
+            @Override
+            public java.security.PublicKey publicKey() {
+                return simulatedApp.publicKey();
+            }
+
+            @Override
+            public com.nimbusds.jose.JWSSigner jwsSigner() {
+                try {
+                    return new com.nimbusds.jose.crypto.MACSigner(new byte[32]);
+                } catch (com.nimbusds.jose.KeyLengthException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        GitHubApp unsignable = new GitHubApp(app.appId(), broken);
+
+        assertThat(client.findInstallation(unsignable, "acme")).isInstanceOfSatisfying(InstallationResult.Failed.class,
+                f -> assertThat(f.error().message()).isEqualTo("cannot sign the JWT of GitHub App " + app.appId()));
+        assertThat(client.mintToken(unsignable, 1, null, Map.of())).isInstanceOf(MintResult.Failed.class);
+        assertThat(github.calls()).isEmpty();
+    }
+
     // ---- mint ------------------------------------------------------------------------------------
 
     @Test
