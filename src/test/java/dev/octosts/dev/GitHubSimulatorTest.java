@@ -16,7 +16,7 @@ import dev.octosts.dev.GitHubSimulator.IssuedToken;
 import dev.octosts.dev.GitHubSimulator.RecordedCall;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.testing.MutableClock;
+import dev.octosts.github.MutableClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -12,7 +12,6 @@ import dev.octosts.dev.GitHubSimulator.IssuedToken;
 import dev.octosts.dev.GitHubSimulator.RecordedCall;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.testing.MutableClock;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -7,7 +7,6 @@ import dev.octosts.dev.GitHubSimulator.Fault;
 import dev.octosts.dev.GitHubSimulator.RecordedCall;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,6 @@ import dev.octosts.dev.GitHubSimulator;
 import dev.octosts.dev.GitHubSimulator.Fault;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.testing.MutableClock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.octosts.testing;
+package dev.octosts.github;
 
 import java.time.Clock;
 import java.time.Duration;
