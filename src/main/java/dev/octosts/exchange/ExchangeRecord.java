@@ -1,0 +1,56 @@
+package dev.octosts.exchange;
+
+import dev.octosts.policy.TrustPolicy;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything that is known about one exchange once it is decided: what was asked, by whom, what was
+ * decided and why, which policy decided it and what was issued. The audit ledger stores it, telemetry
+ * exports it, and the HTTP response is made from it. It never holds a raw OIDC token or GitHub token:
+ * an issued token appears only as its SHA-256.
+ *
+ * @param message what the caller was told
+ * @param detail  what an operator needs to know about a refusal, never shown to the caller
+ */
+public record ExchangeRecord(
+        Instant time,
+        String requestId,
+        String remoteAddress,
+        String userAgent,
+        String scope,
+        String identity,
+        Actor actor,
+        Decision decision,
+        GrpcCode code,
+        String reason,
+        String message,
+        String detail,
+        PolicySource policy,
+        AllowlistVerdict allowlist,
+        Issued issued) {
+
+    /** The verified caller: the token's identity and the claims worth keeping. */
+    public record Actor(String issuer, String subject, List<String> audience, String jwtId,
+                        Map<String, String> claims) {
+    }
+
+    /** The trust policy that was read: where it lives, which version, and what it said. */
+    public record PolicySource(String owner, String repo, String path, String blobSha, String sha256,
+                               TrustPolicy parsed) {
+    }
+
+    /**
+     * The org issuer allowlist's verdict, present only when the issuer was not on a list (as Octo STS
+     * records it): {@code allowed} is true in audit mode, where the exchange went on anyway.
+     */
+    public record AllowlistVerdict(String mode, boolean allowed, String issuer) {
+    }
+
+    /** What GitHub issued. */
+    public record Issued(long appId, long installationId, List<String> repositories,
+                         Map<String, String> permissions, Instant expiresAt, String tokenSha256) {
+    }
+}

@@ -1,0 +1,282 @@
+package dev.octosts.exchange;
+
+import dev.octosts.github.AppPool;
+import dev.octosts.github.AppRouter;
+import dev.octosts.github.GitHubApp;
+import dev.octosts.github.GitHubClient;
+import dev.octosts.github.InstallationResult;
+import dev.octosts.github.InstallationToken;
+import dev.octosts.github.MintResult;
+import dev.octosts.github.PolicyFiles;
+import dev.octosts.github.PolicyRead;
+import dev.octosts.oidc.OidcResult;
+import dev.octosts.oidc.OidcVerifier;
+import dev.octosts.oidc.VerifiedToken;
+import dev.octosts.policy.CheckResult;
+import dev.octosts.policy.CompiledTrustPolicy;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.octosts.exchange.GrpcCode.FAILED_PRECONDITION;
+import static dev.octosts.exchange.GrpcCode.INTERNAL;
+import static dev.octosts.exchange.GrpcCode.INVALID_ARGUMENT;
+import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
+import static dev.octosts.exchange.GrpcCode.PERMISSION_DENIED;
+import static dev.octosts.exchange.GrpcCode.RESOURCE_EXHAUSTED;
+import static dev.octosts.exchange.GrpcCode.UNAUTHENTICATED;
+import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
+
+/**
+ * The token exchange, top to bottom: verify the caller's OIDC token, find the GitHub App installation
+ * for the owner, apply the org issuer allowlist, read and check the trust policy, mint the token, and
+ * make the decision durable before the token is handed out. Every step either adds facts to the
+ * record or ends the exchange with a {@link Refusal}; the order of the steps is Octo STS's.
+ */
+public final class ExchangeService {
+    private static final String BEARER_PREFIX = "Bearer ";
+
+    private final OidcVerifier oidc;
+    private final AppRouter apps;
+    private final GitHubClient github;
+    private final PolicyFiles policyFiles;
+    private final OrgIssuerAllowlists allowlists;
+    private final TrustPolicies trustPolicies;
+    private final ExchangeRecorder recorder;
+    private final String domain;
+    private final String orgPolicyRepo;
+    private final Clock clock;
+    private final AtomicInteger nextApp = new AtomicInteger();
+
+    public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
+                           ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock) {
+        this.oidc = oidc;
+        this.apps = apps;
+        this.github = github;
+        this.policyFiles = policyFiles;
+        this.allowlists = new OrgIssuerAllowlists(github, orgPolicyRepo, clock);
+        this.trustPolicies = new TrustPolicies();
+        this.recorder = recorder;
+        this.domain = domain;
+        this.orgPolicyRepo = orgPolicyRepo;
+        this.clock = clock;
+    }
+
+    public ExchangeResult exchange(ExchangeRequest request) {
+        RecordBuilder record = new RecordBuilder(request, clock.instant());
+        Refusal refusal = decide(request, record);
+        if (refusal != null) {
+            record.refuse(refusal);
+            return finish(record, null);
+        }
+        return finish(record, record.token());
+    }
+
+    /** Octo STS's {@code ExchangeRefreshToken}: not supported. */
+    public ExchangeResult exchangeRefreshToken(ExchangeRequest request) {
+        RecordBuilder record = new RecordBuilder(request, clock.instant());
+        record.refuse(new Refusal(GrpcCode.UNIMPLEMENTED, "unimplemented", "method ExchangeRefreshToken not implemented"));
+        return finish(record, null);
+    }
+
+    /** Runs the steps in order; returns null when a token was minted (it is then in the record). */
+    private Refusal decide(ExchangeRequest request, RecordBuilder record) {
+        if (request.scopes().size() > 1) {
+            return new Refusal(INVALID_ARGUMENT, "multiple_scopes", "multiple scopes not supported");
+        }
+        if (request.authorization().size() != 1) {
+            return new Refusal(UNAUTHENTICATED, "missing_authorization", "missing or multiple authorization headers");
+        }
+        String bearer = request.authorization().getFirst();
+        if (bearer.startsWith(BEARER_PREFIX)) {
+            bearer = bearer.substring(BEARER_PREFIX.length());
+        }
+
+        VerifiedToken token;
+        switch (oidc.verify(bearer)) {
+            case OidcResult.Rejected rejected -> {
+                GrpcCode code = switch (rejected.failure()) {
+                    case VERIFICATION_FAILED -> UNAUTHENTICATED;
+                    case MALFORMED_TOKEN, INVALID_ISSUER, PROVIDER_UNAVAILABLE -> INVALID_ARGUMENT;
+                };
+                record.detail(rejected.detail());
+                return new Refusal(code, rejected.reason(), rejected.failure().publicMessage());
+            }
+            case OidcResult.Verified verified -> token = verified.token();
+        }
+        record.actor(token);
+
+        String scope = request.effectiveScope();
+        if (scope.isEmpty()) {
+            return new Refusal(INVALID_ARGUMENT, "scope_missing", "scope must be provided");
+        }
+        String identity = request.identity();
+        if (identity.isEmpty()) {
+            return new Refusal(INVALID_ARGUMENT, "identity_missing", "identity must be provided");
+        }
+        Target target = Target.parse(scope, orgPolicyRepo);
+
+        AppPool pool = apps.poolFor(target.owner()).orElse(null);
+        if (pool == null) {
+            return new Refusal(NOT_FOUND, "no_app_for_owner",
+                    "no GitHub App configured for org " + quote(target.owner()));
+        }
+        if (!TrustPolicies.isPlainIdentity(identity) || policyFiles.knownMissing(target.owner(), target.repo(), identity)) {
+            return policyNotFound(identity);
+        }
+
+        GitHubApp app = pool.apps().get(Math.floorMod(nextApp.getAndIncrement(), pool.apps().size()));
+        long installationId;
+        switch (github.findInstallation(app, target.owner())) {
+            case InstallationResult.Found found -> installationId = found.installationId();
+            case InstallationResult.NotInstalled notInstalled -> {
+                return new Refusal(NOT_FOUND, "not_installed", "no installation found for " + quote(target.owner()));
+            }
+            case InstallationResult.Failed failed -> {
+                record.detail("installation lookup: " + failed.error());
+                return failed.error().rateLimited()
+                        ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
+                        : new Refusal(INTERNAL, "github_unavailable", "unable to find installation");
+            }
+        }
+
+        Refusal allowlistRefusal = applyAllowlist(app, installationId, target.owner(), token.issuer(), record);
+        if (allowlistRefusal != null) {
+            return allowlistRefusal;
+        }
+
+        String path = PolicyFiles.policyPath(identity);
+        CompiledTrustPolicy policy;
+        switch (policyFiles.read(pool, target.owner(), target.repo(), identity)) {
+            case PolicyRead.Found found -> {
+                TrustPolicies.Compiled compiled = trustPolicies.compile(found.yaml(), target.orgPolicy());
+                record.policy(target.owner(), target.repo(), path, found.blobSha(), compiled);
+                if (compiled.error() != null) {
+                    record.detail(compiled.error().getMessage());
+                    return new Refusal(NOT_FOUND, compiled.errorReason(),
+                            "unable to " + compiled.errorVerb() + " trust policy found for " + quote(identity));
+                }
+                policy = compiled.policy();
+            }
+            case PolicyRead.Missing missing -> {
+                return policyNotFound(identity);
+            }
+            case PolicyRead.RateLimited rateLimited -> {
+                return new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited",
+                        "GitHub API rate limit exceeded for " + quote(identity));
+            }
+            case PolicyRead.NotInstalled notInstalled -> {
+                return new Refusal(NOT_FOUND, "not_installed", "no installation found for " + quote(target.owner()));
+            }
+            case PolicyRead.Failed failed -> {
+                record.detail("policy read: " + failed.error());
+                return new Refusal(INTERNAL, "github_unavailable", "unable to read trust policy for " + quote(identity));
+            }
+        }
+
+        CheckResult check = policy.check(token.claims(), domain);
+        record.policyClaims(policy.claimNamesChecked(), token.claims());
+        switch (check.verdict()) {
+            case INVALID_TOKEN -> {
+                return new Refusal(INVALID_ARGUMENT, check.reason(), check.message());
+            }
+            case DENIED -> {
+                return new Refusal(PERMISSION_DENIED, check.reason(), check.message());
+            }
+            case ALLOW -> {
+            }
+        }
+
+        List<String> repositories = target.orgPolicy() && policy.policy().repositories() != null
+                ? policy.policy().repositories()
+                : target.repositories();
+        Map<String, String> permissions = policy.policy().permissions();
+        switch (github.mintToken(app, installationId, repositories, permissions)) {
+            case MintResult.Minted minted -> record.issued(app.appId(), installationId, minted.token());
+            case MintResult.Failed failed -> {
+                record.detail("token mint: " + failed.error());
+                if (failed.error().status() == 422) {
+                    return new Refusal(PERMISSION_DENIED, "github_refused_permissions",
+                            "token exchange failure (StatusUnprocessableEntity)");
+                }
+                return failed.error().rateLimited()
+                        ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
+                        : new Refusal(INTERNAL, "github_unavailable", "failed to get token");
+            }
+        }
+        return null;
+    }
+
+    private Refusal applyAllowlist(GitHubApp app, long installationId, String owner, String issuer,
+                                   RecordBuilder record) {
+        return switch (allowlists.lookup(app, installationId, owner)) {
+            case OrgIssuerAllowlists.State.Absent absent -> null;
+            case OrgIssuerAllowlists.State.Present present -> {
+                if (present.allowlist().allows(issuer)) {
+                    yield null;
+                }
+                boolean audit = present.allowlist().mode() == dev.octosts.policy.OrgTrustedIssuers.Mode.AUDIT;
+                record.allowlist(new ExchangeRecord.AllowlistVerdict(audit ? "audit" : "enforce", audit, issuer));
+                yield audit ? null : new Refusal(PERMISSION_DENIED, "issuer_not_permitted",
+                        "issuer not permitted by organization policy");
+            }
+            case OrgIssuerAllowlists.State.Invalid invalid -> {
+                record.detail("org trusted issuers: " + invalid.error());
+                yield new Refusal(FAILED_PRECONDITION, "issuer_allowlist_invalid",
+                        "organization trusted-issuer configuration is invalid");
+            }
+            case OrgIssuerAllowlists.State.Unavailable unavailable -> unavailable.rateLimited()
+                    ? new Refusal(RESOURCE_EXHAUSTED, "issuer_allowlist_rate_limited",
+                            "organization trusted-issuer lookup rate limited")
+                    : new Refusal(UNAVAILABLE, "issuer_allowlist_unavailable",
+                            "organization trusted-issuer lookup unavailable");
+        };
+    }
+
+    private static Refusal policyNotFound(String identity) {
+        return new Refusal(NOT_FOUND, "policy_not_found", "unable to find trust policy for " + quote(identity));
+    }
+
+    /**
+     * Makes the record durable. A token is returned only when that worked; otherwise it is revoked at
+     * GitHub and the caller gets an error instead.
+     */
+    private ExchangeResult finish(RecordBuilder record, InstallationToken token) {
+        try {
+            ExchangeRecord built = record.build();
+            recorder.append(built);
+            return new ExchangeResult(built, token);
+        } catch (ExchangeRecorder.RecordingException e) {
+            if (token != null) {
+                github.revoke(token.token());
+            }
+            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
+            record.detail(e.getMessage());
+            return new ExchangeResult(record.build(), null);
+        }
+    }
+
+    /** Go's {@code %q} for the plain names that appear in messages. */
+    static String quote(String value) {
+        StringBuilder out = new StringBuilder("\"");
+        value.codePoints().forEach(cp -> {
+            switch (cp) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
+                default -> {
+                    if (cp < 0x20 || cp == 0x7f) {
+                        out.append(String.format("\\x%02x", cp));
+                    } else {
+                        out.appendCodePoint(cp);
+                    }
+                }
+            }
+        });
+        return out.append('"').toString();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.octosts.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.octosts.exchange.ExchangeRecord;
+import dev.octosts.exchange.ExchangeRequest;
+import dev.octosts.exchange.ExchangeResult;
+import dev.octosts.exchange.ExchangeService;
+import dev.octosts.exchange.GrpcCode;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * {@code GET|POST /sts/exchange}, as Octo STS's grpc-gateway serves it: the bearer token from the
+ * {@code Authorization} header; {@code scope}, {@code scopes} and {@code identity} from the query
+ * string, a form body or a JSON body. Answers {@code {"token","expiry"}} or the grpc-gateway error shape.
+ */
+final class ExchangeHandler {
+    static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+
+    private final ExchangeService exchange;
+    private final ObjectMapper json;
+
+    ExchangeHandler(ExchangeService exchange, ObjectMapper json) {
+        this.exchange = exchange;
+        this.json = json;
+    }
+
+    void exchange(ServerRequest req, ServerResponse res) {
+        String requestId = UUID.randomUUID().toString();
+        res.header(REQUEST_ID, requestId);
+        Parameters params;
+        try {
+            params = parameters(req);
+        } catch (IllegalArgumentException e) {
+            sendError(res, GrpcCode.INVALID_ARGUMENT, e.getMessage());
+            return;
+        }
+        ExchangeResult result = exchange.exchange(new ExchangeRequest(requestId, authorization(req), params.scope(),
+                params.scopes(), params.identity(), remoteAddress(req), userAgent(req)));
+        respond(res, result);
+    }
+
+    void exchangeRefreshToken(ServerRequest req, ServerResponse res) {
+        String requestId = UUID.randomUUID().toString();
+        res.header(REQUEST_ID, requestId);
+        respond(res, exchange.exchangeRefreshToken(new ExchangeRequest(requestId, authorization(req), "",
+                List.of(), "", remoteAddress(req), userAgent(req))));
+    }
+
+    private void respond(ServerResponse res, ExchangeResult result) {
+        if (!result.allowed()) {
+            ExchangeRecord record = result.record();
+            sendError(res, record.code(), record.message());
+            return;
+        }
+        ObjectNode body = json.createObjectNode();
+        body.put("token", result.token().token());
+        body.put("expiry", result.token().expiresAtRaw());
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        try {
+            res.send(json.writeValueAsBytes(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree of strings always serialises", e);
+        }
+    }
+
+    private void sendError(ServerResponse res, GrpcCode code, String message) {
+        res.status(Status.create(code.httpStatus()));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(GrpcError.body(json, code, message));
+    }
+
+    private static List<String> authorization(ServerRequest req) {
+        return req.headers().contains(HeaderNames.AUTHORIZATION)
+                ? List.copyOf(req.headers().get(HeaderNames.AUTHORIZATION).allValues())
+                : List.of();
+    }
+
+    private static String userAgent(ServerRequest req) {
+        // All values joined by one space, as Octo STS records them.
+        return req.headers().contains(HeaderNames.USER_AGENT)
+                ? String.join(" ", req.headers().get(HeaderNames.USER_AGENT).allValues())
+                : "";
+    }
+
+    private static String remoteAddress(ServerRequest req) {
+        return req.remotePeer().address() instanceof InetSocketAddress address
+                ? address.getAddress().getHostAddress()
+                : String.valueOf(req.remotePeer().address());
+    }
+
+    private record Parameters(String scope, List<String> scopes, String identity) {
+    }
+
+    /** Query parameters, overridden by a form or JSON body's fields when the request has one. */
+    private Parameters parameters(ServerRequest req) {
+        String scope = req.query().first("scope").orElse("");
+        List<String> scopes = new ArrayList<>(req.query().all("scopes", List::of));
+        String identity = req.query().first("identity").orElse("");
+        if (req.prologue().method() != Method.POST || !req.content().hasEntity()) {
+            return new Parameters(scope, scopes, identity);
+        }
+        String contentType = req.headers().contentType()
+                .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
+        String body = req.content().as(String.class);
+        switch (contentType) {
+            case "application/x-www-form-urlencoded" -> {
+                List<String> formScopes = new ArrayList<>();
+                for (String pair : body.split("&")) {
+                    if (pair.isEmpty()) {
+                        continue;
+                    }
+                    int eq = pair.indexOf('=');
+                    String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+                    String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                    switch (name) {
+                        case "scope" -> scope = value;
+                        case "scopes" -> formScopes.add(value);
+                        case "identity" -> identity = value;
+                        default -> {
+                            // grpc-gateway ignores fields it does not know
+                        }
+                    }
+                }
+                if (!formScopes.isEmpty()) {
+                    scopes = formScopes;
+                }
+            }
+            case "application/json" -> {
+                JsonNode node;
+                try {
+                    node = json.readTree(body);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalArgumentException("request body is not valid JSON");
+                }
+                if (node == null || !node.isObject()) {
+                    throw new IllegalArgumentException("request body must be a JSON object");
+                }
+                scope = text(node, "scope", scope);
+                identity = text(node, "identity", identity);
+                JsonNode array = node.get("scopes");
+                if (array != null && !array.isNull()) {
+                    if (!array.isArray()) {
+                        throw new IllegalArgumentException("scopes must be a list of strings");
+                    }
+                    scopes = new ArrayList<>();
+                    for (JsonNode element : array) {
+                        if (!element.isTextual()) {
+                            throw new IllegalArgumentException("scopes must be a list of strings");
+                        }
+                        scopes.add(element.asText());
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException(
+                    "unsupported content type; send application/x-www-form-urlencoded or application/json");
+        }
+        return new Parameters(scope, scopes, identity);
+    }
+
+    private static String text(JsonNode node, String field, String fallback) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isTextual()) {
+            throw new IllegalArgumentException(field + " must be a string");
+        }
+        return value.asText();
+    }
+
+    private static String decode(String value) {
+        return URLDecoder.decode(value, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.octosts.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.exchange.ExchangeService;
+import dev.octosts.exchange.GrpcCode;
+import io.helidon.common.configurable.Resource;
+import io.helidon.common.pki.Keys;
+import io.helidon.common.tls.Tls;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The public HTTP listener: the exchange API, health, and the limits that keep bad input cheap.
+ * Requests are served on virtual threads (Helidon SE's default).
+ */
+public final class StsServer implements AutoCloseable {
+    /** Largest request line (method, path, query). */
+    public static final int MAX_REQUEST_LINE = 8 * 1024;
+    /** Largest header block; a bearer token is bounded separately by the OIDC verifier. */
+    public static final int MAX_HEADERS_SIZE = 32 * 1024;
+    /** Largest request body (a form or JSON with scope and identity). */
+    public static final long MAX_PAYLOAD = 16 * 1024;
+    private static final System.Logger LOG = System.getLogger(StsServer.class.getName());
+
+    /** Where to listen, and the PEM files for HTTPS (both null for plain HTTP). */
+    public record Listener(String host, int port, Path tlsCertFile, Path tlsKeyFile) {
+    }
+
+    private final WebServer server;
+    private final AtomicBoolean ready = new AtomicBoolean();
+
+    public StsServer(Listener listener, ExchangeService exchange) {
+        ObjectMapper json = new ObjectMapper();
+        ExchangeHandler handler = new ExchangeHandler(exchange, json);
+        WebServer.Builder builder = WebServer.builder()
+                .host(listener.host())
+                .port(listener.port())
+                .maxPayloadSize(MAX_PAYLOAD)
+                .addProtocol(Http1Config.builder()
+                        .maxPrologueLength(MAX_REQUEST_LINE)
+                        .maxHeadersSize(MAX_HEADERS_SIZE)
+                        .build())
+                .routing(routing -> routes(routing, handler, json));
+        if (listener.tlsCertFile() != null) {
+            builder.tls(tls(listener.tlsCertFile(), listener.tlsKeyFile()));
+        }
+        this.server = builder.build();
+    }
+
+    private void routes(HttpRouting.Builder routing, ExchangeHandler handler, ObjectMapper json) {
+        routing.get("/sts/exchange", handler::exchange)
+                .post("/sts/exchange", handler::exchange)
+                .post("/sts/exchange_refresh_token", handler::exchangeRefreshToken)
+                .get("/observe/health", (req, res) -> {
+                    res.status(ready.get() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(ready.get() ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+                })
+                .error(Throwable.class, (req, res, error) -> {
+                    // Never a stack trace to the caller; the operator gets the exception type only.
+                    LOG.log(System.Logger.Level.ERROR, "request to " + req.path().path() + " failed: "
+                            + error.getClass().getName());
+                    res.status(Status.INTERNAL_SERVER_ERROR_500);
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(GrpcError.body(json, GrpcCode.INTERNAL, "internal error"));
+                });
+    }
+
+    private static Tls tls(Path certFile, Path keyFile) {
+        Keys keys = Keys.builder()
+                .pem(pem -> pem.key(Resource.create(keyFile)).certChain(Resource.create(certFile)))
+                .build();
+        return Tls.builder()
+                .privateKey(keys.privateKey().orElseThrow(() -> new IllegalArgumentException(
+                        "TLS_KEY_FILE: no private key found in " + keyFile)))
+                .privateKeyCertChain(keys.certChain())
+                .enabledProtocols(List.of("TLSv1.3", "TLSv1.2"))
+                .build();
+    }
+
+    public StsServer start() {
+        server.start();
+        ready.set(true);
+        return this;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public boolean isTls() {
+        return server.hasTls();
+    }
+
+    @Override
+    public void close() {
+        ready.set(false);
+        server.stop();
+    }
+}

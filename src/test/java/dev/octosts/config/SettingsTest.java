@@ -1,0 +1,99 @@
+package dev.octosts.config;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SettingsTest {
+    @TempDir
+    Path dir;
+    private Map<String, String> env;
+
+    @BeforeEach
+    void minimalEnvironment() throws IOException {
+        env = new HashMap<>();
+        env.put("STS_DOMAIN", "sts.example.com");
+        env.put("GITHUB_APP_IDS", "12");
+        env.put("APP_SECRET_CERTIFICATE_FILE", Files.writeString(dir.resolve("key.pem"), "pem").toString());
+    }
+
+    @Test
+    void defaultsFollowOctoSts() {
+        Settings settings = Settings.fromEnvironment(env);
+        assertThat(settings.port()).isEqualTo(8080);
+        assertThat(settings.orgPolicyRepo()).isEqualTo(".github");
+        assertThat(settings.githubBaseUrl()).hasToString("https://api.github.com");
+        assertThat(settings.pools()).isEqualTo(Map.of("*", List.of(12L)));
+        assertThat(settings.tlsCertFile()).isNull();
+        assertThat(settings.databaseUrl()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "STS_DOMAIN|''|STS_DOMAIN: is required",
+            "STS_DOMAIN|https://sts.example.com|STS_DOMAIN: must be a host name",
+            "PORT|eighty|PORT: must be a port number",
+            "PORT|70000|PORT: must be a port number",
+            "GITHUB_APP_IDS|''|GITHUB_APP_IDS: is required",
+            "GITHUB_APP_IDS|12,abc|GITHUB_APP_IDS: each App ID must be a distinct positive number",
+            "GITHUB_APP_IDS|12,13|APP_SECRET_CERTIFICATE_FILE: names 1 key(s) for 2 App ID(s)",
+            "APP_SECRET_CERTIFICATE_FILE|/nonexistent/key.pem|APP_SECRET_CERTIFICATE_FILE: file /nonexistent/key.pem does not exist",
+            "GITHUB_BASE_URL|http://github.example.com|GITHUB_BASE_URL: must be an https URL",
+            "GITHUB_BASE_URL|https://user:pw@github.example.com|GITHUB_BASE_URL: must be an https URL",
+            "ORG_POLICY_REPO|../etc|ORG_POLICY_REPO: must be a repository name",
+            "DATABASE_URL|postgres://x|DATABASE_URL: must be a PostgreSQL JDBC URL",
+            "TLS_CERT_FILE|/nonexistent.pem|TLS_CERT_FILE: file /nonexistent.pem does not exist",
+            "OIDC_JWKS_OVERRIDES|/nonexistent.json|OIDC_JWKS_OVERRIDES:",
+            "APP_CONFIG_FILE|/nonexistent.yaml|APP_CONFIG_FILE: file /nonexistent.yaml cannot be read",
+    })
+    void aBadSettingIsOneLineNamingTheVariable(String variable, String value, String message) {
+        env.put(variable, value);
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void tlsNeedsBothFiles() throws IOException {
+        env.put("TLS_CERT_FILE", Files.writeString(dir.resolve("cert.pem"), "cert").toString());
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .hasMessage("TLS_KEY_FILE: must be set together with TLS_CERT_FILE");
+    }
+
+    @Test
+    void keysMayComeFromEnvironmentVariables() {
+        env.remove("APP_SECRET_CERTIFICATE_FILE");
+        env.put("APP_SECRET_CERTIFICATE_ENV_VAR", "MY_APP_KEY");
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .hasMessage("APP_SECRET_CERTIFICATE_ENV_VAR: names variable MY_APP_KEY, which is not set");
+        env.put("MY_APP_KEY", "-----BEGIN RSA PRIVATE KEY-----");
+        assertThat(Settings.fromEnvironment(env).apps().getFirst().key())
+                .isInstanceOf(AppKeySource.PemEnvironmentVariable.class)
+                .hasToString("PemEnvironmentVariable[name=MY_APP_KEY]");
+    }
+
+    @Test
+    void poolsRouteOrgsToApps() throws IOException {
+        env.put("GITHUB_APP_IDS", "12,13");
+        env.put("APP_SECRET_CERTIFICATE_FILE", env.get("APP_SECRET_CERTIFICATE_FILE") + "," + env.get("APP_SECRET_CERTIFICATE_FILE"));
+        env.put("APP_CONFIG_FILE", Files.writeString(dir.resolve("apps.yaml"), "pools:\n  My-Org: [12]\n  '*': [12, 13]\n").toString());
+        assertThat(Settings.fromEnvironment(env).pools()).isEqualTo(Map.of("my-org", List.of(12L), "*", List.of(12L, 13L)));
+
+        Files.writeString(dir.resolve("apps.yaml"), "pools:\n  my-org: [99]\n");
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .hasMessage("APP_CONFIG_FILE: pool my-org names 99, which is not one of GITHUB_APP_IDS");
+    }
+}

@@ -1,0 +1,208 @@
+package dev.octosts.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.dev.GitHubSimulator;
+import dev.octosts.exchange.ExchangeRecord;
+import dev.octosts.exchange.GrpcCode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every {@code exchange} row of Octo STS's own test suite, run end to end: a real token from a local
+ * OIDC issuer, over HTTP to the service, which talks HTTP to the GitHub simulator. Checks the status,
+ * the gRPC code and message, and the exact token request GitHub received.
+ */
+class ExchangeConformanceTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Stream<Arguments> rows() throws IOException {
+        try (InputStream in = ExchangeConformanceTest.class.getResourceAsStream("/conformance/octo-sts/trust_policy_cases.json")) {
+            List<Arguments> rows = new ArrayList<>();
+            for (JsonNode row : JSON.readTree(in)) {
+                if (row.path("kind").asText().equals("exchange")) {
+                    rows.add(Arguments.argumentSet(row.path("id").asText(), row));
+                }
+            }
+            return rows.stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("rows")
+    void exchange(JsonNode row) {
+        String id = row.path("id").asText();
+        try (Harness harness = new Harness()) {
+            Scenario scenario = prepare(harness, row, id);
+            harness.start();
+            String token = harness.actionsToken(claims(row));
+            Map<String, String> query = new LinkedHashMap<>();
+            if (!id.equals("TestExchangeValidation/nil")) {
+                query.put("scope", row.path("scope").asText());
+                query.put("identity", row.path("identity").asText());
+            }
+
+            Harness.Response response = null;
+            int repeat = Math.max(1, row.path("repeat").asInt(1));
+            for (int i = 0; i < repeat; i++) {
+                response = harness.get(token, query);
+            }
+            if (scenario == Scenario.BREAK_GITHUB_THEN_REPEAT) {
+                harness.github.clearCalls();
+                harness.github.addFault(new GitHubSimulator.Fault(null, ".*", 500, Map.of(), "{\"message\":\"down\"}", -1));
+                response = harness.get(token, query);
+                assertThat(harness.github.calls()).as("negative cache answers before any GitHub call").isEmpty();
+            }
+            if (scenario == Scenario.AGE_CACHE_THEN_RATE_LIMIT) {
+                harness.clock.advance(Duration.ofMinutes(6));
+                harness.github.addFault(GitHubSimulator.Fault.rateLimited403(".*/contents/\\.github/chainguard/foo\\.sts\\.yaml"));
+                response = harness.get(token, query);
+            }
+
+            GrpcCode expected = code(row.path("expected_grpc_code").asText());
+            assertThat(response.status()).as("HTTP status; body %s", response.body()).isEqualTo(expected.httpStatus());
+            if (expected == GrpcCode.OK) {
+                assertThat(response.body().path("token").asText()).startsWith("ghs_");
+                assertThat(response.body().path("expiry").asText()).isNotEmpty();
+                if (row.hasNonNull("expected_installation_token_request")) {
+                    List<JsonNode> requests = harness.tokenRequests();
+                    assertThat(requests.getLast()).isEqualTo(row.get("expected_installation_token_request"));
+                }
+            } else {
+                assertThat(response.code()).isEqualTo(expected.value());
+                if (row.hasNonNull("expected_message")) {
+                    assertThat(response.message()).isEqualTo(row.get("expected_message").asText());
+                }
+                assertThat(response.body().has("details")).isTrue();
+            }
+            if (row.has("expected_policy_file_reads")) {
+                assertThat(harness.contentReads(".github/chainguard/" + row.path("identity").asText() + ".sts.yaml"))
+                        .isEqualTo(row.get("expected_policy_file_reads").asLong());
+            }
+            if (row.has("expected_allowlist_reads")) {
+                assertThat(harness.contentReads(".github/chainguard/trusted-token-issuers.yaml"))
+                        .isEqualTo(row.get("expected_allowlist_reads").asLong());
+            }
+            if (row.hasNonNull("expected_event_issuer_allowlist")) {
+                JsonNode want = row.get("expected_event_issuer_allowlist");
+                ExchangeRecord.AllowlistVerdict verdict = harness.records.getLast().allowlist();
+                assertThat(verdict).isEqualTo(new ExchangeRecord.AllowlistVerdict(want.path("mode").asText(),
+                        want.path("allowed").asBoolean(), want.path("iss").asText()));
+            }
+            assertThat(harness.records).as("one audit record per request").hasSizeGreaterThanOrEqualTo(repeat);
+            assertThat(harness.records.getLast().code()).isEqualTo(expected);
+        }
+    }
+
+    private enum Scenario { PLAIN, BREAK_GITHUB_THEN_REPEAT, AGE_CACHE_THEN_RATE_LIMIT }
+
+    /** Builds the GitHub world a row describes (its fixtures and its {@code github_environment}). */
+    private static Scenario prepare(Harness harness, JsonNode row, String id) {
+        harness.app(0);
+        harness.env.put("ORG_POLICY_REPO", row.path("org_policy_repo").asText(".github"));
+        String orgPolicyRepo = row.path("org_policy_repo").asText(".github");
+        Set<String> owners = new LinkedHashSet<>();
+        owners.add(owner(row.path("scope").asText()));
+        if (row.hasNonNull("policy_path")) {
+            owners.add(row.get("policy_path").asText().split("/")[0]);
+        }
+        owners.remove("");
+        boolean twoApps = id.startsWith("TestPolicyRead");
+        switch (id) {
+            case "TestExchangeOrgNotConfigured" -> {
+                harness.install(0, "org");
+                harness.pools("pools:\n  org: [" + harness.app(0).appId() + "]\n");
+                return Scenario.PLAIN;
+            }
+            case "TestExchangeOrgIsolation/org", "TestExchangeOrgIsolation/other-org" -> {
+                harness.install(0, "org");
+                harness.install(1, "other-org");
+                harness.putFile("org/repo/.github/chainguard/foo.sts.yaml", fixturePolicy());
+                harness.pools("pools:\n  org: [" + harness.app(0).appId() + "]\n  other-org: ["
+                        + harness.app(1).appId() + "]\n");
+                return Scenario.PLAIN;
+            }
+            case "TestExchangeUninstalledOwnerReadsNoAllowlist" -> {
+                harness.install(0, "org");
+                return Scenario.PLAIN;
+            }
+            default -> {
+            }
+        }
+        for (String owner : owners) {
+            harness.install(0, owner);
+            harness.github.createRepository(owner, orgPolicyRepo);
+            if (twoApps) {
+                harness.install(1, owner);
+            }
+        }
+        if (row.hasNonNull("policy_path") && !id.startsWith("TestNegativeCache") && !row.path("policy_yaml").isNull()) {
+            harness.putFile(row.get("policy_path").asText(), row.get("policy_yaml").asText());
+        }
+        if (row.hasNonNull("org_trusted_issuers_path")) {
+            harness.putFile(row.get("org_trusted_issuers_path").asText(), row.get("org_trusted_issuers_yaml").asText());
+        }
+        String policyFile = ".*/contents/\\.github/chainguard/" + row.path("identity").asText() + "\\.sts\\.yaml";
+        switch (id) {
+            case "TestExchangeRateLimit/403 Forbidden", "TestPolicyReadAllRateLimitedReturnsError" ->
+                    harness.github.addFault(GitHubSimulator.Fault.rateLimited403(policyFile));
+            case "TestExchangeRateLimit/429 Too Many Requests" ->
+                    harness.github.addFault(GitHubSimulator.Fault.rateLimited429(policyFile));
+            case "TestPolicyReadRetriesOnRateLimit" ->
+                    harness.github.addFault(GitHubSimulator.Fault.rateLimited403(policyFile).limitedTo(1));
+            case "TestNegativeCacheSkipsInstallationTokenCreation" -> {
+                return Scenario.BREAK_GITHUB_THEN_REPEAT;
+            }
+            case "TestRateLimitServesStaleCache" -> {
+                return Scenario.AGE_CACHE_THEN_RATE_LIMIT;
+            }
+            default -> {
+            }
+        }
+        return Scenario.PLAIN;
+    }
+
+    /** The policy of Octo STS's testdata {@code org/repo/.github/chainguard/foo.sts.yaml}. */
+    private static String fixturePolicy() {
+        return "issuer: https://token.actions.githubusercontent.com\nsubject: foo\naudience: octosts\n\n"
+                + "permissions:\n  pull_requests: write\n";
+    }
+
+    private static Map<String, Object> claims(JsonNode row) {
+        JsonNode claims = row.get("token_claims");
+        if (claims == null || claims.isNull()) {
+            return Map.of("sub", "foo", "aud", "octosts");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = JSON.convertValue(claims, Map.class);
+        return map;
+    }
+
+    private static String owner(String scope) {
+        int slash = scope.lastIndexOf('/');
+        return slash < 0 ? scope : scope.substring(0, slash);
+    }
+
+    private static GrpcCode code(String goName) {
+        for (GrpcCode code : GrpcCode.values()) {
+            if (code.goName().equals(goName)) {
+                return code;
+            }
+        }
+        throw new IllegalArgumentException("unknown gRPC code " + goName);
+    }
+}

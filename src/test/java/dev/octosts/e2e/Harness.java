@@ -1,0 +1,249 @@
+package dev.octosts.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.cli.Application;
+import dev.octosts.config.Settings;
+import dev.octosts.dev.GitHubSimulator;
+import dev.octosts.dev.LocalOidcIssuer;
+import dev.octosts.dev.GitHubSimulator.SimulatedApp;
+import dev.octosts.exchange.ExchangeRecord;
+import dev.octosts.exchange.ExchangeRecorder;
+import dev.octosts.exchange.LogRecorder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/**
+ * The whole service as a test sees it: a real GitHub simulator and OIDC issuer on loopback, the
+ * service started from environment-style settings, and an HTTP client calling it.
+ */
+final class Harness implements AutoCloseable {
+    static final String ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+    static final String DOMAIN = "octo-sts.test";
+    /** Every permission an installation in these tests is granted, so policies decide what is asked for. */
+    static final Map<String, String> ALL_PERMISSIONS = Map.ofEntries(
+            Map.entry("actions", "write"), Map.entry("administration", "write"), Map.entry("checks", "write"),
+            Map.entry("contents", "write"), Map.entry("deployments", "write"), Map.entry("issues", "write"),
+            Map.entry("metadata", "read"), Map.entry("packages", "write"), Map.entry("pull_requests", "write"),
+            Map.entry("statuses", "write"), Map.entry("workflows", "write"), Map.entry("members", "read"));
+
+    final GitHubSimulator github;
+    final LocalOidcIssuer issuer;
+    final Path dir;
+    final MutableClock clock = new MutableClock();
+    final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
+    final Map<String, String> env = new HashMap<>();
+    private final List<SimulatedApp> apps = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private Application application;
+
+    Harness() {
+        try {
+            dir = Files.createTempDirectory("octo-sts-test");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        github = GitHubSimulator.start("", clock);
+        issuer = LocalOidcIssuer.start();
+        env.put("BIND_ADDRESS", "127.0.0.1");
+        env.put("PORT", "0");
+        env.put("STS_DOMAIN", DOMAIN);
+        env.put("GITHUB_BASE_URL", github.baseUrl().toString());
+        env.put("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
+        writeJwksOverride(ACTIONS_ISSUER);
+    }
+
+    /** Tokens claiming {@code issuerUrl} are verified with the local issuer's keys, without discovery. */
+    void writeJwksOverride(String issuerUrl) {
+        Path jwks = write("jwks.json", issuer.publicJwksJson());
+        Path overrides = write("jwks-overrides.json", "{" + quoteJson(issuerUrl) + ":" + quoteJson(jwks.toString()) + "}");
+        env.put("OIDC_JWKS_OVERRIDES", overrides.toString());
+    }
+
+    SimulatedApp app(int index) {
+        while (apps.size() <= index) {
+            apps.add(github.createApp());
+        }
+        return apps.get(index);
+    }
+
+    long install(int appIndex, String owner) {
+        github.createRepository(owner, "repo");
+        return github.install(app(appIndex).appId(), owner, ALL_PERMISSIONS, null);
+    }
+
+    /** Puts a file given as {@code owner/repo/path/in/repo}. */
+    void putFile(String ownerRepoPath, String content) {
+        String[] parts = ownerRepoPath.split("/", 3);
+        github.putFile(parts[0], parts[1], parts[2], content);
+    }
+
+    void pools(String yaml) {
+        env.put("APP_CONFIG_FILE", write("apps.yaml", yaml).toString());
+    }
+
+    Harness start() {
+        List<String> ids = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (SimulatedApp app : apps) {
+            ids.add(Long.toString(app.appId()));
+            keys.add(write("app-" + app.appId() + ".pem", app.privateKeyPem()).toString());
+        }
+        env.put("GITHUB_APP_IDS", String.join(",", ids));
+        env.put("APP_SECRET_CERTIFICATE_FILE", String.join(",", keys));
+        LogRecorder log = new LogRecorder();
+        ExchangeRecorder recorder = record -> {
+            records.add(record);
+            log.append(record);
+        };
+        application = Application.start(Settings.fromEnvironment(env), clock, recorder);
+        return this;
+    }
+
+    URI baseUri() {
+        return URI.create("http://127.0.0.1:" + application.server().port());
+    }
+
+    /** A GitHub Actions–style token, valid for ten minutes. */
+    String actionsToken(Map<String, Object> claims) {
+        Map<String, Object> all = new LinkedHashMap<>(claims);
+        all.putIfAbsent("iss", ACTIONS_ISSUER);
+        all.putIfAbsent("exp", Instant.now().plusSeconds(600).getEpochSecond());
+        return issuer.mint(all);
+    }
+
+    record Response(int status, JsonNode body, HttpResponse<String> raw) {
+        String message() {
+            return body.path("message").asText(null);
+        }
+
+        int code() {
+            return body.path("code").asInt(-1);
+        }
+    }
+
+    Response get(String token, Map<String, String> query) {
+        String q = query.entrySet().stream()
+                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+                .collect(Collectors.joining("&"));
+        HttpRequest.Builder request = HttpRequest.newBuilder(baseUri().resolve("/sts/exchange" + (q.isEmpty() ? "" : "?" + q)))
+                .timeout(Duration.ofSeconds(30)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return send(request.build());
+    }
+
+    Response send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            JsonNode body = response.body().isEmpty() ? json.nullNode() : parseOrText(response.body());
+            return new Response(response.statusCode(), body, response);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode parseOrText(String body) {
+        try {
+            return json.readTree(body);
+        } catch (IOException e) {
+            return json.getNodeFactory().textNode(body);
+        }
+    }
+
+    /** The JSON bodies GitHub received on {@code POST /app/installations/{id}/access_tokens}. */
+    List<JsonNode> tokenRequests() {
+        return github.calls().stream()
+                .filter(call -> call.method().equals("POST") && call.path().endsWith("/access_tokens"))
+                .map(call -> parseOrText(call.body()))
+                .toList();
+    }
+
+    long contentReads(String pathInRepo) {
+        return github.calls().stream()
+                .filter(call -> call.method().equals("GET") && call.path().endsWith("/contents/" + pathInRepo))
+                .count();
+    }
+
+    Path write(String name, String content) {
+        try {
+            return Files.writeString(dir.resolve(name), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return new ObjectMapper().readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static String quoteJson(String value) {
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    @Override
+    public void close() {
+        if (application != null) {
+            application.close();
+        }
+        github.close();
+        issuer.close();
+    }
+
+    /** A clock the test moves forward, to age caches. */
+    static final class MutableClock extends Clock {
+        private volatile Duration offset = Duration.ZERO;
+
+        void advance(Duration by) {
+            offset = offset.plus(by);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(offset);
+        }
+    }
+}
