@@ -85,6 +85,10 @@ public final class LocalOidcIssuer implements AutoCloseable {
         record Stalled(Duration pause) implements Fault {
         }
 
+        /** A 200 with exactly this body, e.g. a hand-made discovery document or key set. */
+        record Body(String json) implements Fault {
+        }
+
         /** The normal discovery document, but with this {@code issuer} value (discovery only). */
         record WrongIssuer(String issuer) implements Fault {
         }
@@ -109,6 +113,10 @@ public final class LocalOidcIssuer implements AutoCloseable {
 
         static Fault stalled(Duration pause) {
             return new Stalled(Objects.requireNonNull(pause, "pause"));
+        }
+
+        static Fault body(String json) {
+            return new Body(Objects.requireNonNull(json, "json"));
         }
 
         static Fault wrongIssuer(String issuer) {
@@ -439,6 +447,7 @@ public final class LocalOidcIssuer implements AutoCloseable {
             }
             case Fault.Oversized oversized -> sendOversized(res, oversized);
             case Fault.Stalled stalled -> sendStalled(res, stalled.pause());
+            case Fault.Body body -> sendJson(res, body.json());
             case Fault.WrongIssuer wrong -> throw new IllegalStateException("handled by serveDiscovery");
         }
     }

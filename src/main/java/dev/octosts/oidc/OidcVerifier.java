@@ -42,9 +42,10 @@ import java.util.Set;
  *   <li>Key source: a configured JWKS override (file or URL, no discovery), else OpenID discovery, whose
  *       {@code issuer} must equal the token issuer exactly and whose {@code jwks_uri} must be a fetchable
  *       URL ({@link FetchTargets}). Any discovery failure is {@link OidcFailure#PROVIDER_UNAVAILABLE}
- *       (a 4xx for the caller). When the document lists {@code id_token_signing_alg_values_supported}, only
- *       those of our six are accepted for that issuer, as go-oidc does; when it lists none, all six are (go-oidc
- *       would then accept RS256 only).</li>
+ *       (a 4xx for the caller), and so are fields of the wrong JSON type where go-oidc decodes them. When
+ *       the document lists some of our six in {@code id_token_signing_alg_values_supported}, only those are
+ *       accepted for that issuer, as go-oidc does; when it lists none of them, all six are (go-oidc would then
+ *       accept RS256 only).</li>
  *   <li>Signature: keys chosen by {@code kid} (every key of the right type when the token has none). An
  *       unknown kid refreshes the key set at most once per issuer per {@value #KID_REFRESH_SECONDS} s.
  *       Failures: {@code jwks_fetch_failed}, {@code unknown_key}, {@code bad_signature}. The signature is
@@ -217,17 +218,29 @@ public final class OidcVerifier implements AutoCloseable {
             return new Discovery.Failed("discovery for " + issuer + ": jwks_uri \""
                     + Text.printable(jwksUri.asText(), 300) + "\" is refused: " + problem);
         }
+        for (String field : List.of("authorization_endpoint", "token_endpoint", "device_authorization_endpoint",
+                "userinfo_endpoint")) {
+            JsonNode value = document.get(field);
+            if (value != null && !value.isNull() && !value.isTextual()) {
+                return new Discovery.Failed("discovery for " + issuer + ": " + field + " is not a string");
+            }
+        }
+        // Like go-oidc: the advertised algorithms we support restrict the issuer; none of ours means no restriction.
         Set<String> algorithms = new HashSet<>();
         JsonNode advertised = document.get("id_token_signing_alg_values_supported");
-        if (advertised != null && advertised.isArray()) {
-            advertised.forEach(a -> {
-                if (a.isTextual() && ALLOWED_ALGORITHMS.contains(a.asText())) {
-                    algorithms.add(a.asText());
-                }
-            });
-            if (algorithms.isEmpty()) {
+        if (advertised != null && !advertised.isNull()) {
+            if (!advertised.isArray()) {
                 return new Discovery.Failed("discovery for " + issuer
-                        + ": none of the advertised signing algorithms is accepted");
+                        + ": id_token_signing_alg_values_supported is not an array");
+            }
+            for (JsonNode alg : advertised) {
+                if (!alg.isTextual() && !alg.isNull()) {
+                    return new Discovery.Failed("discovery for " + issuer
+                            + ": id_token_signing_alg_values_supported holds a non-string");
+                }
+                if (ALLOWED_ALGORITHMS.contains(alg.asText())) {
+                    algorithms.add(alg.asText());
+                }
             }
         }
         return new Discovery.Found(keysUrl, Set.copyOf(algorithms));

@@ -135,12 +135,17 @@ final class SafeFetcher implements AutoCloseable {
     }
 
     private HttpResponse<byte[]> send(URI url) throws FetchException {
-        HttpRequest request = HttpRequest.newBuilder(FetchTargets.normalized(url))
-                .timeout(readTimeout)
-                .header("Accept", "application/json")
-                .GET()
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(request, SafeFetcher::bodyHandler);
+        CompletableFuture<HttpResponse<byte[]>> pending;
+        try {
+            HttpRequest request = HttpRequest.newBuilder(FetchTargets.normalized(url))
+                    .timeout(readTimeout)
+                    .header("Accept", "application/json")
+                    .GET()
+                    .build();
+            pending = client.sendAsync(request, SafeFetcher::bodyHandler);
+        } catch (IllegalArgumentException e) {
+            throw new FetchException("the HTTP client refuses the URL of " + origin(url));
+        }
         try {
             return pending.get(readTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -3,6 +3,9 @@ package dev.octosts.oidc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.octosts.dev.LocalOidcIssuer;
 import dev.octosts.dev.LocalOidcIssuer.Fault;
@@ -514,6 +517,93 @@ class OidcVerifierTest {
         CLOCK.advance(Duration.ofSeconds(16));
         assertVerified(verifier.verify(token));
         assertThat(discoveries()).isEqualTo(2);
+    }
+
+    private static String discoveryDocument(String extraFields) {
+        return "{\"issuer\":\"" + issuer.issuer() + "\",\"jwks_uri\":\"" + issuer.jwksUri() + "\"" + extraFields + "}";
+    }
+
+    static Stream<Arguments> unusableDiscoveryDocuments() {
+        return Stream.of(
+                Arguments.of("not JSON", "<html>hello</html>", "not valid JSON"),
+                Arguments.of("JSON array", "[]", "not a JSON object"),
+                Arguments.of("duplicate key", "{\"issuer\":\"x\",\"issuer\":\"y\"}", "not valid JSON"),
+                Arguments.of("issuer missing", "{\"jwks_uri\":\"https://k.example/jwks\"}", "issuer is missing"),
+                Arguments.of("jwks_uri missing", "ISSUER_ONLY", "no jwks_uri"),
+                Arguments.of("jwks_uri plain http", "JWKS_URI=http://keys.example.com/jwks", "is refused"),
+                Arguments.of("jwks_uri with userinfo", "JWKS_URI=https://u@keys.example.com/jwks", "is refused"),
+                Arguments.of("jwks_uri not a URL", "JWKS_URI=https://a b/", "not a valid URL"),
+                Arguments.of("algorithms not an array", ",\"id_token_signing_alg_values_supported\":\"RS256\"",
+                        "is not an array"),
+                Arguments.of("token_endpoint a number", ",\"token_endpoint\":5", "token_endpoint is not a string"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unusableDiscoveryDocuments")
+    void unusableDiscoveryDocumentIsProviderUnavailable(String name, String document, String expected) {
+        String body;
+        if (document.equals("ISSUER_ONLY")) {
+            body = "{\"issuer\":\"" + issuer.issuer() + "\"}";
+        } else if (document.startsWith("JWKS_URI=")) {
+            body = "{\"issuer\":\"" + issuer.issuer() + "\",\"jwks_uri\":\"" + document.substring(9) + "\"}";
+        } else if (document.startsWith(",")) {
+            body = discoveryDocument(document);
+        } else {
+            body = document;
+        }
+        issuer.respondToDiscovery(Fault.body(body));
+
+        Rejected rejected = assertRejected(verifier().verify(issuer.token().mint()), OidcFailure.PROVIDER_UNAVAILABLE,
+                Rejected.DISCOVERY_FAILED, "");
+
+        assertThat(rejected.detail()).contains(expected);
+        assertThat(jwksFetches()).isZero();
+    }
+
+    @Test
+    void advertisedAlgorithmsRestrictTheIssuer() {
+        issuer.respondToDiscovery(Fault.body(discoveryDocument(
+                ",\"id_token_signing_alg_values_supported\":[\"RS256\",\"EdDSA\"]")));
+        OidcVerifier verifier = verifier();
+        String es256 = issuer.token().algorithm(JWSAlgorithm.ES256).mint();
+
+        assertVerified(verifier.verify(issuer.token().mint()));
+        Rejected rejected = assertRejected(verifier.verify(es256), OidcFailure.VERIFICATION_FAILED,
+                Rejected.UNSUPPORTED_ALGORITHM, es256);
+        assertThat(rejected.detail()).contains("discovery document");
+    }
+
+    @Test
+    void advertisingNoneOfOurAlgorithmsLeavesAllSixAccepted() {
+        issuer.respondToDiscovery(Fault.body(discoveryDocument(
+                ",\"id_token_signing_alg_values_supported\":[\"EdDSA\"]")));
+
+        assertVerified(verifier().verify(issuer.token().algorithm(JWSAlgorithm.ES256).mint()));
+    }
+
+    @Test
+    void jwksThatIsNotAKeySetIsAJwksFailure() {
+        issuer.respondToJwks(Fault.body("{\"not\":\"keys\"}"));
+        String token = issuer.token().mint();
+
+        Rejected rejected = assertRejected(verifier().verify(token), OidcFailure.VERIFICATION_FAILED,
+                Rejected.JWKS_FETCH_FAILED, token);
+
+        assertThat(rejected.detail()).contains("is not a valid JWKS");
+    }
+
+    @Test
+    void keysForEncryptionOrWithoutPublicKeyTypeAreNotUsed() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<Object> keys = new ArrayList<>();
+        for (JsonNode key : json.readTree(issuer.publicJwksJson()).get("keys")) {
+            keys.add(((ObjectNode) key.deepCopy()).put("use", "enc"));
+        }
+        keys.add(Map.of("kty", "oct", "kid", "local-hs256", "k", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"));
+        issuer.respondToJwks(Fault.body(json.writeValueAsString(Map.of("keys", keys))));
+        String token = issuer.token().mint();
+
+        assertRejected(verifier().verify(token), OidcFailure.VERIFICATION_FAILED, Rejected.UNKNOWN_KEY, token);
     }
 
     // ---- claims ---------------------------------------------------------------------------------------------
