@@ -126,7 +126,8 @@ public final class LocalOidcIssuer implements AutoCloseable {
 
     private final Clock clock;
     private final WebServer server;
-    private final String issuer;
+    /** Set once the port is known, after the server (whose handlers read it) has started. */
+    private volatile String issuer;
     private final Map<JWSAlgorithm, JWK> algorithmKeys = new LinkedHashMap<>();
     private final Map<String, JWK> unpublishedKeys = new ConcurrentHashMap<>();
     private final byte[] hmacSecret = new byte[64];
