@@ -36,7 +36,7 @@ public final class OidcFields {
             return null;
         }
         IssuerUrl url = goUrlParse(issuer);
-        if (url == null || url.host().isEmpty()) {
+        if (url == null || url.hostname().isEmpty()) {
             return null;
         }
         if (!url.scheme().equals("https")
@@ -118,14 +118,20 @@ public final class OidcFields {
         return path == null ? null : new IssuerUrl(scheme, authority, hostname, path);
     }
 
-    /** Go's {@code parseHost}: returns the hostname without port and brackets, or null on error. */
+    /**
+     * Go's {@code parseHost}: returns the hostname without port and brackets, or null on error.
+     * Like Go since 1.25.2 (CVE-2025-47912), brackets must hold an IPv6 address. Stricter than Go:
+     * a percent sign is refused anywhere in the host, so IPv6 zones ({@code [fe80::1%25en0]}) and
+     * {@code %25} escapes in names are refused; no public OIDC issuer uses either.
+     */
     private static String parseHost(String host) {
         if (host.startsWith("[")) {
             int close = host.lastIndexOf(']');
             if (close < 0 || !validOptionalPort(host.substring(close + 1))) {
                 return null;
             }
-            return host.substring(1, close);
+            String literal = host.substring(1, close);
+            return isIpv6Literal(literal) ? literal : null;
         }
         int colon = host.lastIndexOf(':');
         String name = host;
@@ -145,6 +151,56 @@ public final class OidcFields {
             }
         }
         return name;
+    }
+
+    /** RFC 4291 text form: eight hex groups, one {@code ::} for a run of zeros, optional dotted IPv4 tail. */
+    static boolean isIpv6Literal(String s) {
+        int elision = s.indexOf("::");
+        if (elision >= 0 && s.indexOf("::", elision + 1) >= 0) {
+            return false;
+        }
+        String[] halves = elision >= 0
+                ? new String[] {s.substring(0, elision), s.substring(elision + 2)}
+                : new String[] {s};
+        int groups = 0;
+        for (int h = 0; h < halves.length; h++) {
+            if (halves[h].isEmpty()) {
+                continue;
+            }
+            String[] parts = halves[h].split(":", -1);
+            for (int i = 0; i < parts.length; i++) {
+                boolean lastOfAddress = h == halves.length - 1 && i == parts.length - 1;
+                if (lastOfAddress && parts[i].indexOf('.') >= 0) {
+                    if (!isIpv4Literal(parts[i])) {
+                        return false;
+                    }
+                    groups += 2;
+                } else if (parts[i].isEmpty() || parts[i].length() > 4 || !isHex(parts[i])) {
+                    return false;
+                } else {
+                    groups++;
+                }
+            }
+        }
+        return elision >= 0 ? groups <= 7 : groups == 8;
+    }
+
+    private static boolean isIpv4Literal(String s) {
+        String[] octets = s.split("\\.", -1);
+        if (octets.length != 4) {
+            return false;
+        }
+        for (String octet : octets) {
+            if (octet.isEmpty() || octet.length() > 3 || (octet.length() > 1 && octet.charAt(0) == '0')
+                    || !octet.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(octet) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHex(String s) {
+        return s.chars().allMatch(c -> Character.digit(c, 16) >= 0 && c < 0x80);
     }
 
     private static boolean isHostChar(char c) {
