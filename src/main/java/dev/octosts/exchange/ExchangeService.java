@@ -127,22 +127,13 @@ public final class ExchangeService {
             return policyNotFound(identity);
         }
 
-        GitHubApp app = pool.apps().get(Math.floorMod(nextApp.getAndIncrement(), pool.apps().size()));
-        long installationId;
-        switch (github.findInstallation(app, target.owner())) {
-            case InstallationResult.Found found -> installationId = found.installationId();
-            case InstallationResult.NotInstalled notInstalled -> {
-                return new Refusal(NOT_FOUND, "not_installed", "no installation found for " + quote(target.owner()));
-            }
-            case InstallationResult.Failed failed -> {
-                record.detail("installation lookup: " + failed.error());
-                return failed.error().rateLimited()
-                        ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
-                        : new Refusal(INTERNAL, "github_unavailable", "unable to find installation");
-            }
+        InstallationLookup lookup = findInstallation(pool, target.owner(), nextApp.getAndIncrement(), record);
+        if (lookup.refusal() != null) {
+            return lookup.refusal();
         }
+        Installation installation = lookup.installation();
 
-        Refusal allowlistRefusal = applyAllowlist(app, installationId, target.owner(), token.issuer(), record);
+        Refusal allowlistRefusal = applyAllowlist(installation, target.owner(), token.issuer(), record);
         if (allowlistRefusal != null) {
             return allowlistRefusal;
         }
@@ -193,8 +184,12 @@ public final class ExchangeService {
                 ? policy.policy().repositories()
                 : target.repositories();
         Map<String, String> permissions = policy.policy().permissions();
-        switch (github.mintToken(app, installationId, repositories, permissions)) {
-            case MintResult.Minted minted -> record.issued(app.appId(), installationId, minted.token());
+        if ("write".equals(permissions.get("checks"))) {
+            installation = stickyInstallation(pool, target.owner(), scope + ":" + identity + ":" + token.subject(),
+                    installation);
+        }
+        switch (github.mintToken(installation.app(), installation.id(), repositories, permissions)) {
+            case MintResult.Minted minted -> record.issued(installation.app().appId(), installation.id(), minted.token());
             case MintResult.Failed failed -> {
                 record.detail("token mint: " + failed.error());
                 if (failed.error().status() == 422) {
@@ -209,9 +204,65 @@ public final class ExchangeService {
         return null;
     }
 
-    private Refusal applyAllowlist(GitHubApp app, long installationId, String owner, String issuer,
-                                   RecordBuilder record) {
-        return switch (allowlists.lookup(app, installationId, owner)) {
+    /** An App of the owner's pool and its installation on the owner. */
+    private record Installation(GitHubApp app, long id) {
+    }
+
+    private record InstallationLookup(Installation installation, Refusal refusal) {
+    }
+
+    /**
+     * The first App of the pool, starting at {@code start} (round robin spreads GitHub rate limits
+     * over the pool's Apps), that is installed on the owner.
+     */
+    private InstallationLookup findInstallation(AppPool pool, String owner, int start, RecordBuilder record) {
+        List<GitHubApp> poolApps = pool.apps();
+        Refusal refusal = new Refusal(NOT_FOUND, "not_installed", "no installation found for " + quote(owner));
+        for (int i = 0; i < poolApps.size(); i++) {
+            GitHubApp app = poolApps.get(Math.floorMod(start + i, poolApps.size()));
+            switch (github.findInstallation(app, owner)) {
+                case InstallationResult.Found found -> {
+                    return new InstallationLookup(new Installation(app, found.installationId()), null);
+                }
+                case InstallationResult.NotInstalled notInstalled -> {
+                }
+                case InstallationResult.Failed failed -> {
+                    record.detail("installation lookup: " + failed.error());
+                    refusal = failed.error().rateLimited()
+                            ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
+                            : new Refusal(INTERNAL, "github_unavailable", "unable to find installation");
+                }
+            }
+        }
+        return new InstallationLookup(null, refusal);
+    }
+
+    /**
+     * Octo STS routes tokens that may write check runs to one App per scope, identity and subject:
+     * only the App that created a check run can update it, so a job's later tokens must come from
+     * the same App. The key is hashed with FNV-32a, as Octo STS does.
+     */
+    private Installation stickyInstallation(AppPool pool, String owner, String routeKey, Installation fallback) {
+        if (pool.apps().size() < 2) {
+            return fallback;
+        }
+        GitHubApp app = pool.apps().get(Integer.remainderUnsigned(fnv32a(routeKey), pool.apps().size()));
+        return github.findInstallation(app, owner) instanceof InstallationResult.Found found
+                ? new Installation(app, found.installationId())
+                : fallback;
+    }
+
+    static int fnv32a(String text) {
+        int hash = 0x811c9dc5;
+        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            hash ^= b & 0xff;
+            hash *= 0x01000193;
+        }
+        return hash;
+    }
+
+    private Refusal applyAllowlist(Installation installation, String owner, String issuer, RecordBuilder record) {
+        return switch (allowlists.lookup(installation.app(), installation.id(), owner)) {
             case OrgIssuerAllowlists.State.Absent absent -> null;
             case OrgIssuerAllowlists.State.Present present -> {
                 if (present.allowlist().allows(issuer)) {

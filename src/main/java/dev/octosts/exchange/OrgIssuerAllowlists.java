@@ -41,7 +41,7 @@ final class OrgIssuerAllowlists {
     }
 
     /** The last verdict read for an owner, and the last valid list seen (kept through an invalid edit). */
-    private record Entry(State state, Instant readAt, State.Present lastGood, Instant lastGoodAt) {
+    private record Cached(State state, Instant readAt, State.Present lastGood, Instant lastGoodAt) {
         State effective(Instant now) {
             if (state instanceof State.Invalid && lastGood != null && lastGoodAt.plus(STALE).isAfter(now)) {
                 return lastGood;
@@ -53,9 +53,9 @@ final class OrgIssuerAllowlists {
     private final GitHubClient github;
     private final String orgPolicyRepo;
     private final Clock clock;
-    private final Map<String, Entry> byOwner = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<String, Cached> byOwner = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
             return size() > MAX_OWNERS;
         }
     };
@@ -68,7 +68,7 @@ final class OrgIssuerAllowlists {
 
     State lookup(GitHubApp app, long installationId, String owner) {
         Instant now = clock.instant();
-        Entry cached;
+        Cached cached;
         synchronized (byOwner) {
             cached = byOwner.get(owner);
         }
@@ -80,9 +80,9 @@ final class OrgIssuerAllowlists {
             // Serve the last verdict up to an hour old; it is not re-seeded, so it ages out.
             return cached != null && cached.readAt().plus(STALE).isAfter(now) ? cached.effective(now) : unavailable;
         }
-        Entry entry = read instanceof State.Present present
-                ? new Entry(read, now, present, now)
-                : new Entry(read, now, cached == null ? null : cached.lastGood(),
+        Cached entry = read instanceof State.Present present
+                ? new Cached(read, now, present, now)
+                : new Cached(read, now, cached == null ? null : cached.lastGood(),
                         cached == null ? null : cached.lastGoodAt());
         synchronized (byOwner) {
             byOwner.put(owner, entry);

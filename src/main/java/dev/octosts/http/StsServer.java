@@ -9,6 +9,7 @@ import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 
@@ -39,7 +40,7 @@ public final class StsServer implements AutoCloseable {
     public StsServer(Listener listener, ExchangeService exchange) {
         ObjectMapper json = new ObjectMapper();
         ExchangeHandler handler = new ExchangeHandler(exchange, json);
-        WebServer.Builder builder = WebServer.builder()
+        WebServerConfig.Builder builder = WebServer.builder()
                 .host(listener.host())
                 .port(listener.port())
                 .maxPayloadSize(MAX_PAYLOAD)
