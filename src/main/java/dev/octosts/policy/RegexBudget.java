@@ -73,12 +73,8 @@ final class RegexBudget {
             concatHeight = Math.max(concatHeight, lastHeight);
         }
 
-        void noAtom() {
-            lastSize = -1;
-        }
-
         void endAlternative() {
-            alternativesSize = sat(alternativesSize + concatSize);
+            alternativesSize = sat(alternativesSize + Math.max(concatSize, 1)); // empty: Go's OpEmptyMatch
             alternatives++;
             alternativesHeight = Math.max(alternativesHeight,
                     concatAtoms > 1 ? concatHeight + 1 : Math.max(concatHeight, 1));
@@ -91,7 +87,7 @@ final class RegexBudget {
         long finishSize() {
             endAlternative();
             long size = sat(alternativesSize + alternatives - 1);
-            return capturing ? 2 + size : Math.max(size, 1);
+            return capturing ? 2 + size : size;
         }
 
         int finishHeight() {
@@ -159,8 +155,7 @@ final class RegexBudget {
                         j++;
                     }
                     if (j < p.length() && p.charAt(j) == ')') {
-                        i = j + 1; // flags only: no group, and nothing for a repetition to apply to
-                        frame.noAtom();
+                        i = j + 1; // flags only: no node, so a repetition after it applies to the atom before
                         return;
                     }
                     capturing = j >= p.length() || p.charAt(j) != ':';

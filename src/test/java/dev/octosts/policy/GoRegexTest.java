@@ -126,6 +126,9 @@ class GoRegexTest {
         assertThat(RegexBudget.estimate("\\x{41}").size()).isLessThan(5);
         assertThat(RegexBudget.estimate("a{,5}").size()).isLessThan(10); // not a repeat in Go: literal text
         assertThat(RegexBudget.estimate("(?i)a{1000}").size()).isBetween(1000L, 1010L);
+        // A flags-only group adds no node: Go applies the repetition to the atom before it.
+        assertThat(RegexBudget.estimate("a(?i){1000}").size()).isGreaterThanOrEqualTo(1000L);
+        assertThat(RegexBudget.estimate("(){1000}").size()).isGreaterThanOrEqualTo(3000L);
         assertThat(RegexBudget.estimate("(?P<name>a{1000}){5}").size()).isGreaterThan(5000L);
         assertThat(RegexBudget.estimate("[]a]{1000}").size()).isGreaterThanOrEqualTo(1000L);
         assertThat(RegexBudget.estimate("[[:alpha:]]{1000}").size()).isGreaterThanOrEqualTo(1000L);
