@@ -73,12 +73,8 @@ final class RegexBudget {
             concatHeight = Math.max(concatHeight, lastHeight);
         }
 
-        void noAtom() {
-            lastSize = -1;
-        }
-
         void endAlternative() {
-            alternativesSize = sat(alternativesSize + concatSize);
+            alternativesSize = sat(alternativesSize + Math.max(concatSize, 1)); // empty: Go's OpEmptyMatch
             alternatives++;
             alternativesHeight = Math.max(alternativesHeight,
                     concatAtoms > 1 ? concatHeight + 1 : Math.max(concatHeight, 1));
@@ -88,15 +84,12 @@ final class RegexBudget {
             lastSize = -1;
         }
 
-        long finishSize() {
+        /** Size and height of the finished group (or pattern). */
+        Estimate finish() {
             endAlternative();
             long size = sat(alternativesSize + alternatives - 1);
-            return capturing ? 2 + size : Math.max(size, 1);
-        }
-
-        int finishHeight() {
             int height = alternatives > 1 ? alternativesHeight + 1 : alternativesHeight;
-            return capturing ? height + 1 : height;
+            return capturing ? new Estimate(2 + size, height + 1) : new Estimate(size, height);
         }
     }
 
@@ -142,8 +135,7 @@ final class RegexBudget {
             while (!open.isEmpty()) {
                 closeGroup(); // unbalanced: RE2/J refuses it, the estimate just has to terminate
             }
-            long size = frame.finishSize();
-            return new Estimate(size, frame.finishHeight());
+            return frame.finish();
         }
 
         private void openGroup() {
@@ -159,8 +151,7 @@ final class RegexBudget {
                         j++;
                     }
                     if (j < p.length() && p.charAt(j) == ')') {
-                        i = j + 1; // flags only: no group, and nothing for a repetition to apply to
-                        frame.noAtom();
+                        i = j + 1; // flags only: no node, so a repetition after it applies to the atom before
                         return;
                     }
                     capturing = j >= p.length() || p.charAt(j) != ':';
@@ -178,10 +169,9 @@ final class RegexBudget {
                 frame.atom(1, 1); // "unexpected )": RE2/J refuses it
                 return;
             }
-            long size = frame.finishSize();
-            int height = frame.finishHeight();
+            Estimate group = frame.finish();
             frame = open.pop();
-            frame.atom(size, height);
+            frame.atom(group.size(), group.height());
             i++;
         }
 
