@@ -14,6 +14,7 @@ import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
+import dev.octosts.policy.IssuerAllowlistDecision;
 
 import java.time.Clock;
 import java.util.List;
@@ -265,13 +266,14 @@ public final class ExchangeService {
         return switch (allowlists.lookup(installation.app(), installation.id(), owner)) {
             case OrgIssuerAllowlists.State.Absent absent -> null;
             case OrgIssuerAllowlists.State.Present present -> {
-                if (present.allowlist().allows(issuer)) {
-                    yield null;
+                IssuerAllowlistDecision decision = present.allowlist().decide(issuer);
+                if (decision.recorded() != null) {
+                    record.allowlist(new ExchangeRecord.AllowlistVerdict(decision.recorded().mode().value(),
+                            decision.recorded().allowed(), decision.recorded().iss()));
                 }
-                boolean audit = present.allowlist().mode() == dev.octosts.policy.OrgTrustedIssuers.Mode.AUDIT;
-                record.allowlist(new ExchangeRecord.AllowlistVerdict(audit ? "audit" : "enforce", audit, issuer));
-                yield audit ? null : new Refusal(PERMISSION_DENIED, "issuer_not_permitted",
-                        "issuer not permitted by organization policy");
+                yield decision.outcome() == IssuerAllowlistDecision.Outcome.DENIED
+                        ? new Refusal(PERMISSION_DENIED, "issuer_not_permitted", decision.message())
+                        : null;
             }
             case OrgIssuerAllowlists.State.Invalid invalid -> {
                 record.detail("org trusted issuers: " + invalid.error());
