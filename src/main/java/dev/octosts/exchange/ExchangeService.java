@@ -14,6 +14,7 @@ import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
+import dev.octosts.policy.GoText;
 import dev.octosts.policy.IssuerAllowlistDecision;
 
 import java.time.Clock;
@@ -122,7 +123,7 @@ public final class ExchangeService {
         AppPool pool = apps.poolFor(target.owner()).orElse(null);
         if (pool == null) {
             return new Refusal(NOT_FOUND, "no_app_for_owner",
-                    "no GitHub App configured for org " + quote(target.owner()));
+                    "no GitHub App configured for org " + GoText.quote(target.owner()));
         }
         if (!TrustPolicies.isPlainIdentity(identity) || policyFiles.knownMissing(target.owner(), target.repo(), identity)) {
             return policyNotFound(identity);
@@ -148,7 +149,7 @@ public final class ExchangeService {
                 if (compiled.error() != null) {
                     record.detail(compiled.error().getMessage());
                     return new Refusal(NOT_FOUND, compiled.errorReason(),
-                            "unable to " + compiled.errorVerb() + " trust policy found for " + quote(identity));
+                            "unable to " + compiled.errorVerb() + " trust policy found for " + GoText.quote(identity));
                 }
                 policy = compiled.policy();
             }
@@ -157,14 +158,14 @@ public final class ExchangeService {
             }
             case PolicyRead.RateLimited rateLimited -> {
                 return new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited",
-                        "GitHub API rate limit exceeded for " + quote(identity));
+                        "GitHub API rate limit exceeded for " + GoText.quote(identity));
             }
             case PolicyRead.NotInstalled notInstalled -> {
-                return new Refusal(NOT_FOUND, "not_installed", "no installation found for " + quote(target.owner()));
+                return new Refusal(NOT_FOUND, "not_installed", "no installation found for " + GoText.quote(target.owner()));
             }
             case PolicyRead.Failed failed -> {
                 record.detail("policy read: " + failed.error());
-                return new Refusal(INTERNAL, "github_unavailable", "unable to read trust policy for " + quote(identity));
+                return new Refusal(INTERNAL, "github_unavailable", "unable to read trust policy for " + GoText.quote(identity));
             }
         }
 
@@ -218,7 +219,7 @@ public final class ExchangeService {
      */
     private InstallationLookup findInstallation(AppPool pool, String owner, int start, RecordBuilder record) {
         List<GitHubApp> poolApps = pool.apps();
-        Refusal refusal = new Refusal(NOT_FOUND, "not_installed", "no installation found for " + quote(owner));
+        Refusal refusal = new Refusal(NOT_FOUND, "not_installed", "no installation found for " + GoText.quote(owner));
         for (int i = 0; i < poolApps.size(); i++) {
             GitHubApp app = poolApps.get(Math.floorMod(start + i, poolApps.size()));
             switch (github.findInstallation(app, owner)) {
@@ -289,7 +290,7 @@ public final class ExchangeService {
     }
 
     private static Refusal policyNotFound(String identity) {
-        return new Refusal(NOT_FOUND, "policy_not_found", "unable to find trust policy for " + quote(identity));
+        return new Refusal(NOT_FOUND, "policy_not_found", "unable to find trust policy for " + GoText.quote(identity));
     }
 
     /**
@@ -309,27 +310,5 @@ public final class ExchangeService {
             record.detail(e.getMessage());
             return new ExchangeResult(record.build(), null);
         }
-    }
-
-    /** Go's {@code %q} for the plain names that appear in messages. */
-    static String quote(String value) {
-        StringBuilder out = new StringBuilder("\"");
-        value.codePoints().forEach(cp -> {
-            switch (cp) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\t' -> out.append("\\t");
-                case '\r' -> out.append("\\r");
-                default -> {
-                    if (cp < 0x20 || cp == 0x7f) {
-                        out.append(String.format("\\x%02x", cp));
-                    } else {
-                        out.appendCodePoint(cp);
-                    }
-                }
-            }
-        });
-        return out.append('"').toString();
     }
 }

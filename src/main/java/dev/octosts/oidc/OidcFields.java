@@ -263,8 +263,11 @@ public final class OidcFields {
         return value.codePoints().allMatch(cp -> cp > 0x20 && forbidden.indexOf(cp) < 0 && isGoPrintable(cp));
     }
 
-    /** Go's {@code unicode.IsPrint} for code points other than the ASCII space. */
-    private static boolean isGoPrintable(int cp) {
+    /**
+     * Go's {@code unicode.IsPrint} for code points other than the ASCII space: letters, marks, numbers,
+     * punctuation and symbols. Also used to reproduce Go's quoting of messages.
+     */
+    public static boolean isGoPrintable(int cp) {
         return switch (Character.getType(cp)) {
             case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
                  Character.MODIFIER_LETTER, Character.OTHER_LETTER,

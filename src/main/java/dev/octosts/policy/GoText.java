@@ -1,10 +1,12 @@
 package dev.octosts.policy;
 
+import dev.octosts.oidc.OidcFields;
+
 import java.math.BigDecimal;
 import java.util.List;
 
 /** Go's text formatting where Octo STS messages depend on it: {@code %q} quoting and float formatting. */
-final class GoText {
+public final class GoText {
     /** Longest piece of caller- or policy-supplied text a message echoes; longer text is cut. */
     static final int MAX_ECHOED_CHARS = 512;
     /** Most list entries a message echoes. */
@@ -19,7 +21,7 @@ final class GoText {
      * Go's {@code %q} of a string ({@code strconv.Quote}), cut after {@link #MAX_ECHOED_CHARS} characters
      * so that an error message never grows with a huge input.
      */
-    static String quote(String s) {
+    public static String quote(String s) {
         boolean cut = s.length() > MAX_ECHOED_CHARS;
         String shown = cut ? s.substring(0, MAX_ECHOED_CHARS) : s;
         StringBuilder out = new StringBuilder(shown.length() + 2).append('"');
@@ -49,7 +51,7 @@ final class GoText {
             out.append('\\').appendCodePoint(cp);
             return;
         }
-        if (cp == ' ' || isGoPrint(cp)) {
+        if (cp == ' ' || OidcFields.isGoPrintable(cp)) {
             out.appendCodePoint(cp);
             return;
         }
@@ -80,22 +82,6 @@ final class GoText {
             value >>>= 4;
         }
         return new String(out);
-    }
-
-    /** Go's {@code unicode.IsPrint} without the ASCII space: letters, marks, numbers, punctuation, symbols. */
-    private static boolean isGoPrint(int cp) {
-        return switch (Character.getType(cp)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                 Character.MODIFIER_LETTER, Character.OTHER_LETTER,
-                 Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK,
-                 Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER,
-                 Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
-                 Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION,
-                 Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL,
-                 Character.OTHER_SYMBOL -> true;
-            default -> false;
-        };
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.octosts.dev;
 
+import dev.octosts.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,7 +17,6 @@ import dev.octosts.dev.GitHubSimulator.IssuedToken;
 import dev.octosts.dev.GitHubSimulator.RecordedCall;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.github.MutableClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -10,6 +10,7 @@ import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.ExchangeRecorder;
 import dev.octosts.exchange.LogRecorder;
+import dev.octosts.testing.MutableClock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,10 +22,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,7 +49,7 @@ final class Harness implements AutoCloseable {
     final GitHubSimulator github;
     final LocalOidcIssuer issuer;
     final Path dir;
-    final MutableClock clock = new MutableClock();
+    final MutableClock clock = MutableClock.running();
     final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
     final Map<String, String> env = new HashMap<>();
     private final List<SimulatedApp> apps = new ArrayList<>();
@@ -221,29 +220,5 @@ final class Harness implements AutoCloseable {
         }
         github.close();
         issuer.close();
-    }
-
-    /** A clock the test moves forward, to age caches. */
-    static final class MutableClock extends Clock {
-        private volatile Duration offset = Duration.ZERO;
-
-        void advance(Duration by) {
-            offset = offset.plus(by);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
-        }
     }
 }

@@ -201,6 +201,15 @@ class HttpApiTest {
     }
 
     @Test
+    void aMalformedFormIsInvalidArgument() {
+        Harness.Response response = harness.send(HttpRequest.newBuilder(harness.baseUri().resolve("/sts/exchange"))
+                .header("Authorization", "Bearer " + goodToken())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("scope=%zz&identity=ci")).build());
+        assertError(response, 400, 3, "request body is not a valid form");
+    }
+
+    @Test
     void identitiesThatAreNotPlainFileNamesAreNotFound() {
         for (String identity : List.of("../ci", "a/b", "ci\u0000", ".hidden")) {
             Harness.Response response = harness.get(goodToken(), query("org/repo", identity));

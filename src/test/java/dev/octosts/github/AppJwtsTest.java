@@ -1,5 +1,6 @@
 package dev.octosts.github;
 
+import dev.octosts.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;

@@ -1,5 +1,6 @@
 package dev.octosts.oidc;
 
+import dev.octosts.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
