@@ -1,0 +1,49 @@
+package dev.octosts.ledger;
+
+import dev.octosts.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The schema on a real PostgreSQL: applied once, and append-only for the runtime role and the owner. */
+class MigrationsTest {
+
+    @Test
+    void migratesOnceAndTheRuntimeRoleCanOnlyInsertAndSelect() throws SQLException {
+        TestDatabase database = TestDatabase.shared();
+        String owner = database.createDatabase();
+        assertThat(Migrations.migrate(owner)).isEqualTo(1);
+        assertThat(Migrations.migrate(owner)).isZero();
+        String runtime = database.createRuntimeLogin(owner);
+
+        try (Connection connection = DriverManager.getConnection(runtime); Statement sql = connection.createStatement()) {
+            sql.execute("INSERT INTO ledger_chain VALUES ('00000000-0000-0000-0000-000000000001', now(), 'host', 1)");
+            assertThat(count(sql, "SELECT count(*) FROM ledger_chain")).isEqualTo(1);
+            assertThatThrownBy(() -> sql.execute("UPDATE ledger_chain SET host = 'x'")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> sql.execute("DELETE FROM ledger_chain")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> sql.execute("TRUNCATE ledger_chain CASCADE")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> sql.execute("DROP TABLE ledger_checkpoint")).isInstanceOf(SQLException.class);
+        }
+        try (Connection connection = DriverManager.getConnection(owner); Statement sql = connection.createStatement()) {
+            // Even the owner is stopped by the triggers.
+            assertThatThrownBy(() -> sql.execute("UPDATE ledger_chain SET host = 'x'"))
+                    .hasMessageContaining("append-only");
+            assertThatThrownBy(() -> sql.execute("DELETE FROM ledger_chain")).hasMessageContaining("append-only");
+            assertThatThrownBy(() -> sql.execute("TRUNCATE ledger_chain CASCADE")).hasMessageContaining("append-only");
+            assertThat(count(sql, "SELECT count(*) FROM ledger_chain")).isEqualTo(1);
+        }
+    }
+
+    private static long count(Statement sql, String query) throws SQLException {
+        try (var rows = sql.executeQuery(query)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.octosts.testing;
+
+import dev.octosts.dev.LocalPostgres;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real PostgreSQL server tests run against, one per test JVM: {@code OCTOSTS_TEST_DATABASE_URL}
+ * (a superuser JDBC URL) when set, else a {@code postgres:18} container when Docker is available, else
+ * an embedded PostgreSQL 18. Each test gets a database of its own from {@link #createDatabase()}.
+ */
+public final class TestDatabase {
+    private static TestDatabase shared;
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private final String adminUrl;
+
+    private TestDatabase(String adminUrl) {
+        this.adminUrl = adminUrl;
+    }
+
+    public static synchronized TestDatabase shared() {
+        if (shared == null) {
+            shared = new TestDatabase(startServer());
+        }
+        return shared;
+    }
+
+    private static String startServer() {
+        String configured = System.getenv("OCTOSTS_TEST_DATABASE_URL");
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        if (dockerAvailable()) {
+            PostgreSQLContainer container = new PostgreSQLContainer("postgres:18")
+                    .withCommand("postgres", "-c", "fsync=on", "-c", "synchronous_commit=on");
+            container.start();
+            return container.getJdbcUrl() + (container.getJdbcUrl().contains("?") ? "&" : "?")
+                    + "user=" + container.getUsername() + "&password=" + container.getPassword();
+        }
+        LocalPostgres postgres = LocalPostgres.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "test-postgres-stop"));
+        return postgres.jdbcUrl("postgres");
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** A new, empty database; returns a superuser JDBC URL for it. */
+    public String createDatabase() {
+        String name = "octosts_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        try (Connection connection = DriverManager.getConnection(adminUrl);
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create test database " + name, e);
+        }
+        return withDatabase(adminUrl, name);
+    }
+
+    /**
+     * Creates a login role that is a member of {@code octo_sts_runtime} (the role the migration grants
+     * INSERT and SELECT) and returns the JDBC URL of {@code database} as that role.
+     */
+    public String createRuntimeLogin(String superuserUrl) {
+        String role = "octosts_app_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        String password = java.util.UUID.randomUUID().toString();
+        try (Connection connection = DriverManager.getConnection(superuserUrl);
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "' IN ROLE octo_sts_runtime");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create role " + role, e);
+        }
+        String base = superuserUrl.substring(0, superuserUrl.indexOf('?') < 0 ? superuserUrl.length() : superuserUrl.indexOf('?'));
+        return base + "?user=" + role + "&password=" + password;
+    }
+
+    private static String withDatabase(String url, String database) {
+        int query = url.indexOf('?');
+        String base = query < 0 ? url : url.substring(0, query);
+        String params = query < 0 ? "" : url.substring(query);
+        return base.substring(0, base.lastIndexOf('/') + 1) + database + params;
+    }
+}
