@@ -3,9 +3,9 @@ package dev.octosts.cli;
 import dev.octosts.config.AppKeySource;
 import dev.octosts.config.ConfigException;
 import dev.octosts.config.Settings;
-import dev.octosts.exchange.ExchangeRecorder;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.octosts.exchange.ExchangeService;
-import dev.octosts.exchange.LogRecorder;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubApp;
@@ -14,6 +14,11 @@ import dev.octosts.github.PolicyFiles;
 import dev.octosts.http.StsServer;
 import dev.octosts.keys.PemKeys;
 import dev.octosts.keys.SigningKey;
+import dev.octosts.ledger.CheckpointSigner;
+import dev.octosts.ledger.Checkpointer;
+import dev.octosts.ledger.Ledger;
+import dev.octosts.ledger.LedgerSettings;
+import dev.octosts.ledger.Migrations;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
 
@@ -28,13 +33,23 @@ import java.util.Map;
 public final class Application implements AutoCloseable {
     private static final Duration GITHUB_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Connections of the runtime pool: the ledger writer, the checkpointer and audit readers. */
+    private static final int DATABASE_POOL_SIZE = 4;
+
     private final Settings settings;
+    private final HikariDataSource database;
+    private final Ledger ledger;
+    private final Checkpointer checkpointer;
     private final OidcVerifier oidc;
     private final GitHubClient github;
     private final StsServer server;
 
-    private Application(Settings settings, OidcVerifier oidc, GitHubClient github, StsServer server) {
+    private Application(Settings settings, HikariDataSource database, Ledger ledger, Checkpointer checkpointer,
+                        OidcVerifier oidc, GitHubClient github, StsServer server) {
         this.settings = settings;
+        this.database = database;
+        this.ledger = ledger;
+        this.checkpointer = checkpointer;
         this.oidc = oidc;
         this.github = github;
         this.server = server;
@@ -42,26 +57,52 @@ public final class Application implements AutoCloseable {
 
     /** Builds and starts the service; a bad key or setting throws {@link ConfigException}. */
     public static Application start(Settings settings, Clock clock) {
-        return start(settings, clock, new LogRecorder());
-    }
-
-    public static Application start(Settings settings, Clock clock, ExchangeRecorder recorder) {
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {
             apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key())));
         }
+        SigningKey ledgerKey = loadLedgerKey(settings);
         Map<String, AppPool> pools = new HashMap<>();
         settings.pools().forEach((org, ids) -> pools.put(org, new AppPool(org, ids.stream().map(apps::get).toList())));
+
+        if (settings.migrate()) {
+            Migrations.migrate(settings.migrationUrl());
+        }
+        HikariDataSource database = runtimePool(settings.databaseUrl());
+        Ledger ledger = new Ledger(database, LedgerSettings.defaults(), clock).start();
+        Checkpointer checkpointer = new Checkpointer(database, new CheckpointSigner(ledgerKey), ledger::head,
+                settings.checkpointInterval(), clock).start();
 
         OidcSettings oidcSettings = new OidcSettings(settings.jwksOverrides(), settings.privateNetworkHosts(),
                 OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock);
         OidcVerifier oidc = new OidcVerifier(oidcSettings);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock);
         ExchangeService exchange = new ExchangeService(oidc, new AppRouter(pools), github,
-                new PolicyFiles(github, clock), recorder, settings.domain(), settings.orgPolicyRepo(), clock);
+                new PolicyFiles(github, clock), ledger, settings.domain(), settings.orgPolicyRepo(), clock);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.tlsCertFile(), settings.tlsKeyFile()), exchange);
-        return new Application(settings, oidc, github, server.start());
+        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start());
+    }
+
+    private static HikariDataSource runtimePool(String jdbcUrl) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("octo-sts-ledger");
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(DATABASE_POOL_SIZE);
+        config.setMinimumIdle(1);
+        // Fail fast while the database is away, so callers get 503 instead of waiting.
+        config.setConnectionTimeout(2_000);
+        config.setValidationTimeout(1_000);
+        config.setInitializationFailTimeout(10_000);
+        return new HikariDataSource(config);
+    }
+
+    private static SigningKey loadLedgerKey(Settings settings) {
+        try {
+            return PemKeys.fromFile(settings.ledgerSigningKeyFile());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", e.getMessage());
+        }
     }
 
     private static SigningKey loadKey(AppKeySource source) {
@@ -88,6 +129,9 @@ public final class Application implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        ledger.close();
+        checkpointer.close();
+        database.close();
         oidc.close();
         github.close();
     }

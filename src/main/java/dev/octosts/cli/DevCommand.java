@@ -2,7 +2,10 @@ package dev.octosts.cli;
 
 import dev.octosts.config.Settings;
 import dev.octosts.dev.GitHubSimulator;
+import dev.octosts.dev.LocalKeys;
 import dev.octosts.dev.LocalOidcIssuer;
+import dev.octosts.dev.LocalPostgres;
+import dev.octosts.ledger.Migrations;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,6 +14,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -32,8 +39,23 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Port of the service (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--data-dir", description = "Where the sandbox keeps its PostgreSQL data and ledger key "
+            + "(default: target/octo-sts-dev in a source checkout, else ~/.cache/octo-sts/dev). Delete it to start afresh.")
+    Path dataDir;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
+        Path data = dataDir != null ? dataDir : defaultDataDir();
+        Files.createDirectories(data);
+        LocalPostgres postgres = LocalPostgres.start(data.resolve("postgres"));
+        String ownerUrl = postgres.jdbcUrl("postgres");
+        Migrations.migrate(ownerUrl);
+        String runtimeUrl = runtimeLogin(ownerUrl);
+        Path ledgerKey = data.resolve("ledger-signing-key.pem");
+        if (!Files.exists(ledgerKey)) {
+            writePrivate(ledgerKey, LocalKeys.rsa2048().privateKeyPem());
+        }
+
         GitHubSimulator github = GitHubSimulator.start();
         LocalOidcIssuer issuer = LocalOidcIssuer.start();
         SimulatedApp app = github.createApp();
@@ -51,10 +73,11 @@ final class DevCommand implements Callable<Integer> {
                   issues: write
                 """.formatted(issuer.issuer(), ORG, REPO, DOMAIN));
 
-        Path dir = Files.createTempDirectory("octo-sts-dev");
-        Path key = Files.writeString(dir.resolve("app.pem"), app.privateKeyPem());
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        Path key = writePrivate(data.resolve("github-app-key.pem"), app.privateKeyPem());
         Map<String, String> env = Map.of(
+                "DATABASE_URL", runtimeUrl,
+                "DATABASE_MIGRATE", "false",
+                "LEDGER_SIGNING_KEY_FILE", ledgerKey.toString(),
                 "BIND_ADDRESS", "127.0.0.1",
                 "PORT", Integer.toString(port),
                 "STS_DOMAIN", DOMAIN,
@@ -77,18 +100,54 @@ final class DevCommand implements Callable<Integer> {
                 curl -s -H 'Authorization: Bearer %s' \\
                   'http://127.0.0.1:%d/sts/exchange?scope=%s/%s&identity=ci'
 
-                Each exchange's audit record is logged as one JSON line. Press Ctrl-C to stop.
+                Every exchange is recorded in the ledger (PostgreSQL in %s). Read and verify it with:
+
+                export DATABASE_URL='%s' LEDGER_SIGNING_KEY_FILE='%s'
+                java -jar target/octo-sts.jar audit query
+                java -jar target/octo-sts.jar audit verify
+
+                Press Ctrl-C to stop.
                 %n""", application.server().port(), github.baseUrl(), ORG, REPO, issuer.issuer(), token,
-                application.server().port(), ORG, REPO);
+                application.server().port(), ORG, REPO, data, runtimeUrl, ledgerKey);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             application.close();
             issuer.close();
             github.close();
+            postgres.stop();
             stopped.countDown();
         }, "octo-sts-dev-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private static Path defaultDataDir() {
+        if (Files.isDirectory(Path.of("target"))) {
+            return Path.of("target", "octo-sts-dev");
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "octo-sts", "dev");
+    }
+
+    /** The service's own login: a member of the runtime role, which may only INSERT and SELECT. */
+    private static String runtimeLogin(String ownerUrl) {
+        try (Connection connection = DriverManager.getConnection(ownerUrl);
+             Statement sql = connection.createStatement()) {
+            sql.execute("""
+                    DO $$ BEGIN
+                        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'octo_sts_dev') THEN
+                            CREATE ROLE octo_sts_dev LOGIN IN ROLE octo_sts_runtime;
+                        END IF;
+                    END $$""");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the sandbox's database login", e);
+        }
+        return ownerUrl.replace("user=postgres", "user=octo_sts_dev");
+    }
+
+    private static Path writePrivate(Path file, String content) throws IOException {
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 }

@@ -21,6 +21,10 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("octo-sts: configuration error: " + e.getMessage());
             return 2;
+        } catch (RuntimeException e) {
+            System.err.println("octo-sts: start-up failed: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                    .replaceAll("password=[^&\\s)]*", "password=***"));
+            return 1;
         }
         System.out.println("octo-sts listening on " + (application.server().isTls() ? "https" : "http")
                 + "://" + application.settings().bindAddress() + ":" + application.server().port());

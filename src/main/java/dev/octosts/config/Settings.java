@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +29,10 @@ import java.util.regex.Pattern;
  * @param jwksOverrides    issuer → JWKS file or URL, for pinned keys without discovery
  * @param privateNetworkHosts hosts whose OIDC discovery/JWKS may be fetched from private or loopback addresses
  * @param tlsCertFile      with {@code tlsKeyFile}, serve HTTPS; both null for plain HTTP
+ * @param databaseUrl      the ledger database as the runtime role (INSERT and SELECT only)
+ * @param migrationUrl     the ledger database as the role that owns the schema
+ * @param migrate          apply migrations at start-up
+ * @param ledgerSigningKeyFile PEM key that signs ledger checkpoints (not the App key)
  */
 public record Settings(
         String bindAddress,
@@ -38,6 +43,10 @@ public record Settings(
         URI githubBaseUrl,
         String orgPolicyRepo,
         String databaseUrl,
+        String migrationUrl,
+        boolean migrate,
+        Path ledgerSigningKeyFile,
+        Duration checkpointInterval,
         Map<String, String> jwksOverrides,
         Set<String> privateNetworkHosts,
         Path tlsCertFile,
@@ -68,10 +77,14 @@ public record Settings(
         if (!REPO_NAME.matcher(orgPolicyRepo).matches()) {
             throw new ConfigException("ORG_POLICY_REPO", "must be a repository name (got " + quoted(orgPolicyRepo) + ")");
         }
-        String databaseUrl = reader.optional("DATABASE_URL", null);
-        if (databaseUrl != null && !databaseUrl.startsWith("jdbc:postgresql:")) {
-            throw new ConfigException("DATABASE_URL", "must be a PostgreSQL JDBC URL starting with jdbc:postgresql:");
+        String databaseUrl = reader.jdbcUrl("DATABASE_URL", reader.required("DATABASE_URL"));
+        String migrationUrl = reader.jdbcUrl("DATABASE_MIGRATION_URL", reader.optional("DATABASE_MIGRATION_URL", databaseUrl));
+        boolean migrate = reader.bool("DATABASE_MIGRATE", true);
+        Path ledgerKey = reader.readableFile("LEDGER_SIGNING_KEY_FILE");
+        if (ledgerKey == null) {
+            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is required (PEM private key that signs ledger checkpoints)");
         }
+        Duration checkpointInterval = Duration.ofSeconds(reader.positiveInt("LEDGER_CHECKPOINT_SECONDS", 60));
         Map<String, String> overrides = reader.jwksOverrides();
         Set<String> privateHosts = new LinkedHashSet<>(reader.list("OIDC_PRIVATE_NETWORK_HOSTS"));
         Path tlsCert = reader.readableFile("TLS_CERT_FILE");
@@ -81,7 +94,8 @@ public record Settings(
                     "must be set together with " + (tlsCert == null ? "TLS_KEY_FILE" : "TLS_CERT_FILE"));
         }
         return new Settings(bindAddress, port, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
-                overrides, Set.copyOf(privateHosts), tlsCert, tlsKey);
+                migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
+                tlsKey);
     }
 
     private static String quoted(String value) {
@@ -127,6 +141,41 @@ public record Settings(
                 // reported below
             }
             throw new ConfigException(name, "must be a port number from 0 to 65535 (got " + quoted(value) + ")");
+        }
+
+        String jdbcUrl(String name, String value) {
+            if (!value.startsWith("jdbc:postgresql:")) {
+                throw new ConfigException(name, "must be a PostgreSQL JDBC URL starting with jdbc:postgresql:");
+            }
+            return value;
+        }
+
+        boolean bool(String name, boolean fallback) {
+            String value = optional(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            return switch (value.toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new ConfigException(name, "must be true or false (got " + quoted(value) + ")");
+            };
+        }
+
+        int positiveInt(String name, int fallback) {
+            String value = optional(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                int number = Integer.parseInt(value);
+                if (number > 0) {
+                    return number;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new ConfigException(name, "must be a positive whole number (got " + quoted(value) + ")");
         }
 
         Path readableFile(String name) {

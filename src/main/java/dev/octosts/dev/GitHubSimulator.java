@@ -166,24 +166,10 @@ public final class GitHubSimulator implements AutoCloseable {
 
     /** A new App with a fresh RSA-2048 key. */
     public SimulatedApp createApp() {
-        KeyPair keys;
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            keys = generator.generateKeyPair();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no RSA", e);
-        }
+        LocalKeys.GeneratedKey key = LocalKeys.rsa2048();
         long appId = state.nextId();
-        state.addApp(appId, keys.getPublic());
-        StringWriter pem = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
-            writer.writeObject(keys.getPrivate());
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write a PEM key", e);
-        }
-        // Bouncy Castle writes an RSA key as PKCS#1 ("BEGIN RSA PRIVATE KEY"), like GitHub.
-        return new SimulatedApp(appId, pem.toString(), keys.getPublic());
+        state.addApp(appId, key.keys().getPublic());
+        return new SimulatedApp(appId, key.privateKeyPem(), key.keys().getPublic());
     }
 
     /**

@@ -27,6 +27,8 @@ class SettingsTest {
         env.put("STS_DOMAIN", "sts.example.com");
         env.put("GITHUB_APP_IDS", "12");
         env.put("APP_SECRET_CERTIFICATE_FILE", Files.writeString(dir.resolve("key.pem"), "pem").toString());
+        env.put("DATABASE_URL", "jdbc:postgresql://db/octosts?user=octosts_app");
+        env.put("LEDGER_SIGNING_KEY_FILE", Files.writeString(dir.resolve("ledger.pem"), "pem").toString());
     }
 
     @Test
@@ -37,7 +39,9 @@ class SettingsTest {
         assertThat(settings.githubBaseUrl()).hasToString("https://api.github.com");
         assertThat(settings.pools()).isEqualTo(Map.of("*", List.of(12L)));
         assertThat(settings.tlsCertFile()).isNull();
-        assertThat(settings.databaseUrl()).isNull();
+        assertThat(settings.migrationUrl()).isEqualTo(settings.databaseUrl());
+        assertThat(settings.migrate()).isTrue();
+        assertThat(settings.checkpointInterval()).hasSeconds(60);
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -54,6 +58,11 @@ class SettingsTest {
             "GITHUB_BASE_URL|https://user:pw@github.example.com|GITHUB_BASE_URL: must be an https URL",
             "ORG_POLICY_REPO|../etc|ORG_POLICY_REPO: must be a repository name",
             "DATABASE_URL|postgres://x|DATABASE_URL: must be a PostgreSQL JDBC URL",
+            "DATABASE_URL|''|DATABASE_URL: is required",
+            "DATABASE_MIGRATION_URL|mysql://x|DATABASE_MIGRATION_URL: must be a PostgreSQL JDBC URL",
+            "DATABASE_MIGRATE|maybe|DATABASE_MIGRATE: must be true or false",
+            "LEDGER_SIGNING_KEY_FILE|''|LEDGER_SIGNING_KEY_FILE: is required",
+            "LEDGER_CHECKPOINT_SECONDS|0|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
             "TLS_CERT_FILE|/nonexistent.pem|TLS_CERT_FILE: file /nonexistent.pem does not exist",
             "OIDC_JWKS_OVERRIDES|/nonexistent.json|OIDC_JWKS_OVERRIDES:",
             "APP_CONFIG_FILE|/nonexistent.yaml|APP_CONFIG_FILE: file /nonexistent.yaml cannot be read",

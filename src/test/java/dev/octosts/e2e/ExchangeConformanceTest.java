@@ -3,7 +3,6 @@ package dev.octosts.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.dev.GitHubSimulator;
-import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.GrpcCode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -97,14 +96,27 @@ class ExchangeConformanceTest {
                 assertThat(harness.contentReads(".github/chainguard/trusted-token-issuers.yaml"))
                         .isEqualTo(row.get("expected_allowlist_reads").asLong());
             }
-            if (row.hasNonNull("expected_event_issuer_allowlist")) {
-                JsonNode want = row.get("expected_event_issuer_allowlist");
-                ExchangeRecord.AllowlistVerdict verdict = harness.records.getLast().allowlist();
-                assertThat(verdict).isEqualTo(new ExchangeRecord.AllowlistVerdict(want.path("mode").asText(),
-                        want.path("allowed").asBoolean(), want.path("iss").asText()));
+            List<JsonNode> records = harness.records();
+            assertThat(records).as("one ledger record per request").hasSize(harness.requests.get());
+            JsonNode last = records.getLast();
+            assertThat(last.path("grpc_code").asInt()).isEqualTo(expected.value());
+            assertThat(last.path("decision").asText()).isEqualTo(expected == GrpcCode.OK ? "allow" : "deny");
+            assertThat(last.path("actor").path("sub").asText()).isEqualTo("foo");
+            if (expected == GrpcCode.OK) {
+                assertThat(last.path("issued").path("token_sha256").asText())
+                        .as("the ledger holds the hash of the token the client received")
+                        .isEqualTo(Harness.sha256Hex(response.body().path("token").asText()));
+                assertThat(last.path("policy").path("path").asText()).isEqualTo(".github/chainguard/foo.sts.yaml");
+                assertThat(last.path("policy").path("sha256").asText()).hasSize(64);
+                assertThat(last.path("issued").path("permissions")).isEqualTo(
+                        harness.tokenRequests().getLast().path("permissions"));
+            } else {
+                assertThat(last.path("issued").isNull()).isTrue();
+                assertThat(last.path("message").asText()).isEqualTo(response.message());
             }
-            assertThat(harness.records).as("one audit record per request").hasSizeGreaterThanOrEqualTo(repeat);
-            assertThat(harness.records.getLast().code()).isEqualTo(expected);
+            if (row.hasNonNull("expected_event_issuer_allowlist")) {
+                assertThat(last.path("issuer_allowlist")).isEqualTo(row.get("expected_event_issuer_allowlist"));
+            }
         }
     }
 

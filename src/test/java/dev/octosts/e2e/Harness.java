@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.cli.Application;
 import dev.octosts.config.Settings;
 import dev.octosts.dev.GitHubSimulator;
+import dev.octosts.dev.LocalKeys;
 import dev.octosts.dev.LocalOidcIssuer;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
-import dev.octosts.exchange.ExchangeRecord;
-import dev.octosts.exchange.ExchangeRecorder;
-import dev.octosts.exchange.LogRecorder;
+import dev.octosts.ledger.Migrations;
 import dev.octosts.testing.MutableClock;
+import dev.octosts.testing.TestDatabase;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,6 +22,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +34,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 /**
@@ -50,14 +54,22 @@ final class Harness implements AutoCloseable {
     final LocalOidcIssuer issuer;
     final Path dir;
     final MutableClock clock = MutableClock.running();
-    final List<ExchangeRecord> records = new CopyOnWriteArrayList<>();
+    final String databaseUrl;
+    /** Requests sent to the service so far. */
+    final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     final Map<String, String> env = new HashMap<>();
     private final List<SimulatedApp> apps = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
     private Application application;
 
+    /** A service with a fresh database of the shared test PostgreSQL. */
     Harness() {
+        this(TestDatabase.shared().createDatabase());
+    }
+
+    /** A service writing to the database at {@code ownerUrl} (a superuser or the schema owner). */
+    Harness(String ownerUrl) {
         try {
             dir = Files.createTempDirectory("octo-sts-test");
         } catch (IOException e) {
@@ -71,6 +83,11 @@ final class Harness implements AutoCloseable {
         env.put("GITHUB_BASE_URL", github.baseUrl().toString());
         env.put("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
         writeJwksOverride(ACTIONS_ISSUER);
+        Migrations.migrate(ownerUrl);
+        databaseUrl = TestDatabase.createRuntimeLogin(ownerUrl);
+        env.put("DATABASE_MIGRATION_URL", ownerUrl);
+        env.put("DATABASE_URL", databaseUrl);
+        env.put("LEDGER_SIGNING_KEY_FILE", write("ledger.pem", LocalKeys.rsa2048().privateKeyPem()).toString());
     }
 
     /** Tokens claiming {@code issuerUrl} are verified with the local issuer's keys, without discovery. */
@@ -111,12 +128,7 @@ final class Harness implements AutoCloseable {
         }
         env.put("GITHUB_APP_IDS", String.join(",", ids));
         env.put("APP_SECRET_CERTIFICATE_FILE", String.join(",", keys));
-        LogRecorder log = new LogRecorder();
-        ExchangeRecorder recorder = record -> {
-            records.add(record);
-            log.append(record);
-        };
-        application = Application.start(Settings.fromEnvironment(env), clock, recorder);
+        application = Application.start(Settings.fromEnvironment(env), clock);
         return this;
     }
 
@@ -155,6 +167,7 @@ final class Harness implements AutoCloseable {
     }
 
     Response send(HttpRequest request) {
+        requests.incrementAndGet();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             JsonNode body = response.body().isEmpty() ? json.nullNode() : parseOrText(response.body());
@@ -173,6 +186,25 @@ final class Harness implements AutoCloseable {
         } catch (IOException e) {
             return json.getNodeFactory().textNode(body);
         }
+    }
+
+    /** The ledger's records (v1 documents), oldest first. */
+    List<JsonNode> records() {
+        try (Connection connection = DriverManager.getConnection(databaseUrl);
+             Statement sql = connection.createStatement();
+             ResultSet rows = sql.executeQuery("SELECT canonical FROM ledger_record ORDER BY recorded_at, chain_id, seq")) {
+            List<JsonNode> records = new ArrayList<>();
+            while (rows.next()) {
+                records.add(json.readTree(rows.getString(1)));
+            }
+            return records;
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("cannot read the ledger", e);
+        }
+    }
+
+    JsonNode lastRecord() {
+        return records().getLast();
     }
 
     /** The JSON bodies GitHub received on {@code POST /app/installations/{id}/access_tokens}. */
@@ -202,6 +234,15 @@ final class Harness implements AutoCloseable {
             return new ObjectMapper().readTree(text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

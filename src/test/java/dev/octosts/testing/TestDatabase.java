@@ -73,7 +73,7 @@ public final class TestDatabase {
      * Creates a login role that is a member of {@code octo_sts_runtime} (the role the migration grants
      * INSERT and SELECT) and returns the JDBC URL of {@code database} as that role.
      */
-    public String createRuntimeLogin(String superuserUrl) {
+    public static String createRuntimeLogin(String superuserUrl) {
         String role = "octosts_app_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
         String password = java.util.UUID.randomUUID().toString();
         try (Connection connection = DriverManager.getConnection(superuserUrl);

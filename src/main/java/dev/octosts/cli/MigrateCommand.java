@@ -1,0 +1,36 @@
+package dev.octosts.cli;
+
+import dev.octosts.ledger.Migrations;
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
+
+/** {@code octo-sts migrate}: brings the ledger database to the current schema. */
+@Command(name = "migrate", mixinStandardHelpOptions = true,
+        description = "Apply the ledger schema migrations to DATABASE_MIGRATION_URL (or DATABASE_URL).")
+final class MigrateCommand implements Callable<Integer> {
+
+    @Override
+    public Integer call() {
+        String url = System.getenv("DATABASE_MIGRATION_URL");
+        String variable = "DATABASE_MIGRATION_URL";
+        if (url == null || url.isBlank()) {
+            url = System.getenv("DATABASE_URL");
+            variable = "DATABASE_URL";
+        }
+        if (url == null || url.isBlank() || !url.startsWith("jdbc:postgresql:")) {
+            System.err.println("octo-sts: configuration error: DATABASE_MIGRATION_URL or DATABASE_URL must be a PostgreSQL JDBC URL");
+            return 2;
+        }
+        try {
+            int applied = Migrations.migrate(url);
+            System.out.println("applied " + applied + " migration(s); the ledger schema is current");
+            return 0;
+        } catch (RuntimeException e) {
+            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                    .replaceAll("password=[^&\\s)]*", "password=***");
+            System.err.println("octo-sts: migration failed (" + variable + "): " + reason);
+            return 1;
+        }
+    }
+}
