@@ -7,6 +7,7 @@ import org.jooq.Record2;
 import org.jooq.SQLDialect;
 import org.jooq.conf.ParamType;
 import org.jooq.impl.DSL;
+import org.postgresql.util.PSQLException;
 
 import javax.sql.DataSource;
 import java.lang.System.Logger.Level;
@@ -15,6 +16,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -121,7 +123,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
                     .execute();
             connection.commit();
         } catch (SQLException | RuntimeException e) {
-            throw new IllegalStateException("the ledger database cannot be reached or refused a new chain: " + e.getMessage(), e);
+            throw new IllegalStateException("the ledger database cannot be reached or refused a new chain: " + describe(e), e);
         }
         head = ChainHead.empty(id);
         headHash = HEX.parseHex(head.hash());
@@ -203,7 +205,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
             committed.completeExceptionally(e);
             throw new RecordingException("interrupted while waiting for the ledger", e);
         } catch (ExecutionException e) {
-            throw new RecordingException("ledger record not committed", e.getCause());
+            throw new RecordingException("ledger record not committed: " + describe(e.getCause()), e.getCause());
         }
     }
 
@@ -399,8 +401,18 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
     }
 
-    private static String describe(Exception e) {
-        return e == null ? "" : e.getClass().getSimpleName() + ": " + e.getMessage();
+    /** A short cause for logs and messages: never the batch's bound values, which pgjdbc puts in its own. */
+    private static String describe(Throwable e) {
+        if (e instanceof BatchUpdateException batch && batch.getNextException() != null) {
+            e = batch.getNextException();
+        }
+        if (e instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+            return "SQLState " + psql.getSQLState() + ": " + psql.getServerErrorMessage().getMessage();
+        }
+        if (e instanceof SQLException sql) {
+            return e.getClass().getSimpleName() + " (SQLState " + sql.getSQLState() + "): " + e.getMessage();
+        }
+        return e == null ? "unknown" : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private UUID requireStarted() {
