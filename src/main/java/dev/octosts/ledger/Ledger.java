@@ -287,7 +287,15 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
     }
 
-    private enum Outcome { COMMITTED, FAILED_BEFORE_WRITING, FAILED }
+    private enum Outcome {
+        COMMITTED,
+        /** The pool gave no connection (it already waited its connectionTimeout): not retried at once. */
+        NO_CONNECTION,
+        /** Failed before the batch was sent, e.g. on a pooled connection the server closed: safe to retry. */
+        FAILED_BEFORE_WRITING,
+        /** Failed while or after the batch was sent: whether it landed is unknown. */
+        FAILED
+    }
 
     /**
      * One transaction: (re-read the head if unknown), hash and insert the batch, commit. The in-memory
@@ -295,8 +303,15 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
      * since a commit whose outcome is unknown may or may not have landed.
      */
     private Outcome tryCommit(List<Pending> batch) {
+        Connection connection;
+        try {
+            connection = dataSource.getConnection();
+        } catch (SQLException | RuntimeException e) {
+            lastFailure = e;
+            return Outcome.NO_CONNECTION;
+        }
         boolean writing = false;
-        try (Connection connection = dataSource.getConnection()) {
+        try (connection) {
             try {
                 configure(connection);
                 ChainHead start = headKnown ? head : readHead(connection);
