@@ -1,0 +1,133 @@
+package dev.octosts.cli;
+
+import dev.octosts.config.ConfigException;
+import dev.octosts.keys.PemKeys;
+import dev.octosts.keys.SigningKey;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import javax.sql.DataSource;
+import org.jooq.exception.DataAccessException;
+import org.postgresql.ds.PGSimpleDataSource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code octo-sts audit}: read, export and verify the ledger. Settings come from the environment:
+ * {@code DATABASE_URL} (runtime JDBC URL, credentials as URL parameters) and
+ * {@code LEDGER_SIGNING_KEY_FILE} (the ledger key, for its public half). The subcommands only parse
+ * options and print; the work is done by the ledger classes.
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        description = "Query, export and verify the audit ledger (settings: DATABASE_URL, LEDGER_SIGNING_KEY_FILE).",
+        subcommands = {AuditQueryCommand.class, AuditVerifyCommand.class, AuditExportCommand.class,
+                AuditPublicKeyCommand.class})
+public final class AuditCommand implements Runnable {
+    /** Exit code of {@code audit verify} when the ledger is broken. */
+    static final int EXIT_BROKEN = 1;
+    /** Exit code for a bad setting or option, or a database that cannot be read. */
+    static final int EXIT_ERROR = 2;
+
+    private final Map<String, String> env;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Clock clock;
+
+    @Spec
+    CommandSpec spec;
+
+    public AuditCommand() {
+        this(System.getenv(), System.out, System.err, Clock.systemUTC());
+    }
+
+    public AuditCommand(Map<String, String> env, PrintStream out, PrintStream err) {
+        this(env, out, err, Clock.systemUTC());
+    }
+
+    /** @param clock what relative times such as {@code 24h} count back from */
+    public AuditCommand(Map<String, String> env, PrintStream out, PrintStream err, Clock clock) {
+        this.env = Map.copyOf(env);
+        this.out = out;
+        this.err = err;
+        this.clock = clock;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(out);
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** The ledger database from {@code DATABASE_URL}; a connection is opened per use. */
+    DataSource database() {
+        String url = env.get("DATABASE_URL");
+        if (url == null || url.isBlank()) {
+            throw new ConfigException("DATABASE_URL", "is not set; expected the runtime JDBC URL of the ledger database");
+        }
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("DATABASE_URL", "is not a PostgreSQL JDBC URL (jdbc:postgresql://host/db?user=...)");
+        }
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        try {
+            dataSource.setURL(url);
+        } catch (IllegalArgumentException e) {
+            // The driver's message repeats the URL, password included.
+            throw new ConfigException("DATABASE_URL", "is not a valid PostgreSQL JDBC URL");
+        }
+        return dataSource;
+    }
+
+    /** The ledger key from {@code LEDGER_SIGNING_KEY_FILE}. */
+    SigningKey ledgerKey(String whatFor) {
+        String file = env.get("LEDGER_SIGNING_KEY_FILE");
+        if (file == null || file.isBlank()) {
+            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is not set; " + whatFor);
+        }
+        try {
+            return PemKeys.fromFile(Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", e.getMessage());
+        }
+    }
+
+    /** Runs a subcommand's body, turning bad settings, bad options and database failures into one line and exit 2. */
+    int guarded(Callable<Integer> body) {
+        try {
+            return body.call();
+        } catch (ConfigException e) {
+            err.println("octo-sts audit: configuration error: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            err.println("octo-sts audit: " + e.getMessage());
+        } catch (DataAccessException e) {
+            err.println("octo-sts audit: cannot read the ledger: " + rootMessage(e));
+        } catch (Exception e) {
+            err.println("octo-sts audit: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            out.flush();
+        }
+        return EXIT_ERROR;
+    }
+
+    /** The database's own words (e.g. connection refused), not jOOQ's wrapping with the SQL text. */
+    private static String rootMessage(DataAccessException e) {
+        String message = e.getMessage();
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException && cause.getMessage() != null) {
+                message = cause.getMessage();
+            }
+        }
+        return message;
+    }
+}

@@ -1,0 +1,209 @@
+package dev.octosts.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.octosts.keys.SigningKey;
+import dev.octosts.ledger.LedgerVerifierFixture.Exchange;
+import dev.octosts.ledger.VerificationReport.Problem;
+import dev.octosts.ledger.VerificationReport.Problem.Kind;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code audit verify}'s engine against a real PostgreSQL: a clean ledger passes, every kind of break is named. */
+class LedgerVerifierTest {
+    private static final SigningKey KEY = LedgerVerifierFixture.rsaKey();
+    private static final SigningKey ATTACKER_KEY = LedgerVerifierFixture.rsaKey();
+    private static final CheckpointSigner SIGNER = new CheckpointSigner(KEY);
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+    /** Chain A sorts before chain B, so a break in both is reported in A. */
+    static final UUID A = UUID.fromString("0a0a0a0a-0000-4000-8000-00000000000a");
+    static final UUID B = UUID.fromString("b0b0b0b0-0000-4000-8000-00000000000b");
+
+    /** Chain A: 5 records (seq 3 is a denial), checkpoint at 5; chain B: 3 records, checkpoint at 3. */
+    static LedgerVerifierFixture twoChains() {
+        LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
+        ledger.newChain(A);
+        ledger.newChain(B);
+        ledger.append(A, List.of(
+                allowed(0, "acme/app", "repo:acme/app:ref:refs/heads/main"),
+                allowed(1, "acme/app", "repo:acme/app:ref:refs/heads/main"),
+                Exchange.denied(T0.plusSeconds(2), "req-a3", "acme/app", "repo:acme/app:ref:refs/heads/dev", "subject_mismatch"),
+                allowed(3, "acme/lib", "repo:acme/lib:ref:refs/heads/main"),
+                new Exchange(T0.plusSeconds(4), "req-a5", "acme/app", "ci", "error", "github_unavailable", null, null)));
+        ledger.checkpoint(A, SIGNER, T0.plusSeconds(10));
+        ledger.append(B, IntStream.range(0, 3).mapToObj(i -> allowed(20 + i, "other/x", "repo:other/x:ref:refs/heads/main")).toList());
+        ledger.checkpoint(B, SIGNER, T0.plusSeconds(30));
+        return ledger;
+    }
+
+    private static Exchange allowed(int second, String scope, String subject) {
+        return Exchange.allowed(T0.plusSeconds(second), "req-" + UUID.randomUUID(), scope, subject,
+                LedgerQuery.tokenSha256("ghs_token" + second));
+    }
+
+    @Test
+    void aCleanLedgerVerifies() {
+        LedgerVerifierFixture ledger = twoChains();
+        ledger.newChain(); // a process that never recorded anything
+
+        VerificationReport report = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey())).verify();
+
+        assertThat(report).isEqualTo(new VerificationReport(8, 3, 2, Optional.empty()));
+        assertThat(report.verified()).isTrue();
+    }
+
+    @Test
+    void anEmptyLedgerVerifies() {
+        LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
+
+        assertThat(new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey())).verify())
+                .isEqualTo(new VerificationReport(0, 0, 0, Optional.empty()));
+    }
+
+    @Test
+    void longChainsAreWalkedPageByPage() {
+        LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
+        UUID big = ledger.newChain(A);
+        List<Exchange> exchanges = new ArrayList<>();
+        for (int i = 0; i < 2345; i++) {
+            exchanges.add(allowed(i, "acme/app", "repo:acme/app:ref:refs/heads/main"));
+            if (i == 999 || i == 2344) {
+                ledger.append(big, exchanges);
+                ledger.checkpoint(big, SIGNER, T0.plusSeconds(i));
+                exchanges.clear();
+            }
+        }
+        ledger.newChain(B);
+        ledger.append(B, allowed(5000, "acme/app", "repo:acme/app:ref:refs/heads/main"));
+        LedgerVerifier verifier = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey()));
+
+        assertThat(verifier.verify()).isEqualTo(new VerificationReport(2346, 2, 2, Optional.empty()));
+
+        ledger.tamper("UPDATE ledger_record SET scope = 'acme/other' WHERE chain_id = '" + A + "' AND seq = 1500");
+        assertThat(verifier.verify().firstProblem()).hasValueSatisfying(problem -> {
+            assertThat(problem.chainId()).isEqualTo(A);
+            assertThat(problem.seq()).isEqualTo(1500);
+            assertThat(problem.kind()).isEqualTo(Kind.CHANGED);
+            assertThat(problem.detail()).contains("scope");
+        });
+    }
+
+    record Tampering(String name, Consumer<LedgerVerifierFixture> tamper, UUID chain, long seq, Kind kind, String detail) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Tampering> tampering() {
+        String a = "chain_id = '" + A + "'";
+        return Stream.of(
+                new Tampering("canonical text edited", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET canonical = replace(canonical, '\"decision\":\"deny\"', '\"decision\":\"allow\"')"
+                                + " WHERE " + a + " AND seq = 3"),
+                        A, 3, Kind.CHANGED, "stored hash"),
+                new Tampering("query column edited", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET subject = 'repo:evil/x:ref:refs/heads/main' WHERE " + a + " AND seq = 2"),
+                        A, 2, Kind.CHANGED, "subject"),
+                new Tampering("token hash column edited", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET token_sha256 = '" + "e".repeat(64) + "' WHERE " + a + " AND seq = 4"),
+                        A, 4, Kind.CHANGED, "token_sha256"),
+                new Tampering("middle record deleted", ledger -> ledger.tamper(
+                        "DELETE FROM ledger_record WHERE " + a + " AND seq = 3"),
+                        A, 3, Kind.MISSING, "no record with seq 3"),
+                new Tampering("two records swapped", ledger -> ledger.tamper(swap(2, 4)),
+                        A, 2, Kind.REORDERED, "follows the record now at seq 3, not the one at seq 1"),
+                new Tampering("neighbours swapped", ledger -> ledger.tamper(swap(3, 4)),
+                        A, 3, Kind.REORDERED, "follows the record now at seq 4, not the one at seq 2"),
+                new Tampering("table truncated", ledger -> ledger.tamper("TRUNCATE ledger_record"),
+                        A, 1, Kind.MISSING, "records 1 to 5 are missing"),
+                new Tampering("tail deleted", ledger -> ledger.tamper("DELETE FROM ledger_record WHERE " + a + " AND seq >= 4"),
+                        A, 4, Kind.MISSING, "records 4 to 5 are missing"),
+                new Tampering("record edited and its hash recomputed", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET canonical = replace(canonical, '\"reason\":\"subject_mismatch\"', '\"reason\":\"ok\"'),"
+                                + " reason = 'ok' WHERE " + a + " AND seq = 3",
+                        rehash(3)),
+                        A, 4, Kind.CHANGED, "seq 3"),
+                new Tampering("record edited and the chain re-hashed after it", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET canonical = replace(canonical, '\"reason\":\"subject_mismatch\"', '\"reason\":\"ok\"'),"
+                                + " reason = 'ok' WHERE " + a + " AND seq = 3",
+                        rehash(3), relink(4), rehash(4), relink(5), rehash(5)),
+                        A, 5, Kind.CHECKPOINT_MISMATCH, "names hash"),
+                new Tampering("checkpoint hash edited", ledger -> ledger.tamper(
+                        "UPDATE ledger_checkpoint SET hash = '" + "f".repeat(64) + "' WHERE " + a),
+                        A, 5, Kind.SIGNATURE_INVALID, "covers chain"),
+                new Tampering("forged checkpoint signature", ledger -> {
+                    ChainHead head = ledger.head(A);
+                    ledger.tamper("DELETE FROM ledger_checkpoint WHERE " + a);
+                    String forged = new CheckpointSigner(ATTACKER_KEY).sign(A, head.seq(), head.hash(), T0);
+                    String[] parts = forged.split("\\.");
+                    String trustedHeader = SIGNER.sign(A, head.seq(), head.hash(), T0).split("\\.")[0];
+                    ledger.insertCheckpoint(A, head.seq(), head.hash(), T0, SIGNER.keyId(),
+                            trustedHeader + "." + parts[1] + "." + parts[2]);
+                }, A, 5, Kind.SIGNATURE_INVALID, "does not verify"),
+                new Tampering("checkpoint by an untrusted key", ledger -> {
+                    CheckpointSigner attacker = new CheckpointSigner(ATTACKER_KEY);
+                    ledger.append(A, allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main"));
+                    ledger.checkpoint(A, attacker, T0.plusSeconds(60));
+                }, A, 6, Kind.SIGNATURE_INVALID, "not a trusted ledger key"),
+                new Tampering("pretty-printed record from a faulty writer", ledger -> ledger.append(A,
+                        List.of(allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main")),
+                        document -> document.toPrettyString()),
+                        A, 6, Kind.NOT_CANONICAL, "canonical"),
+                new Tampering("record written to another chain", ledger -> ledger.append(B,
+                        List.of(allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main")),
+                        document -> CanonicalJson.of(document.put("chain_id", A.toString()))),
+                        B, 4, Kind.REORDERED, "written to chain " + A));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tampering")
+    void theFirstBrokenRecordIsNamed(Tampering tampering) {
+        LedgerVerifierFixture ledger = twoChains();
+        tampering.tamper().accept(ledger);
+
+        VerificationReport report = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey())).verify();
+
+        assertThat(report.firstProblem()).hasValueSatisfying(problem -> {
+            assertThat(problem).extracting(Problem::chainId, Problem::seq, Problem::kind)
+                    .containsExactly(tampering.chain(), tampering.seq(), tampering.kind());
+            assertThat(problem.detail()).contains(tampering.detail());
+        });
+    }
+
+    @Test
+    void withoutTheSigningKeyCheckpointsDoNotVerify() {
+        LedgerVerifierFixture ledger = twoChains();
+
+        VerificationReport report = new LedgerVerifier(ledger.runtime(), List.of(ATTACKER_KEY.publicKey())).verify();
+
+        assertThat(report.firstProblem()).map(Problem::kind).contains(Kind.SIGNATURE_INVALID);
+    }
+
+    private static String[] swap(long first, long second) {
+        String where = "WHERE chain_id = '" + A + "' AND seq = ";
+        return new String[] {
+                "UPDATE ledger_record SET seq = 1000000 " + where + first,
+                "UPDATE ledger_record SET seq = " + first + " " + where + second,
+                "UPDATE ledger_record SET seq = " + second + " " + where + "1000000"};
+    }
+
+    private static String rehash(long seq) {
+        return "UPDATE ledger_record SET hash = encode(sha256(decode(prev_hash, 'hex') || convert_to(canonical, 'UTF8')), 'hex')"
+                + " WHERE chain_id = '" + A + "' AND seq = " + seq;
+    }
+
+    private static String relink(long seq) {
+        return "UPDATE ledger_record SET prev_hash = (SELECT hash FROM ledger_record WHERE chain_id = '" + A + "' AND seq = "
+                + (seq - 1) + ") WHERE chain_id = '" + A + "' AND seq = " + seq;
+    }
+}
