@@ -209,6 +209,9 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
     }
 
+    /** How long a batch waits for one more append before it closes (see {@link #collect}). */
+    private static final java.time.Duration ARRIVAL_GAP = Duration.ofNanos(200_000);
+
     private void runWriter() {
         List<Pending> batch = new ArrayList<>(settings.maxBatch());
         try {
@@ -239,7 +242,11 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
     }
 
-    /** Fills the batch: up to maxBatch appends, waiting at most maxBatchWait after the first. */
+    /**
+     * Fills the batch: up to maxBatch appends, waiting at most maxBatchWait after the first, and closing
+     * early once no append arrived for {@link #ARRIVAL_GAP}: when every caller is already in the batch,
+     * waiting longer only adds latency.
+     */
     private void collect(Pending first, List<Pending> batch) throws InterruptedException {
         batch.add(first);
         long deadline = System.nanoTime() + settings.maxBatchWait().toNanos();
@@ -247,7 +254,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
             if (queue.drainTo(batch, settings.maxBatch() - batch.size()) > 0) {
                 continue;
             }
-            long left = deadline - System.nanoTime();
+            long left = Math.min(deadline - System.nanoTime(), ARRIVAL_GAP.toNanos());
             Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
             if (next == null) {
                 return;

@@ -62,6 +62,7 @@ final class Harness implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
     private Application application;
+    private boolean closed;
 
     /** A service with a fresh database of the shared test PostgreSQL. */
     Harness() {
@@ -256,6 +257,10 @@ final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (application != null) {
             application.close();
         }
