@@ -140,7 +140,7 @@ public final class LedgerVerifierFixture {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        heads.put(chain, new ChainHead(chain, 0, LedgerVerifier.GENESIS_PREV_HASH));
+        heads.put(chain, ChainHead.empty(chain));
         return chain;
     }
 
