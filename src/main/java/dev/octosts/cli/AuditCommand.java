@@ -74,17 +74,17 @@ public final class AuditCommand implements Runnable {
     DataSource database() {
         String url = env.get("DATABASE_URL");
         if (url == null || url.isBlank()) {
-            throw new ConfigException("DATABASE_URL", "is not set; expected the runtime JDBC URL of the ledger database");
+            throw new ConfigException("DATABASE_URL", "is required: the runtime JDBC URL of the ledger database");
         }
         if (!url.startsWith("jdbc:postgresql:")) {
-            throw new ConfigException("DATABASE_URL", "is not a PostgreSQL JDBC URL (jdbc:postgresql://host/db?user=...)");
+            throw new ConfigException("DATABASE_URL", "must be a PostgreSQL JDBC URL starting with jdbc:postgresql:");
         }
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         try {
             dataSource.setURL(url);
         } catch (IllegalArgumentException e) {
             // The driver's message repeats the URL, password included.
-            throw new ConfigException("DATABASE_URL", "is not a valid PostgreSQL JDBC URL");
+            throw new ConfigException("DATABASE_URL", "must be a valid PostgreSQL JDBC URL");
         }
         return dataSource;
     }
@@ -93,7 +93,7 @@ public final class AuditCommand implements Runnable {
     SigningKey ledgerKey(String whatFor) {
         String file = env.get("LEDGER_SIGNING_KEY_FILE");
         if (file == null || file.isBlank()) {
-            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is not set; " + whatFor);
+            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is required: " + whatFor);
         }
         try {
             return PemKeys.fromFile(Path.of(file));

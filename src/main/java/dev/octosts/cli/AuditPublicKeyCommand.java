@@ -26,7 +26,7 @@ final class AuditPublicKeyCommand implements Callable<Integer> {
             if (!format.equals("pem") && !format.equals("jwk")) {
                 throw new IllegalArgumentException("--format must be pem or jwk");
             }
-            PublicKey key = audit.ledgerKey("it names the ledger key whose public half is printed").publicKey();
+            PublicKey key = audit.ledgerKey("the ledger key whose public half is printed").publicKey();
             if (format.equals("jwk")) {
                 audit.out().println(CheckpointPublicKeys.jwk(key).toJSONString());
             } else {

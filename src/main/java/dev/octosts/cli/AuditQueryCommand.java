@@ -70,7 +70,7 @@ final class AuditQueryCommand implements Callable<Integer> {
     @Option(names = "--identity", description = "The requested identity (trust policy name).")
     String identity;
 
-    @Option(names = "--decision", paramLabel = "allow|deny|error")
+    @Option(names = "--decision", paramLabel = "allow|deny|error", description = "How the exchange ended.")
     String decision;
 
     @Option(names = "--since", paramLabel = "TIME",

@@ -40,7 +40,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
                 keys.add(readPublicKey(file));
             }
             if (keys.isEmpty()) {
-                keys.add(audit.ledgerKey("pass --public-key FILE or set it to the ledger key").publicKey());
+                keys.add(audit.ledgerKey("the ledger key whose public half verifies checkpoints (or pass --public-key FILE)").publicKey());
             }
             VerificationReport report = new LedgerVerifier(audit.database(), keys).verify();
             if (report.firstProblem().isPresent()) {

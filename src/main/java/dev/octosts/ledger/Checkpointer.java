@@ -94,7 +94,11 @@ public final class Checkpointer implements AutoCloseable {
         }
     }
 
-    /** Stops the schedule and stores a final checkpoint of the head. */
+    /**
+     * Stops the schedule and stores a final checkpoint of the head.
+     *
+     * @throws org.jooq.exception.DataAccessException when the final checkpoint cannot be stored
+     */
     @Override
     public void close() {
         ScheduledExecutorService running;

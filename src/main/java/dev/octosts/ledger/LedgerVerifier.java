@@ -49,7 +49,6 @@ import org.jooq.impl.DSL;
  * Records are read in pages, never the whole table at once.
  */
 public final class LedgerVerifier {
-    static final String GENESIS_PREV_HASH = "0".repeat(64);
     private static final int PAGE_SIZE = 1000;
     private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
     /** PostgreSQL keeps microseconds; a nanosecond document time is rounded in the column. */
@@ -166,7 +165,7 @@ public final class LedgerVerifier {
             private final UUID id;
             private final NavigableMap<Long, LedgerCheckpointRecord> pendingCheckpoints = new TreeMap<>();
             private long expectedSeq = 1;
-            private String previousHash = GENESIS_PREV_HASH;
+            private String previousHash = ChainHead.EMPTY_HASH;
 
             ChainWalk(UUID id) {
                 this.id = id;

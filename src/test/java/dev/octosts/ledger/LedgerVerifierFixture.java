@@ -32,6 +32,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class LedgerVerifierFixture {
     public static final String ISSUER = "https://token.actions.githubusercontent.com";
+    public static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+    /** The chains of {@link #twoChains}: A sorts before B, so a break in both is reported in A. */
+    public static final UUID A = UUID.fromString("0a0a0a0a-0000-4000-8000-00000000000a");
+    public static final UUID B = UUID.fromString("b0b0b0b0-0000-4000-8000-00000000000b");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String INSERT_RECORD = """
             INSERT INTO ledger_record (chain_id, seq, prev_hash, hash, recorded_at, request_id, decision, grpc_code,
@@ -81,6 +85,34 @@ public final class LedgerVerifierFixture {
         }
     }
 
+    /**
+     * A ledger of two chains. A: 5 records from {@link #T0} on, one a second (seq 3 is a denial, seq 5 an
+     * error without actor), checkpointed at 5; B: 3 records from T0 + 20 s, checkpointed at 3.
+     */
+    public static LedgerVerifierFixture twoChains(CheckpointSigner signer) {
+        LedgerVerifierFixture ledger = create();
+        ledger.newChain(A);
+        ledger.newChain(B);
+        ledger.append(A, List.of(
+                allowed(T0, "acme/app", "repo:acme/app:ref:refs/heads/main"),
+                allowed(T0.plusSeconds(1), "acme/app", "repo:acme/app:ref:refs/heads/main"),
+                Exchange.denied(T0.plusSeconds(2), "req-a3", "acme/app", "repo:acme/app:ref:refs/heads/dev", "subject_mismatch"),
+                allowed(T0.plusSeconds(3), "acme/lib", "repo:acme/lib:ref:refs/heads/main"),
+                new Exchange(T0.plusSeconds(4), "req-a5", "acme/app", "ci", "error", "github_unavailable", null, null)));
+        ledger.checkpoint(A, signer, T0.plusSeconds(10));
+        ledger.append(B, List.of(allowed(T0.plusSeconds(20), "other/x", "repo:other/x:ref:refs/heads/main"),
+                allowed(T0.plusSeconds(21), "other/x", "repo:other/x:ref:refs/heads/main"),
+                allowed(T0.plusSeconds(22), "other/x", "repo:other/x:ref:refs/heads/main")));
+        ledger.checkpoint(B, signer, T0.plusSeconds(30));
+        return ledger;
+    }
+
+    /** An allowed exchange with a fresh request id and the hash of a token made from it. */
+    public static Exchange allowed(Instant time, String scope, String subject) {
+        String requestId = "req-" + UUID.randomUUID();
+        return Exchange.allowed(time, requestId, scope, subject, LedgerQuery.tokenSha256("ghs_" + requestId));
+    }
+
     public String superuserUrl() {
         return superuserUrl;
     }
@@ -108,7 +140,7 @@ public final class LedgerVerifierFixture {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        heads.put(chain, new ChainHead(chain, 0, LedgerVerifier.GENESIS_PREV_HASH));
+        heads.put(chain, ChainHead.empty(chain));
         return chain;
     }
 

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,31 +22,16 @@ class LedgerVerifierTest {
     private static final SigningKey KEY = LedgerVerifierFixture.rsaKey();
     private static final SigningKey ATTACKER_KEY = LedgerVerifierFixture.rsaKey();
     private static final CheckpointSigner SIGNER = new CheckpointSigner(KEY);
-    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
-    /** Chain A sorts before chain B, so a break in both is reported in A. */
-    static final UUID A = UUID.fromString("0a0a0a0a-0000-4000-8000-00000000000a");
-    static final UUID B = UUID.fromString("b0b0b0b0-0000-4000-8000-00000000000b");
+    private static final Instant T0 = LedgerVerifierFixture.T0;
+    private static final UUID A = LedgerVerifierFixture.A;
+    private static final UUID B = LedgerVerifierFixture.B;
 
-    /** Chain A: 5 records (seq 3 is a denial), checkpoint at 5; chain B: 3 records, checkpoint at 3. */
     static LedgerVerifierFixture twoChains() {
-        LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
-        ledger.newChain(A);
-        ledger.newChain(B);
-        ledger.append(A, List.of(
-                allowed(0, "acme/app", "repo:acme/app:ref:refs/heads/main"),
-                allowed(1, "acme/app", "repo:acme/app:ref:refs/heads/main"),
-                Exchange.denied(T0.plusSeconds(2), "req-a3", "acme/app", "repo:acme/app:ref:refs/heads/dev", "subject_mismatch"),
-                allowed(3, "acme/lib", "repo:acme/lib:ref:refs/heads/main"),
-                new Exchange(T0.plusSeconds(4), "req-a5", "acme/app", "ci", "error", "github_unavailable", null, null)));
-        ledger.checkpoint(A, SIGNER, T0.plusSeconds(10));
-        ledger.append(B, IntStream.range(0, 3).mapToObj(i -> allowed(20 + i, "other/x", "repo:other/x:ref:refs/heads/main")).toList());
-        ledger.checkpoint(B, SIGNER, T0.plusSeconds(30));
-        return ledger;
+        return LedgerVerifierFixture.twoChains(SIGNER);
     }
 
     private static Exchange allowed(int second, String scope, String subject) {
-        return Exchange.allowed(T0.plusSeconds(second), "req-" + UUID.randomUUID(), scope, subject,
-                LedgerQuery.tokenSha256("ghs_token" + second));
+        return LedgerVerifierFixture.allowed(T0.plusSeconds(second), scope, subject);
     }
 
     @Test
