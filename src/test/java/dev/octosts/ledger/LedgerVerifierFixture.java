@@ -56,7 +56,7 @@ public final class LedgerVerifierFixture {
         TestDatabase database = TestDatabase.shared();
         String owner = database.createDatabase();
         Migrations.migrate(owner);
-        return new LedgerVerifierFixture(owner, database.createRuntimeLogin(owner));
+        return new LedgerVerifierFixture(owner, TestDatabase.createRuntimeLogin(owner));
     }
 
     /**

@@ -20,7 +20,7 @@ class MigrationsTest {
         String owner = database.createDatabase();
         assertThat(Migrations.migrate(owner)).isEqualTo(1);
         assertThat(Migrations.migrate(owner)).isZero();
-        String runtime = database.createRuntimeLogin(owner);
+        String runtime = TestDatabase.createRuntimeLogin(owner);
 
         try (Connection connection = DriverManager.getConnection(runtime); Statement sql = connection.createStatement()) {
             sql.execute("INSERT INTO ledger_chain VALUES ('00000000-0000-0000-0000-000000000001', now(), 'host', 1)");
