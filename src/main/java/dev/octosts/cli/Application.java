@@ -11,7 +11,15 @@ import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubApp;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.PolicyFiles;
+import dev.octosts.exchange.AuditReaders;
+import dev.octosts.http.AdminServer;
 import dev.octosts.http.StsServer;
+import dev.octosts.ledger.LedgerExport;
+import dev.octosts.ledger.LedgerQuery;
+import dev.octosts.ledger.LedgerVerifier;
+import dev.octosts.policy.CompiledTrustPolicy;
+import dev.octosts.policy.PolicyException;
+import dev.octosts.policy.PolicyParser;
 import dev.octosts.keys.PemKeys;
 import dev.octosts.keys.SigningKey;
 import dev.octosts.ledger.CheckpointSigner;
@@ -22,10 +30,13 @@ import dev.octosts.ledger.Migrations;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 
 import java.util.Map;
 
@@ -43,9 +54,10 @@ public final class Application implements AutoCloseable {
     private final OidcVerifier oidc;
     private final GitHubClient github;
     private final StsServer server;
+    private final AdminServer admin;
 
     private Application(Settings settings, HikariDataSource database, Ledger ledger, Checkpointer checkpointer,
-                        OidcVerifier oidc, GitHubClient github, StsServer server) {
+                        OidcVerifier oidc, GitHubClient github, StsServer server, AdminServer admin) {
         this.settings = settings;
         this.database = database;
         this.ledger = ledger;
@@ -53,6 +65,7 @@ public final class Application implements AutoCloseable {
         this.oidc = oidc;
         this.github = github;
         this.server = server;
+        this.admin = admin;
     }
 
     /** Builds and starts the service; a bad key or setting throws {@link ConfigException}. */
@@ -62,6 +75,7 @@ public final class Application implements AutoCloseable {
             apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key())));
         }
         SigningKey ledgerKey = loadLedgerKey(settings);
+        CompiledTrustPolicy auditReaders = loadAuditReaders(settings);
         Map<String, AppPool> pools = new HashMap<>();
         settings.pools().forEach((org, ids) -> pools.put(org, new AppPool(org, ids.stream().map(apps::get).toList())));
 
@@ -70,7 +84,8 @@ public final class Application implements AutoCloseable {
         }
         HikariDataSource database = runtimePool(settings.databaseUrl());
         Ledger ledger = new Ledger(database, LedgerSettings.defaults(), clock).start();
-        Checkpointer checkpointer = new Checkpointer(database, new CheckpointSigner(ledgerKey), ledger::head,
+        CheckpointSigner signer = new CheckpointSigner(ledgerKey);
+        Checkpointer checkpointer = new Checkpointer(database, signer, ledger::head,
                 settings.checkpointInterval(), clock).start();
 
         OidcSettings oidcSettings = new OidcSettings(settings.jwksOverrides(), settings.privateNetworkHosts(),
@@ -81,7 +96,24 @@ public final class Application implements AutoCloseable {
                 new PolicyFiles(github, clock), ledger, settings.domain(), settings.orgPolicyRepo(), clock);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.tlsCertFile(), settings.tlsKeyFile()), exchange);
-        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start());
+        AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),
+                new AuditReaders(oidc, auditReaders, settings.domain(), ledger, clock), new LedgerQuery(database),
+                new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock);
+        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start());
+    }
+
+    private static CompiledTrustPolicy loadAuditReaders(Settings settings) {
+        if (settings.auditReadersPolicyFile() == null) {
+            return null;
+        }
+        try {
+            String yaml = Files.readString(settings.auditReadersPolicyFile());
+            return CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, false));
+        } catch (IOException e) {
+            throw new ConfigException("AUDIT_READERS_POLICY_FILE", "cannot be read");
+        } catch (PolicyException e) {
+            throw new ConfigException("AUDIT_READERS_POLICY_FILE", "is not a valid trust policy: " + e.getMessage());
+        }
     }
 
     private static HikariDataSource runtimePool(String jdbcUrl) {
@@ -127,10 +159,15 @@ public final class Application implements AutoCloseable {
         return server;
     }
 
+    public AdminServer admin() {
+        return admin;
+    }
+
 
     @Override
     public void close() {
         server.close();
+        admin.close();
         ledger.close();
         checkpointer.close();
         database.close();

@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * @param migrationUrl     the ledger database as the role that owns the schema
  * @param migrate          apply migrations at start-up
  * @param ledgerSigningKeyFile PEM key that signs ledger checkpoints (not the App key)
+ * @param adminHost        where the admin listener (ledger reads) binds
+ * @param auditReadersPolicyFile trust policy that audit readers' tokens must match; null: no HTTP reads
  */
 public record Settings(
         String bindAddress,
@@ -50,7 +52,10 @@ public record Settings(
         Map<String, String> jwksOverrides,
         Set<String> privateNetworkHosts,
         Path tlsCertFile,
-        Path tlsKeyFile) {
+        Path tlsKeyFile,
+        String adminHost,
+        int adminPort,
+        Path auditReadersPolicyFile) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -93,9 +98,12 @@ public record Settings(
             throw new ConfigException(tlsCert == null ? "TLS_CERT_FILE" : "TLS_KEY_FILE",
                     "must be set together with " + (tlsCert == null ? "TLS_KEY_FILE" : "TLS_CERT_FILE"));
         }
+        String adminHost = reader.optional("ADMIN_HOST", "127.0.0.1");
+        int adminPort = reader.port("ADMIN_PORT", 9090);
+        Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         return new Settings(bindAddress, port, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
-                tlsKey);
+                tlsKey, adminHost, adminPort, auditReaders);
     }
 
     private static String quoted(String value) {

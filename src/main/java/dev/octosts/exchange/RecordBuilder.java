@@ -77,6 +77,11 @@ final class RecordBuilder {
         return token;
     }
 
+    /** Ends a request that succeeded without issuing a token (an audit read), with its reason code. */
+    void completed(String reason) {
+        refusal = new Refusal(GrpcCode.OK, reason, "");
+    }
+
     void refuse(Refusal refused) {
         refusal = refused;
         token = null;

@@ -42,6 +42,9 @@ class SettingsTest {
         assertThat(settings.migrationUrl()).isEqualTo(settings.databaseUrl());
         assertThat(settings.migrate()).isTrue();
         assertThat(settings.checkpointInterval()).hasSeconds(60);
+        assertThat(settings.adminHost()).isEqualTo("127.0.0.1");
+        assertThat(settings.adminPort()).isEqualTo(9090);
+        assertThat(settings.auditReadersPolicyFile()).isNull();
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -63,6 +66,8 @@ class SettingsTest {
             "DATABASE_MIGRATE|maybe|DATABASE_MIGRATE: must be true or false",
             "LEDGER_SIGNING_KEY_FILE|''|LEDGER_SIGNING_KEY_FILE: is required",
             "LEDGER_CHECKPOINT_SECONDS|0|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
+            "ADMIN_PORT|x|ADMIN_PORT: must be a port number",
+            "AUDIT_READERS_POLICY_FILE|/nonexistent.yaml|AUDIT_READERS_POLICY_FILE: file /nonexistent.yaml does not exist",
             "TLS_CERT_FILE|/nonexistent.pem|TLS_CERT_FILE: file /nonexistent.pem does not exist",
             "OIDC_JWKS_OVERRIDES|/nonexistent.json|OIDC_JWKS_OVERRIDES:",
             "APP_CONFIG_FILE|/nonexistent.yaml|APP_CONFIG_FILE: file /nonexistent.yaml cannot be read",

@@ -80,6 +80,7 @@ final class Harness implements AutoCloseable {
         issuer = LocalOidcIssuer.start();
         env.put("BIND_ADDRESS", "127.0.0.1");
         env.put("PORT", "0");
+        env.put("ADMIN_PORT", "0");
         env.put("STS_DOMAIN", DOMAIN);
         env.put("GITHUB_BASE_URL", github.baseUrl().toString());
         env.put("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
@@ -131,6 +132,10 @@ final class Harness implements AutoCloseable {
         env.put("APP_SECRET_CERTIFICATE_FILE", String.join(",", keys));
         application = Application.start(Settings.fromEnvironment(env), clock);
         return this;
+    }
+
+    URI adminUri() {
+        return URI.create("http://127.0.0.1:" + application.admin().port());
     }
 
     URI baseUri() {

@@ -1,0 +1,208 @@
+package dev.octosts.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.octosts.exchange.AuditReaders;
+import dev.octosts.exchange.Decision;
+import dev.octosts.exchange.ExchangeRequest;
+import dev.octosts.exchange.GrpcCode;
+import dev.octosts.exchange.Refusal;
+import dev.octosts.ledger.LedgerExport;
+import dev.octosts.ledger.LedgerQuery;
+import dev.octosts.ledger.LedgerVerifier;
+import dev.octosts.ledger.VerificationReport;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * The admin listener, apart from the public one (by default on 127.0.0.1): ledger reads for
+ * authenticated audit readers. {@code GET /audit/records} (the filters of {@code audit query}),
+ * {@code GET /audit/export?since=&until=} and {@code GET /audit/verify}; JSON lines in the export shape.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final int MAX_LIMIT = 10_000;
+    private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
+
+    private final WebServer server;
+    private final AuditReaders readers;
+    private final LedgerQuery query;
+    private final LedgerExport export;
+    private final LedgerVerifier verifier;
+    private final Clock clock;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public AdminServer(String host, int port, AuditReaders readers, LedgerQuery query, LedgerExport export,
+                       LedgerVerifier verifier, Clock clock) {
+        this.readers = readers;
+        this.query = query;
+        this.export = export;
+        this.verifier = verifier;
+        this.clock = clock;
+        this.server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .maxPayloadSize(StsServer.MAX_PAYLOAD)
+                .routing(this::routes)
+                .build();
+    }
+
+    private void routes(HttpRouting.Builder routing) {
+        routing.get("/audit/records", (req, res) -> guarded(req, res, "audit/query", this::records))
+                .get("/audit/export", (req, res) -> guarded(req, res, "audit/export", this::export))
+                .get("/audit/verify", (req, res) -> guarded(req, res, "audit/verify", this::verify))
+                .error(Throwable.class, (req, res, error) -> {
+                    LOG.log(System.Logger.Level.ERROR, "admin request to " + req.path().path() + " failed: "
+                            + error.getClass().getName());
+                    sendError(res, GrpcCode.INTERNAL, "internal error");
+                });
+    }
+
+    /** An admin operation: answers the request once the read was authorized and recorded. */
+    private interface Operation {
+        void serve(ServerRequest req, ServerResponse res);
+    }
+
+    private void guarded(ServerRequest req, ServerResponse res, String operation, Operation body) {
+        String requestId = UUID.randomUUID().toString();
+        res.header(ExchangeHandler.REQUEST_ID, requestId);
+        String what = req.query().rawValue().length() > 0 ? req.query().rawValue() : "all";
+        List<String> authorization = req.headers().contains(HeaderNames.AUTHORIZATION)
+                ? List.copyOf(req.headers().get(HeaderNames.AUTHORIZATION).allValues()) : List.of();
+        String userAgent = req.headers().contains(HeaderNames.USER_AGENT)
+                ? String.join(" ", req.headers().get(HeaderNames.USER_AGENT).allValues()) : "";
+        String remote = req.remotePeer().address() instanceof InetSocketAddress address
+                ? address.getAddress().getHostAddress() : String.valueOf(req.remotePeer().address());
+        Refusal refusal = readers.authorize(new ExchangeRequest(requestId, authorization, operation, List.of(), what,
+                remote, userAgent));
+        if (refusal != null) {
+            sendError(res, refusal.code(), refusal.message());
+            return;
+        }
+        try {
+            body.serve(req, res);
+        } catch (IllegalArgumentException e) {
+            sendError(res, GrpcCode.INVALID_ARGUMENT, e.getMessage());
+        }
+    }
+
+    private void records(ServerRequest req, ServerResponse res) {
+        Instant now = clock.instant();
+        LedgerQuery.Filter filter = new LedgerQuery.Filter(
+                param(req, "token_sha256", Function.identity()),
+                param(req, "subject", Function.identity()),
+                param(req, "scope", Function.identity()),
+                param(req, "identity", Function.identity()),
+                param(req, "decision", AdminServer::decision),
+                param(req, "since", value -> LedgerQuery.parseTime(value, now)),
+                param(req, "until", value -> LedgerQuery.parseTime(value, now)));
+        int limit = Optional.ofNullable(param(req, "limit", Integer::parseInt)).orElse(100);
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT);
+        }
+        try (Stream<JsonNode> rows = query.find(filter, limit)) {
+            sendLines(res, sink -> rows.forEach(sink));
+        }
+    }
+
+    private void export(ServerRequest req, ServerResponse res) {
+        Instant now = clock.instant();
+        Instant since = param(req, "since", value -> LedgerQuery.parseTime(value, now));
+        if (since == null) {
+            throw new IllegalArgumentException("since is required");
+        }
+        Instant until = param(req, "until", value -> LedgerQuery.parseTime(value, now));
+        sendLines(res, sink -> export.export(since, until, sink));
+    }
+
+    private void verify(ServerRequest req, ServerResponse res) {
+        VerificationReport report = verifier.verify();
+        ObjectNode body = json.createObjectNode()
+                .put("verified", report.verified())
+                .put("records", report.records())
+                .put("chains", report.chains())
+                .put("checkpoints", report.checkpoints());
+        report.firstProblem().ifPresent(problem -> body.putObject("problem")
+                .put("chain_id", problem.chainId().toString())
+                .put("seq", problem.seq())
+                .put("kind", problem.kind().label())
+                .put("detail", problem.detail()));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body.toString());
+    }
+
+    private static Decision decision(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "allow" -> Decision.ALLOW;
+            case "deny" -> Decision.DENY;
+            case "error" -> Decision.ERROR;
+            default -> throw new IllegalArgumentException("must be allow, deny or error");
+        };
+    }
+
+    private static <T> T param(ServerRequest req, String name, Function<String, T> parse) {
+        Optional<String> value = req.query().first(name).filter(text -> !text.isBlank());
+        if (value.isEmpty()) {
+            return null;
+        }
+        try {
+            return parse.apply(value.get());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage());
+        }
+    }
+
+    /** Streams JSON lines without holding the whole answer in memory. */
+    private void sendLines(ServerResponse res, java.util.function.Consumer<java.util.function.Consumer<JsonNode>> rows) {
+        res.header(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+        try (OutputStream out = res.outputStream()) {
+            rows.accept(row -> {
+                try {
+                    out.write(json.writeValueAsBytes(row));
+                    out.write('\n');
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void sendError(ServerResponse res, GrpcCode code, String message) {
+        res.status(Status.create(code.httpStatus()));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(GrpcError.body(json, code, message));
+    }
+
+    public AdminServer start() {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

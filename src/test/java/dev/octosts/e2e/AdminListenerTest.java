@@ -1,0 +1,108 @@
+package dev.octosts.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Ledger reads over the admin listener: only for audit readers, and every read is itself recorded. */
+class AdminListenerTest {
+    private static final String READER = "repo:org/security:ref:refs/heads/main";
+    private static Harness harness;
+    private static String issuedToken;
+
+    @BeforeAll
+    static void start() {
+        harness = new Harness();
+        harness.install(0, "org");
+        harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", """
+                issuer: https://token.actions.githubusercontent.com
+                subject: repo:org/repo:ref:refs/heads/main
+                audience: octo-sts.test
+                permissions:
+                  contents: read
+                """);
+        harness.env.put("AUDIT_READERS_POLICY_FILE", harness.write("audit-readers.yaml", """
+                issuer: https://token.actions.githubusercontent.com
+                subject: %s
+                audience: octo-sts-audit
+                """.formatted(READER)).toString());
+        harness.start();
+        Harness.Response allowed = harness.get(harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main",
+                "aud", "octo-sts.test")), Map.of("scope", "org/repo", "identity", "ci"));
+        assertThat(allowed.status()).isEqualTo(200);
+        issuedToken = allowed.body().path("token").asText();
+        harness.get(null, Map.of("scope", "org/repo", "identity", "ci"));
+    }
+
+    @AfterAll
+    static void stop() {
+        harness.close();
+    }
+
+    private static Harness.Response admin(String path, String subject) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(harness.adminUri().resolve(path)).GET();
+        if (subject != null) {
+            request.header("Authorization", "Bearer " + harness.actionsToken(Map.of("sub", subject, "aud", "octo-sts-audit")));
+        }
+        return harness.send(request.build());
+    }
+
+    private static List<JsonNode> lines(Harness.Response response) {
+        return Arrays.stream(response.raw().body().split("\n")).filter(line -> !line.isBlank())
+                .map(Harness::json).toList();
+    }
+
+    @Test
+    void anAuditReaderFindsWhoGotAToken() {
+        Harness.Response response = admin("/audit/records?token_sha256=" + Harness.sha256Hex(issuedToken), READER);
+        assertThat(response.status()).isEqualTo(200);
+        List<JsonNode> records = lines(response);
+        assertThat(records).hasSize(1);
+        assertThat(records.getFirst().path("actor").path("sub").asText()).isEqualTo("repo:org/repo:ref:refs/heads/main");
+        assertThat(records.getFirst().path("hash").asText()).hasSize(64);
+    }
+
+    @Test
+    void filtersAndVerification() {
+        List<JsonNode> denied = lines(admin("/audit/records?decision=deny&scope=org/repo", READER));
+        assertThat(denied).isNotEmpty().allSatisfy(record -> assertThat(record.path("decision").asText()).isEqualTo("deny"));
+
+        Harness.Response verify = admin("/audit/verify", READER);
+        assertThat(verify.status()).isEqualTo(200);
+        assertThat(verify.body().path("verified").asBoolean()).isTrue();
+
+        assertThat(lines(admin("/audit/export?since=1h", READER))).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(admin("/audit/records?decision=maybe", READER).status()).isEqualTo(400);
+        assertThat(admin("/audit/export", READER).message()).isEqualTo("since is required");
+    }
+
+    @Test
+    void othersAreRefusedAndEveryReadIsRecorded() {
+        assertThat(admin("/audit/records", null).status()).isEqualTo(401);
+        Harness.Response stranger = admin("/audit/records", "repo:org/repo:ref:refs/heads/main");
+        assertThat(stranger.status()).isEqualTo(403);
+        assertThat(stranger.body().path("details").isArray()).isTrue();
+
+        admin("/audit/records?subject=someone", READER);
+        List<JsonNode> reads = harness.records().stream()
+                .filter(record -> record.path("scope").asText().startsWith("audit/")).toList();
+        assertThat(reads).anySatisfy(read -> {
+            assertThat(read.path("decision").asText()).isEqualTo("allow");
+            assertThat(read.path("reason").asText()).isEqualTo("audit_read");
+            assertThat(read.path("identity").asText()).isEqualTo("subject=someone");
+            assertThat(read.path("actor").path("sub").asText()).isEqualTo(READER);
+        });
+        assertThat(reads).anySatisfy(read -> {
+            assertThat(read.path("decision").asText()).isEqualTo("deny");
+            assertThat(read.path("grpc_code").asInt()).isEqualTo(7);
+        });
+    }
+}
