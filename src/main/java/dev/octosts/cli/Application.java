@@ -46,6 +46,7 @@ public final class Application implements AutoCloseable {
 
     /** Connections of the runtime pool: the ledger writer, the checkpointer and audit readers. */
     private static final int DATABASE_POOL_SIZE = 4;
+    private static final System.Logger LOG = System.getLogger(Application.class.getName());
 
     private final Settings settings;
     private final HikariDataSource database;
@@ -164,14 +165,17 @@ public final class Application implements AutoCloseable {
     }
 
 
+    /** Stops accepting requests, drains the ledger, writes the final checkpoint, then lets go of the rest. */
     @Override
     public void close() {
-        server.close();
-        admin.close();
-        ledger.close();
-        checkpointer.close();
-        database.close();
-        oidc.close();
-        github.close();
+        List<AutoCloseable> parts = List.of(server, admin, ledger, checkpointer, database, oidc, github);
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "while stopping " + part.getClass().getSimpleName() + ": "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
+        }
     }
 }

@@ -74,17 +74,18 @@ final class DevCommand implements Callable<Integer> {
                 """.formatted(issuer.issuer(), ORG, REPO, DOMAIN));
 
         Path key = writePrivate(data.resolve("github-app-key.pem"), app.privateKeyPem());
-        Map<String, String> env = Map.of(
-                "DATABASE_URL", runtimeUrl,
-                "DATABASE_MIGRATE", "false",
-                "LEDGER_SIGNING_KEY_FILE", ledgerKey.toString(),
-                "BIND_ADDRESS", "127.0.0.1",
-                "PORT", Integer.toString(port),
-                "STS_DOMAIN", DOMAIN,
-                "GITHUB_APP_IDS", Long.toString(app.appId()),
-                "APP_SECRET_CERTIFICATE_FILE", key.toString(),
-                "GITHUB_BASE_URL", github.baseUrl().toString(),
-                "OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
+        Map<String, String> env = Map.ofEntries(
+                Map.entry("DATABASE_URL", runtimeUrl),
+                Map.entry("DATABASE_MIGRATE", "false"),
+                Map.entry("LEDGER_SIGNING_KEY_FILE", ledgerKey.toString()),
+                Map.entry("BIND_ADDRESS", "127.0.0.1"),
+                Map.entry("PORT", Integer.toString(port)),
+                Map.entry("STS_DOMAIN", DOMAIN),
+                Map.entry("GITHUB_APP_IDS", Long.toString(app.appId())),
+                Map.entry("APP_SECRET_CERTIFICATE_FILE", key.toString()),
+                Map.entry("GITHUB_BASE_URL", github.baseUrl().toString()),
+                Map.entry("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1"),
+                Map.entry("ADMIN_PORT", "0"));
         Application application = Application.start(Settings.fromEnvironment(env), Clock.systemUTC());
 
         String token = issuer.token().subject("repo:" + ORG + "/" + REPO + ":ref:refs/heads/main")

@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        // jOOQ prints a banner and tips on first use; an operator's terminal and logs have no room for them.
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

@@ -49,6 +49,9 @@ public final class LocalPostgres implements AutoCloseable {
             server = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
+                    // The owner stops the server, after whatever still writes to it (a JVM shutdown hook
+                    // of its own would race the service's final ledger checkpoint).
+                    .setRegisterShutdownHook(false)
                     .setPort(port)
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
