@@ -8,7 +8,6 @@ import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerQuery.Filter;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -98,7 +97,7 @@ final class AuditQueryCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("give --token or --token-sha256, not both");
             }
             Filter filter = new Filter(token != null ? LedgerQuery.tokenSha256(token) : tokenSha256, subject, scope,
-                    identity, decision == null ? null : decision(decision),
+                    identity, decision == null ? null : parseDecision(decision),
                     since == null ? null : LedgerQuery.parseTime(since, audit.now()),
                     until == null ? null : LedgerQuery.parseTime(until, audit.now()));
             try (Stream<JsonNode> rows = new LedgerQuery(audit.database()).find(filter, limit)) {
@@ -113,13 +112,12 @@ final class AuditQueryCommand implements Callable<Integer> {
         });
     }
 
-    private static Decision decision(String text) {
-        return switch (text.toLowerCase(Locale.ROOT)) {
-            case "allow" -> Decision.ALLOW;
-            case "deny" -> Decision.DENY;
-            case "error" -> Decision.ERROR;
-            default -> throw new IllegalArgumentException("--decision must be allow, deny or error");
-        };
+    private static Decision parseDecision(String text) {
+        try {
+            return Decision.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--decision " + e.getMessage());
+        }
     }
 
     private static void printJson(List<JsonNode> rows, PrintStream out) throws JsonProcessingException {

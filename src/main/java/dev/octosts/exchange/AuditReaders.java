@@ -1,6 +1,5 @@
 package dev.octosts.exchange;
 
-import dev.octosts.oidc.OidcResult;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.CheckResult;
@@ -14,9 +13,7 @@ import java.time.Clock;
  * a ledger record — who looked at what — committed before any data is returned.
  */
 public final class AuditReaders {
-    private static final String BEARER_PREFIX = "Bearer ";
-
-    private final OidcVerifier oidc;
+    private final BearerAuthentication authentication;
     private final CompiledTrustPolicy readers;
     private final String domain;
     private final ExchangeRecorder recorder;
@@ -25,7 +22,7 @@ public final class AuditReaders {
     /** @param readers the audit-reader policy, or null when nobody may read the ledger over HTTP */
     public AuditReaders(OidcVerifier oidc, CompiledTrustPolicy readers, String domain, ExchangeRecorder recorder,
                         Clock clock) {
-        this.oidc = oidc;
+        this.authentication = new BearerAuthentication(oidc);
         this.readers = readers;
         this.domain = domain;
         this.recorder = recorder;
@@ -60,24 +57,11 @@ public final class AuditReaders {
             return new Refusal(GrpcCode.PERMISSION_DENIED, "audit_readers_not_configured",
                     "no audit readers are configured");
         }
-        if (request.authorization().size() != 1) {
-            return new Refusal(GrpcCode.UNAUTHENTICATED, "missing_authorization", "missing or multiple authorization headers");
+        BearerAuthentication.Result caller = authentication.authenticate(request.authorization(), record);
+        if (caller.refusal() != null) {
+            return caller.refusal();
         }
-        String bearer = request.authorization().getFirst();
-        if (bearer.startsWith(BEARER_PREFIX)) {
-            bearer = bearer.substring(BEARER_PREFIX.length());
-        }
-        VerifiedToken token;
-        switch (oidc.verify(bearer)) {
-            case OidcResult.Rejected rejected -> {
-                record.detail(rejected.detail());
-                return new Refusal(rejected.failure() == dev.octosts.oidc.OidcFailure.VERIFICATION_FAILED
-                        ? GrpcCode.UNAUTHENTICATED : GrpcCode.INVALID_ARGUMENT, rejected.reason(),
-                        rejected.failure().publicMessage());
-            }
-            case OidcResult.Verified verified -> token = verified.token();
-        }
-        record.actor(token);
+        VerifiedToken token = caller.token();
         CheckResult check = readers.check(token.claims(), domain);
         record.policyClaims(readers.claimNamesChecked(), token.claims());
         return switch (check.verdict()) {

@@ -9,7 +9,6 @@ import dev.octosts.github.InstallationToken;
 import dev.octosts.github.MintResult;
 import dev.octosts.github.PolicyFiles;
 import dev.octosts.github.PolicyRead;
-import dev.octosts.oidc.OidcResult;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.CheckResult;
@@ -38,9 +37,7 @@ import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
  * record or ends the exchange with a {@link Refusal}; the order of the steps is Octo STS's.
  */
 public final class ExchangeService {
-    private static final String BEARER_PREFIX = "Bearer ";
-
-    private final OidcVerifier oidc;
+    private final BearerAuthentication authentication;
     private final AppRouter apps;
     private final GitHubClient github;
     private final PolicyFiles policyFiles;
@@ -54,7 +51,7 @@ public final class ExchangeService {
 
     public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
                            ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock) {
-        this.oidc = oidc;
+        this.authentication = new BearerAuthentication(oidc);
         this.apps = apps;
         this.github = github;
         this.policyFiles = policyFiles;
@@ -88,27 +85,11 @@ public final class ExchangeService {
         if (request.scopes().size() > 1) {
             return new Refusal(INVALID_ARGUMENT, "multiple_scopes", "multiple scopes not supported");
         }
-        if (request.authorization().size() != 1) {
-            return new Refusal(UNAUTHENTICATED, "missing_authorization", "missing or multiple authorization headers");
+        BearerAuthentication.Result caller = authentication.authenticate(request.authorization(), record);
+        if (caller.refusal() != null) {
+            return caller.refusal();
         }
-        String bearer = request.authorization().getFirst();
-        if (bearer.startsWith(BEARER_PREFIX)) {
-            bearer = bearer.substring(BEARER_PREFIX.length());
-        }
-
-        VerifiedToken token;
-        switch (oidc.verify(bearer)) {
-            case OidcResult.Rejected rejected -> {
-                GrpcCode code = switch (rejected.failure()) {
-                    case VERIFICATION_FAILED -> UNAUTHENTICATED;
-                    case MALFORMED_TOKEN, INVALID_ISSUER, PROVIDER_UNAVAILABLE -> INVALID_ARGUMENT;
-                };
-                record.detail(rejected.detail());
-                return new Refusal(code, rejected.reason(), rejected.failure().publicMessage());
-            }
-            case OidcResult.Verified verified -> token = verified.token();
-        }
-        record.actor(token);
+        VerifiedToken token = caller.token();
 
         String scope = request.effectiveScope();
         if (scope.isEmpty()) {

@@ -26,7 +26,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -110,7 +109,7 @@ public final class AdminServer implements AutoCloseable {
                 param(req, "subject", Function.identity()),
                 param(req, "scope", Function.identity()),
                 param(req, "identity", Function.identity()),
-                param(req, "decision", AdminServer::decision),
+                param(req, "decision", Decision::parse),
                 param(req, "since", value -> LedgerQuery.parseTime(value, now)),
                 param(req, "until", value -> LedgerQuery.parseTime(value, now)));
         int limit = Optional.ofNullable(param(req, "limit", Integer::parseInt)).orElse(100);
@@ -146,15 +145,6 @@ public final class AdminServer implements AutoCloseable {
                 .put("detail", problem.detail()));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(body.toString());
-    }
-
-    private static Decision decision(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "allow" -> Decision.ALLOW;
-            case "deny" -> Decision.DENY;
-            case "error" -> Decision.ERROR;
-            default -> throw new IllegalArgumentException("must be allow, deny or error");
-        };
     }
 
     private static <T> T param(ServerRequest req, String name, Function<String, T> parse) {

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Locale;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeSet;
@@ -54,7 +53,7 @@ public final class LedgerDocument {
         document.put("scope", text(record.scope()));
         document.put("identity", text(record.identity()));
         document.set("actor", actor(record.actor()));
-        document.put("decision", record.decision().name().toLowerCase(Locale.ROOT));
+        document.put("decision", record.decision().label());
         document.put("grpc_code", record.code().value());
         document.put("reason", text(record.reason()));
         document.put("message", text(record.message()));
