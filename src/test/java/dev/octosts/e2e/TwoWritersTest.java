@@ -5,20 +5,31 @@ import dev.octosts.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A scaled-out deployment: two service instances write to one database at the same time. Each keeps
- * its own chain, and {@code audit verify} passes over both.
+ * A scaled-out deployment: two service processes ({@code octo-sts serve}, each its own JVM) write to one
+ * database at the same time. Each keeps its own chain, and {@code audit verify} passes over both.
  */
 class TwoWritersTest {
+    private static final Pattern LISTENING = Pattern.compile("octo-sts listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final String POLICY = """
             issuer: https://token.actions.githubusercontent.com
             subject: repo:org/repo:ref:refs/heads/main
@@ -28,46 +39,81 @@ class TwoWritersTest {
             """;
 
     @Test
-    void eachInstanceKeepsItsOwnChainAndTheLedgerVerifies() throws Exception {
+    void eachProcessKeepsItsOwnChainAndTheLedgerVerifies() throws Exception {
         String owner = TestDatabase.shared().createDatabase();
-        try (Harness first = new Harness(owner); Harness second = new Harness(owner)) {
-            second.env.put("LEDGER_SIGNING_KEY_FILE", first.env.get("LEDGER_SIGNING_KEY_FILE"));
-            for (Harness instance : new Harness[] {first, second}) {
-                instance.install(0, "org");
-                instance.putFile("org/repo/.github/chainguard/ci.sts.yaml", POLICY);
-                instance.start();
+        try (Harness harness = new Harness(owner)) {
+            harness.install(0, "org");
+            harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", POLICY);
+            harness.start(); // writes the key files and settings both processes use
+            List<Process> processes = new ArrayList<>();
+            try {
+                List<URI> services = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    Process process = serve(harness.env);
+                    processes.add(process);
+                    services.add(awaitListening(process));
+                }
+                String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
+                List<Thread> clients = new ArrayList<>();
+                for (int client = 0; client < 4; client++) {
+                    URI service = services.get(client % 2);
+                    clients.add(Thread.ofVirtual().start(() -> {
+                        for (int n = 0; n < 25; n++) {
+                            String identity = n % 5 == 0 ? "missing" : "ci";
+                            Harness.Response response = harness.send(HttpRequest.newBuilder(service.resolve(
+                                    "/sts/exchange?scope=org/repo&identity=" + identity))
+                                    .header("Authorization", "Bearer " + token).build());
+                            assertThat(response.status()).isEqualTo(identity.equals("ci") ? 200 : 404);
+                        }
+                    }));
+                }
+                for (Thread client : clients) {
+                    client.join();
+                }
+            } finally {
+                for (Process process : processes) {
+                    process.destroy(); // SIGTERM: the service drains its ledger and writes a final checkpoint
+                    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                }
             }
-            Thread[] writers = new Thread[4];
-            for (int i = 0; i < writers.length; i++) {
-                Harness instance = i % 2 == 0 ? first : second;
-                writers[i] = Thread.ofVirtual().start(() -> {
-                    String token = instance.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
-                    for (int n = 0; n < 25; n++) {
-                        assertThat(instance.get(token, Map.of("scope", "org/repo", "identity", n % 5 == 0 ? "missing" : "ci"))
-                                .status()).isIn(200, 404);
-                    }
-                });
-            }
-            for (Thread writer : writers) {
-                writer.join();
-            }
-            Set<String> chains = first.records().stream().map(record -> record.path("chain_id").asText())
-                    .collect(Collectors.toSet());
-            assertThat(chains).hasSize(2);
-            assertThat(first.records()).hasSize(first.requests.get() + second.requests.get());
 
-            // Closing writes each chain's final checkpoint.
-            first.close();
-            second.close();
+            Set<String> chains = harness.records().stream().map(record -> record.path("chain_id").asText())
+                    .collect(Collectors.toSet());
+            assertThat(chains).as("one chain per process").hasSize(2);
+            harness.close();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit = new CommandLine(new AuditCommand(Map.of("DATABASE_URL", first.databaseUrl,
-                    "LEDGER_SIGNING_KEY_FILE", first.env.get("LEDGER_SIGNING_KEY_FILE")),
+            int exit = new CommandLine(new AuditCommand(Map.of("DATABASE_URL", harness.databaseUrl,
+                    "LEDGER_SIGNING_KEY_FILE", harness.env.get("LEDGER_SIGNING_KEY_FILE")),
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)))
                     .execute("verify");
             assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8).strip())
-                    .isEqualTo("verified 100 records in 2 chains, 2 checkpoints");
+                    .isEqualTo("verified 100 records in 3 chains, 2 checkpoints");
         }
+    }
+
+    /** {@code octo-sts serve} in a JVM of its own, on the test's class path, with the given environment. */
+    private static Process serve(Map<String, String> env) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.octosts.cli.Main", "serve");
+        builder.environment().putAll(env);
+        builder.environment().put("PORT", "0");
+        builder.environment().put("ADMIN_PORT", "0");
+        builder.environment().put("DATABASE_MIGRATE", "false");
+        builder.redirectErrorStream(true);
+        return builder.start();
+    }
+
+    private static URI awaitListening(Process process) throws Exception {
+        BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; (line = output.readLine()) != null; ) {
+            Matcher listening = LISTENING.matcher(line);
+            if (listening.find()) {
+                Thread.ofVirtual().start(() -> output.lines().forEach(ignored -> { }));
+                return URI.create("http://127.0.0.1:" + listening.group(1));
+            }
+        }
+        throw new IllegalStateException("octo-sts serve exited with " + process.waitFor());
     }
 }
