@@ -1,0 +1,109 @@
+package dev.octosts.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README's first command, as a user runs it: {@code java -jar target/octo-sts.jar dev} brings up the
+ * sandbox, the {@code curl} it prints returns a token, and the ledger holds the exchange's record.
+ */
+class DevSandboxIT {
+    private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void thePrintedCurlReturnsATokenAndTheLedgerShowsItsRecord() throws Exception {
+        Process sandbox = new ProcessBuilder(JAVA.toString(), "-jar", "target/octo-sts.jar", "dev", "--port", "0",
+                "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
+        try {
+            List<String> printed = readUntil(sandbox, "Press Ctrl-C to stop.");
+            String curl = commandAfter(printed, "curl ");
+            String exports = printed.stream().filter(line -> line.startsWith("export DATABASE_URL=")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no ledger instructions in " + printed));
+
+            String answer = bash(curl);
+            JsonNode token = new ObjectMapper().readTree(answer);
+            assertThat(token.path("token").asText()).as(answer).startsWith("ghs_");
+            assertThat(token.path("expiry").asText()).isNotEmpty();
+
+            String records = bash(exports + "\n" + JAVA + " -jar target/octo-sts.jar audit query --format json");
+            assertThat(records.lines().filter(line -> line.startsWith("{")).map(DevSandboxIT::json)
+                    .filter(record -> record.path("decision").asText().equals("allow")))
+                    .singleElement()
+                    .satisfies(record -> assertThat(record.path("issued").path("token_sha256").asText())
+                            .isEqualTo(sha256Hex(token.path("token").asText())));
+            assertThat(bash(exports + "\n" + JAVA + " -jar target/octo-sts.jar audit verify"))
+                    .contains("verified 1 records in 1 chains");
+        } finally {
+            sandbox.destroy();
+            assertThat(sandbox.waitFor(30, TimeUnit.SECONDS)).as("Ctrl-C/SIGTERM stops the sandbox").isTrue();
+        }
+    }
+
+    /** The printed command, joined across its backslash-continued lines. */
+    private static String commandAfter(List<String> lines, String start) {
+        StringBuilder command = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(start)) {
+                for (int j = i; j < lines.size(); j++) {
+                    String line = lines.get(j);
+                    command.append(line.endsWith("\\") ? line.substring(0, line.length() - 1) : line);
+                    if (!line.endsWith("\\")) {
+                        return command.toString();
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no '" + start + "' line in " + lines);
+    }
+
+    private static List<String> readUntil(Process process, String last) throws IOException {
+        BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        for (String line; (line = output.readLine()) != null; ) {
+            lines.add(line);
+            if (line.contains(last)) {
+                Thread.ofVirtual().start(() -> output.lines().forEach(ignored -> { }));
+                return lines;
+            }
+        }
+        throw new AssertionError("the sandbox ended before it was ready: " + lines);
+    }
+
+    private static String bash(String script) throws Exception {
+        Process process = new ProcessBuilder("bash", "-c", script).redirectErrorStream(false).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("%s%n%s", script, new String(process.getErrorStream().readAllBytes(),
+                StandardCharsets.UTF_8)).isZero();
+        return out;
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return new ObjectMapper().readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError(line, e);
+        }
+    }
+
+    private static String sha256Hex(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}
