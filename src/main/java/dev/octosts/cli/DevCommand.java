@@ -9,6 +9,7 @@ import dev.octosts.ledger.Migrations;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,22 +31,29 @@ import java.util.concurrent.CountDownLatch;
  * the service, then a ready-to-paste {@code curl}.
  */
 @Command(name = "dev", mixinStandardHelpOptions = true,
-        description = "Run a local sandbox: GitHub simulator, OIDC issuer and the service, with an example policy.")
+        description = "Run a local sandbox: GitHub simulator, OIDC issuer and the service, with an example policy.",
+        subcommands = DevTokenCommand.class)
 final class DevCommand implements Callable<Integer> {
     static final String ORG = "example-org";
     static final String REPO = "example-repo";
     static final String DOMAIN = "octo-sts.local";
+    /** Where a running sandbox says where its parts listen, for {@code dev token}. */
+    static final String SANDBOX_FILE = "sandbox.json";
 
     @Option(names = "--port", defaultValue = "8080", description = "Port of the service (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--data-dir", description = "Where the sandbox keeps its PostgreSQL data and ledger key "
+    @Option(names = "--data-dir", scope = ScopeType.INHERIT, description = "Where the sandbox keeps its PostgreSQL data and ledger key "
             + "(default: target/octo-sts-dev in a source checkout, else ~/.cache/octo-sts/dev). Delete it to start afresh.")
     Path dataDir;
 
+    Path dataDirectory() {
+        return dataDir != null ? dataDir : defaultDataDir();
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path data = dataDir != null ? dataDir : defaultDataDir();
+        Path data = dataDirectory();
         Files.createDirectories(data);
         LocalPostgres postgres = LocalPostgres.start(data.resolve("postgres"));
         String ownerUrl = postgres.jdbcUrl("postgres");
@@ -88,6 +96,8 @@ final class DevCommand implements Callable<Integer> {
                 Map.entry("ADMIN_PORT", "0"));
         Application application = Application.start(Settings.fromEnvironment(env), Clock.systemUTC());
 
+        Files.writeString(data.resolve(SANDBOX_FILE), "{\"issuer\":\"" + issuer.issuer() + "\",\"service\":\"http://127.0.0.1:"
+                + application.server().port() + "\"}\n");
         String token = issuer.token().subject("repo:" + ORG + "/" + REPO + ":ref:refs/heads/main")
                 .audience(DOMAIN).lifetime(Duration.ofHours(1)).mint();
         System.out.printf("""
@@ -101,6 +111,9 @@ final class DevCommand implements Callable<Integer> {
                 curl -s -H 'Authorization: Bearer %s' \\
                   'http://127.0.0.1:%d/sts/exchange?scope=%s/%s&identity=ci'
 
+                More tokens, with the claims you choose:
+                  java -jar target/octo-sts.jar dev token --sub repo:%s/%s:ref:refs/heads/main
+
                 Every exchange is recorded in the ledger (PostgreSQL in %s). Read and verify it with:
 
                 export DATABASE_URL='%s' LEDGER_SIGNING_KEY_FILE='%s'
@@ -109,7 +122,7 @@ final class DevCommand implements Callable<Integer> {
 
                 Press Ctrl-C to stop.
                 %n""", application.server().port(), github.baseUrl(), ORG, REPO, issuer.issuer(), token,
-                application.server().port(), ORG, REPO, data, runtimeUrl, ledgerKey);
+                application.server().port(), ORG, REPO, ORG, REPO, data, runtimeUrl, ledgerKey);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -117,6 +130,11 @@ final class DevCommand implements Callable<Integer> {
             issuer.close();
             github.close();
             postgres.stop();
+            try {
+                Files.deleteIfExists(data.resolve(SANDBOX_FILE));
+            } catch (IOException e) {
+                // the next start overwrites it
+            }
             stopped.countDown();
         }, "octo-sts-dev-shutdown"));
         stopped.await();

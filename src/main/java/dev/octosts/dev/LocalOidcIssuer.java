@@ -62,6 +62,8 @@ public final class LocalOidcIssuer implements AutoCloseable {
     public static final String JWKS_PATH = "/.well-known/jwks.json";
     public static final String PLAIN_DISCOVERY_PATH = "/plain/openid-configuration";
     public static final String PLAIN_JWKS_PATH = "/plain/jwks.json";
+    /** {@code POST} a JSON object of claims, get a token signed with the default key (for {@code octo-sts dev token}). */
+    public static final String TOKEN_PATH = "/token";
     private static final Duration DEFAULT_LIFETIME = Duration.ofSeconds(600);
     private static final List<JWSAlgorithm> EXTRA_ALGORITHMS = List.of(
             JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.ES384);
@@ -152,7 +154,8 @@ public final class LocalOidcIssuer implements AutoCloseable {
                         .get(DISCOVERY_PATH, (req, res) -> serveDiscovery(res, discoveryFault))
                         .get(PLAIN_DISCOVERY_PATH, (req, res) -> serveDiscovery(res, null))
                         .get(JWKS_PATH, (req, res) -> serveJwks(res, jwksFault))
-                        .get(PLAIN_JWKS_PATH, (req, res) -> serveJwks(res, null)))
+                        .get(PLAIN_JWKS_PATH, (req, res) -> serveJwks(res, null))
+                        .post(TOKEN_PATH, this::serveToken))
                 .build()
                 .start();
         this.issuer = "http://127.0.0.1:" + server.port();
@@ -404,6 +407,19 @@ public final class LocalOidcIssuer implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private void serveToken(io.helidon.webserver.http.ServerRequest req, ServerResponse res) {
+        Map<String, Object> claims;
+        try {
+            claims = JSON.readValue(req.content().as(String.class),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        } catch (JsonProcessingException | RuntimeException e) {
+            res.status(io.helidon.http.Status.BAD_REQUEST_400).send("the body must be a JSON object of claims");
+            return;
+        }
+        res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/jwt");
+        res.send(mint(claims));
     }
 
     private void serveDiscovery(ServerResponse res, Fault fault) {

@@ -49,6 +49,16 @@ class DevSandboxIT {
                             .isEqualTo(sha256Hex(token.path("token").asText())));
             assertThat(bash(exports + "\n" + JAVA + " -jar target/octo-sts.jar audit verify"))
                     .contains("verified 1 records in 1 chains");
+
+            // dev token: a token with chosen claims; a subject the example policy does not trust is refused.
+            String stranger = bash(JAVA + " -jar target/octo-sts.jar dev token --data-dir " + dataDir
+                    + " --sub repo:example-org/example-repo:pull_request --claim event_name=pull_request").strip();
+            String refused = bash(curl.replaceFirst("Bearer [^']*'", "Bearer " + stranger + "'"));
+            assertThat(json(refused).path("code").asInt()).as(refused).isEqualTo(7);
+            String main = bash(JAVA + " -jar target/octo-sts.jar dev token --data-dir " + dataDir
+                    + " --sub repo:example-org/example-repo:ref:refs/heads/main").strip();
+            assertThat(json(bash(curl.replaceFirst("Bearer [^']*'", "Bearer " + main + "'"))).path("token").asText())
+                    .startsWith("ghs_");
         } finally {
             sandbox.destroy();
             assertThat(sandbox.waitFor(30, TimeUnit.SECONDS)).as("Ctrl-C/SIGTERM stops the sandbox").isTrue();
