@@ -13,7 +13,17 @@ public final class Main implements Runnable {
         // jOOQ prints a banner and tips on first use; an operator's terminal and logs have no room for them.
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: a bad argument is one line on stderr and exit code 2. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setParameterExceptionHandler((error, args) -> {
+            CommandLine command = error.getCommandLine();
+            command.getErr().println("octo-sts: " + error.getMessage().lines().findFirst().orElse("bad arguments")
+                    + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
     }
 
     @Override

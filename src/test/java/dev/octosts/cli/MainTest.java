@@ -1,0 +1,66 @@
+package dev.octosts.cli;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every command has {@code --help}; a bad argument gives one clear line and exit code 2. */
+class MainTest {
+
+    static Stream<List<String>> commands() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(Main.commandLine(), new ArrayList<>(), paths);
+        return paths.stream();
+    }
+
+    private static void collect(CommandLine command, List<String> path, List<List<String>> into) {
+        into.add(List.copyOf(path));
+        command.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                List<String> next = new ArrayList<>(path);
+                next.add(name);
+                collect(sub, next, into);
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "octo-sts {0} --help")
+    @MethodSource("commands")
+    void everyCommandHasHelp(List<String> command) {
+        Run run = run(command, "--help");
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).startsWith("Usage: octo-sts");
+    }
+
+    @ParameterizedTest(name = "octo-sts {0} --no-such-option")
+    @MethodSource("commands")
+    void aBadArgumentIsOneLineAndExitCode2(List<String> command) {
+        Run run = run(command, "--no-such-option");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err().lines()).singleElement().asString()
+                .startsWith("octo-sts: ").endsWith("--help')");
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(List<String> command, String option) {
+        CommandLine commandLine = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        List<String> args = new ArrayList<>(command);
+        args.add(option);
+        int exit = commandLine.execute(args.toArray(String[]::new));
+        return new Run(exit, out.toString(), err.toString());
+    }
+}
