@@ -129,6 +129,7 @@ public final class GitHubSimulator implements AutoCloseable {
         this.clock = clock;
         this.state = new GitHubSimState(clock);
         this.server = WebServer.builder()
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host("127.0.0.1")
                 .port(0)
                 .maxPayloadSize(MAX_REQUEST_BODY)

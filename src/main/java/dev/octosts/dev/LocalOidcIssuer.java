@@ -148,6 +148,7 @@ public final class LocalOidcIssuer implements AutoCloseable {
             algorithmKeys.put(alg, generate(alg, "local-" + alg.getName().toLowerCase(java.util.Locale.ROOT)));
         }
         this.server = WebServer.builder()
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host("127.0.0.1")
                 .port(0)
                 .routing(r -> r

@@ -56,6 +56,7 @@ public final class AdminServer implements AutoCloseable {
         this.verifier = verifier;
         this.clock = clock;
         this.server = WebServer.builder()
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host(host)
                 .port(port)
                 .maxPayloadSize(StsServer.MAX_PAYLOAD)

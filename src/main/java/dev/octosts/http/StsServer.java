@@ -41,6 +41,8 @@ public final class StsServer implements AutoCloseable {
         ObjectMapper json = new ObjectMapper();
         ExchangeHandler handler = new ExchangeHandler(exchange, json);
         WebServerConfig.Builder builder = WebServer.builder()
+                // Answers leave at once: without TCP_NODELAY a response written in two parts waits for a delayed ACK.
+                .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host(listener.host())
                 .port(listener.port())
                 .maxPayloadSize(MAX_PAYLOAD)

@@ -100,7 +100,7 @@ public final class LedgerBenchmark {
         }
     }
 
-    private static double ledgerAppends(String runtimeUrl, int clientCount) throws Exception {
+    static double ledgerAppends(String runtimeUrl, int clientCount) throws Exception {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(runtimeUrl);
         config.setMaximumPoolSize(4);
@@ -135,7 +135,7 @@ public final class LedgerBenchmark {
     }
 
     /** The same rows, built the same way, written by one connection in multi-row batches. */
-    private static double plainInserts(String ownerUrl) throws Exception {
+    static double plainInserts(String ownerUrl) throws Exception {
         UUID chain = UUID.randomUUID();
         try (Connection connection = DriverManager.getConnection(ownerUrl)) {
             try (Statement sql = connection.createStatement()) {

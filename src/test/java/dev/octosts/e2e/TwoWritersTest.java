@@ -110,7 +110,13 @@ class TwoWritersTest {
         for (String line; (line = output.readLine()) != null; ) {
             Matcher listening = LISTENING.matcher(line);
             if (listening.find()) {
-                Thread.ofVirtual().start(() -> output.lines().forEach(ignored -> { }));
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        output.lines().forEach(ignored -> { });
+                    } catch (java.io.UncheckedIOException closed) {
+                        // the process ended
+                    }
+                });
                 return URI.create("http://127.0.0.1:" + listening.group(1));
             }
         }

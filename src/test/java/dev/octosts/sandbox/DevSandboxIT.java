@@ -88,7 +88,13 @@ class DevSandboxIT {
         for (String line; (line = output.readLine()) != null; ) {
             lines.add(line);
             if (line.contains(last)) {
-                Thread.ofVirtual().start(() -> output.lines().forEach(ignored -> { }));
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        output.lines().forEach(ignored -> { });
+                    } catch (java.io.UncheckedIOException closed) {
+                        // the process ended
+                    }
+                });
                 return lines;
             }
         }

@@ -1,0 +1,378 @@
+package dev.octosts.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.octosts.dev.GitHubSimulator;
+import dev.octosts.dev.LocalOidcIssuer;
+import dev.octosts.dev.LocalPostgres;
+import dev.octosts.ledger.Migrations;
+import dev.octosts.oidc.OidcResult;
+import dev.octosts.oidc.OidcSettings;
+import dev.octosts.oidc.OidcVerifier;
+import dev.octosts.testing.TestDatabase;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The end-to-end benchmark: PostgreSQL ({@code synchronous_commit=on}), the GitHub simulator and the
+ * local OIDC issuer in this JVM, the service as a separate process, and a load generator — closed loop
+ * at saturation, open loop at a fixed rate — with many subjects, repositories and policies. Prints a
+ * table and writes {@code bench/results/latest.json}.
+ *
+ * <p>Run: {@code ./mvnw -B -q -Pbench test-compile exec:java}. Options (system properties):
+ * {@code -Dbench.clients=64}, {@code -Dbench.rate=1000}, {@code -Dbench.seconds=10},
+ * {@code -Dbench.githubLatencyMs=0}.
+ */
+public final class ExchangeBenchmark {
+    private static final int CLIENTS = Integer.getInteger("bench.clients", 64);
+    private static final int RATE = Integer.getInteger("bench.rate", 1000);
+    private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 10));
+    private static final Duration WARM_UP = Duration.ofSeconds(3);
+    private static final int GITHUB_LATENCY_MS = Integer.getInteger("bench.githubLatencyMs", 0);
+    private static final int REPOSITORIES = 200;
+    private static final int SUBJECTS = 1000;
+    private static final String ORG = "bench-org";
+    private static final String DOMAIN = "octo-sts.bench";
+
+    public static void main(String[] args) throws Exception {
+        Path work = Files.createTempDirectory("octo-sts-bench");
+        String external = System.getenv("OCTOSTS_TEST_DATABASE_URL");
+        try (LocalPostgres local = external == null || external.isBlank() ? LocalPostgres.start() : null;
+             GitHubSimulator github = GitHubSimulator.start();
+             LocalOidcIssuer issuer = LocalOidcIssuer.start()) {
+            String owner = local != null ? local.jdbcUrl("postgres") : TestDatabase.shared().createDatabase();
+            Migrations.migrate(owner);
+            String runtime = TestDatabase.createRuntimeLogin(owner);
+            github.setLatency(Duration.ofMillis(GITHUB_LATENCY_MS));
+
+            GitHubSimulator.SimulatedApp app = github.createApp();
+            github.install(app.appId(), ORG, Map.of("contents", "write", "issues", "write", "metadata", "read"), null);
+            for (int repo = 0; repo < REPOSITORIES; repo++) {
+                github.putFile(ORG, "repo-" + repo, ".github/chainguard/ci.sts.yaml", """
+                        issuer: %s
+                        subject_pattern: 'repo:%s/repo-%d:ref:refs/heads/(main|release/.*)'
+                        claim_pattern:
+                          workflow_ref: '%s/repo-%d/\\.github/workflows/.*'
+                        permissions:
+                          contents: read
+                          issues: write
+                        """.formatted(issuer.issuer(), ORG, repo, ORG, repo));
+            }
+            github.createRepository(ORG, ".github");
+            List<Exchange> exchanges = new ArrayList<>();
+            for (int subject = 0; subject < SUBJECTS; subject++) {
+                int repo = subject % REPOSITORIES;
+                String branch = subject % 2 == 0 ? "main" : "release/v" + subject;
+                String token = issuer.token().subject("repo:" + ORG + "/repo-" + repo + ":ref:refs/heads/" + branch)
+                        .audience(DOMAIN).lifetime(Duration.ofHours(2))
+                        .claim("workflow_ref", ORG + "/repo-" + repo + "/.github/workflows/ci.yaml@refs/heads/" + branch)
+                        .claim("run_id", Integer.toString(1_000_000 + subject)).mint();
+                exchanges.add(new Exchange(token, ORG + "/repo-" + repo));
+            }
+
+            Map<String, String> env = new HashMap<>();
+            env.put("BIND_ADDRESS", "127.0.0.1");
+            env.put("PORT", "0");
+            env.put("ADMIN_PORT", "0");
+            env.put("STS_DOMAIN", DOMAIN);
+            env.put("GITHUB_APP_IDS", Long.toString(app.appId()));
+            env.put("APP_SECRET_CERTIFICATE_FILE", Files.writeString(work.resolve("app.pem"), app.privateKeyPem()).toString());
+            env.put("LEDGER_SIGNING_KEY_FILE", Files.writeString(work.resolve("ledger.pem"),
+                    dev.octosts.dev.LocalKeys.rsa2048().privateKeyPem()).toString());
+            env.put("GITHUB_BASE_URL", github.baseUrl().toString());
+            env.put("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
+            env.put("DATABASE_URL", runtime);
+            env.put("DATABASE_MIGRATE", "false");
+
+            Service service = Service.start(env);
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .executor(Executors.newVirtualThreadPerTaskExecutor()).build()) {
+                // Fill caches the way a running service has them: every policy read once.
+                for (Exchange exchange : exchanges.subList(0, REPOSITORIES)) {
+                    check(http.send(exchange.request(service.base()), HttpResponse.BodyHandlers.discarding()).statusCode());
+                }
+                double trivial = closedLoop(http, i -> HttpRequest.newBuilder(service.base().resolve("/observe/health")).build());
+                long callsBefore = github.calls().size();
+                long before = System.nanoTime();
+                double saturation = closedLoop(http, i -> exchanges.get((int) (i % exchanges.size())).request(service.base()));
+                long gitHubCallsPerExchange = Math.round((double) (github.calls().size() - callsBefore)
+                        / Math.max(1, saturation * (System.nanoTime() - before) / 1e9));
+                long[] latency = openLoop(http, i -> exchanges.get((int) (i % exchanges.size())).request(service.base()));
+                long peakRss = service.peakRssMb();
+                double oidcPerSecond = oidcVerifications(issuer, exchanges);
+                LedgerRates ledger = LedgerRates.measure(owner, runtime);
+
+                double subtractMs = GITHUB_LATENCY_MS * gitHubCallsPerExchange;
+                report(service.readySeconds(), peakRss, trivial, saturation, latency, subtractMs, oidcPerSecond, ledger,
+                        version(owner));
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    private record Exchange(String token, String scope) {
+        HttpRequest request(URI base) {
+            return HttpRequest.newBuilder(base.resolve("/sts/exchange?scope=" + scope + "&identity=ci"))
+                    .header("Authorization", "Bearer " + token).build();
+        }
+    }
+
+    private interface Requests {
+        HttpRequest next(long i);
+    }
+
+    /** {@link #CLIENTS} clients, each sending its next request when the last one answered; requests/s. */
+    private static double closedLoop(HttpClient http, Requests requests) throws Exception {
+        LongAdder done = new LongAdder();
+        AtomicLong sequence = new AtomicLong();
+        AtomicBoolean counting = new AtomicBoolean();
+        AtomicBoolean running = new AtomicBoolean(true);
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < CLIENTS; c++) {
+                clients.submit(() -> {
+                    while (running.get()) {
+                        check(http.send(requests.next(sequence.getAndIncrement()), HttpResponse.BodyHandlers.discarding())
+                                .statusCode());
+                        if (counting.get()) {
+                            done.increment();
+                        }
+                    }
+                    return null;
+                });
+            }
+            Thread.sleep(WARM_UP);
+            counting.set(true);
+            long start = System.nanoTime();
+            Thread.sleep(MEASURE);
+            counting.set(false);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            running.set(false);
+            return done.sum() / seconds;
+        }
+    }
+
+    /** Requests started at a fixed rate whatever the answers; each one's latency in microseconds. */
+    private static long[] openLoop(HttpClient http, Requests requests) throws Exception {
+        int total = (int) (RATE * MEASURE.toSeconds());
+        long[] latencies = new long[total];
+        long intervalNanos = 1_000_000_000L / RATE;
+        try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            long start = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                long due = start + i * intervalNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                int index = i;
+                senders.submit(() -> {
+                    long sent = System.nanoTime();
+                    check(http.send(requests.next(index), HttpResponse.BodyHandlers.discarding()).statusCode());
+                    // Measured from when the request was due, so a stalled sender counts against us.
+                    latencies[index] = (System.nanoTime() - Math.min(sent, due)) / 1_000;
+                    return null;
+                });
+            }
+        }
+        Arrays.sort(latencies);
+        return latencies;
+    }
+
+    private static double oidcVerifications(LocalOidcIssuer issuer, List<Exchange> exchanges) throws Exception {
+        try (OidcVerifier verifier = new OidcVerifier(OidcSettings.defaults().withPrivateNetworkHosts(Set.of("127.0.0.1")))) {
+            LongAdder done = new LongAdder();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicBoolean counting = new AtomicBoolean();
+            try (ExecutorService threads = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
+                for (int t = 0; t < Runtime.getRuntime().availableProcessors(); t++) {
+                    int offset = t;
+                    threads.submit(() -> {
+                        for (int i = offset; running.get(); i++) {
+                            if (!(verifier.verify(exchanges.get(i % exchanges.size()).token()) instanceof OidcResult.Verified)) {
+                                throw new IllegalStateException("a benchmark token did not verify");
+                            }
+                            if (counting.get()) {
+                                done.increment();
+                            }
+                        }
+                        return null;
+                    });
+                }
+                Thread.sleep(WARM_UP);
+                counting.set(true);
+                long start = System.nanoTime();
+                Thread.sleep(Duration.ofSeconds(5));
+                counting.set(false);
+                running.set(false);
+                return done.sum() / ((System.nanoTime() - start) / 1e9);
+            }
+        }
+    }
+
+    private record LedgerRates(double appendsPerSecond, double plainPerSecond) {
+        static LedgerRates measure(String owner, String runtime) throws Exception {
+            return new LedgerRates(LedgerBenchmark.ledgerAppends(runtime + "&reWriteBatchedInserts=true", 256),
+                    LedgerBenchmark.plainInserts(owner + (owner.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true"));
+        }
+    }
+
+    private static void report(double readySeconds, long peakRssMb, double trivial, double saturation, long[] latency,
+                               double subtractMs, double oidc, LedgerRates ledger, String postgres) throws Exception {
+        double p50 = Math.max(0, percentile(latency, 0.50) - subtractMs);
+        double p99 = Math.max(0, percentile(latency, 0.99) - subtractMs);
+        double p999 = Math.max(0, percentile(latency, 0.999) - subtractMs);
+        long memoryMb = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize() >> 20;
+        System.out.printf("""
+
+                octo-sts benchmark — %d cores, %,d MiB, JDK %s, PostgreSQL %s (synchronous_commit=on), GitHub latency %d ms
+                  exchanges/s at saturation (%d clients)     %,10.0f
+                  trivial route/s (%d clients)               %,10.0f
+                  exchanges / trivial route                    %9.0f%%
+                  added latency at %,d exchanges/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms
+                  ledger appends/s (256 writers)              %,10.0f
+                  plain batched INSERT rows/s                 %,10.0f   (ledger %.0f%%)
+                  OIDC verifications/s (in process)           %,10.0f
+                  ready after start                           %10.2f s
+                  peak RSS of the service                     %,10d MB
+                """, Runtime.getRuntime().availableProcessors(), memoryMb, System.getProperty("java.version"), postgres,
+                GITHUB_LATENCY_MS, CLIENTS, saturation, CLIENTS, trivial, 100 * saturation / trivial, RATE, p50, p99, p999,
+                ledger.appendsPerSecond(), ledger.plainPerSecond(), 100 * ledger.appendsPerSecond() / ledger.plainPerSecond(),
+                oidc, readySeconds, peakRssMb);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode result = json.createObjectNode();
+        result.putObject("machine").put("cores", Runtime.getRuntime().availableProcessors()).put("memory_mb", memoryMb)
+                .put("jdk", System.getProperty("java.version")).put("postgresql", postgres);
+        result.put("time", Instant.now().toString());
+        result.put("clients", CLIENTS);
+        result.put("github_latency_ms", GITHUB_LATENCY_MS);
+        result.put("exchanges_per_s", Math.round(saturation));
+        result.put("trivial_route_per_s", Math.round(trivial));
+        result.put("ratio_to_trivial", Math.round(1000 * saturation / trivial) / 1000.0);
+        result.putObject("latency_ms").put("p50", round2(p50)).put("p99", round2(p99)).put("p999", round2(p999))
+                .put("fixed_rate_per_s", RATE);
+        result.put("ledger_appends_per_s", Math.round(ledger.appendsPerSecond()));
+        result.put("plain_insert_per_s", Math.round(ledger.plainPerSecond()));
+        result.put("oidc_verifications_per_s", Math.round(oidc));
+        result.put("ready_s", round2(readySeconds));
+        result.put("peak_rss_mb", peakRssMb);
+        Path out = Path.of("bench", "results", "latest.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n");
+    }
+
+    private static double percentile(long[] sortedMicros, double p) {
+        return sortedMicros[Math.min(sortedMicros.length - 1, (int) Math.ceil(p * sortedMicros.length) - 1)] / 1000.0;
+    }
+
+    private static double round2(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
+    private static void check(int status) {
+        if (status != 200) {
+            throw new IllegalStateException("benchmark request answered " + status);
+        }
+    }
+
+    private static String version(String url) throws Exception {
+        try (Connection connection = DriverManager.getConnection(url); Statement sql = connection.createStatement();
+             var rows = sql.executeQuery("SHOW server_version")) {
+            rows.next();
+            return rows.getString(1);
+        }
+    }
+
+    /** {@code octo-sts serve} as a process of its own, on this JVM's class path. */
+    private record Service(Process process, URI base, double readySeconds) {
+        static Service start(Map<String, String> env) throws Exception {
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", classPath(), "dev.octosts.cli.Main", "serve");
+            builder.environment().putAll(env);
+            builder.redirectErrorStream(true);
+            long started = System.nanoTime();
+            Process process = builder.start();
+            BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            URI base = null;
+            for (String line; base == null && (line = output.readLine()) != null; ) {
+                int at = line.indexOf("listening on ");
+                if (at >= 0) {
+                    base = URI.create(line.substring(at + "listening on ".length()).replace("0.0.0.0", "127.0.0.1"));
+                }
+            }
+            if (base == null) {
+                throw new IllegalStateException("the service did not start");
+            }
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                while (http.send(HttpRequest.newBuilder(base.resolve("/observe/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                    Thread.sleep(5);
+                }
+            }
+            double ready = (System.nanoTime() - started) / 1e9;
+            Thread.ofVirtual().start(() -> {
+                try {
+                    output.lines().forEach(ignored -> { });
+                } catch (java.io.UncheckedIOException closed) {
+                    // the process ended
+                }
+            });
+            return new Service(process, base, ready);
+        }
+
+        /** The project's class path, also when run inside Maven (exec:java loads it in a class loader of its own). */
+        private static String classPath() throws Exception {
+            if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader) {
+                List<String> entries = new ArrayList<>();
+                for (java.net.URL url : loader.getURLs()) {
+                    entries.add(Path.of(url.toURI()).toString());
+                }
+                return String.join(java.io.File.pathSeparator, entries);
+            }
+            return System.getProperty("java.class.path");
+        }
+
+        long peakRssMb() throws Exception {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+            return -1;
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private ExchangeBenchmark() {
+    }
+}
