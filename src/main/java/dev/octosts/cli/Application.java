@@ -21,6 +21,7 @@ import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyParser;
 import dev.octosts.keys.PemKeys;
+import dev.octosts.keys.Pkcs11Token;
 import dev.octosts.keys.SigningKey;
 import dev.octosts.ledger.CheckpointSigner;
 import dev.octosts.ledger.Checkpointer;
@@ -71,11 +72,12 @@ public final class Application implements AutoCloseable {
 
     /** Builds and starts the service; a bad key or setting throws {@link ConfigException}. */
     public static Application start(Settings settings, Clock clock) {
+        Pkcs11Token token = settings.pkcs11() == null ? null : Pkcs11Token.open(settings.pkcs11());
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {
-            apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key())));
+            apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key(), token)));
         }
-        SigningKey ledgerKey = loadLedgerKey(settings);
+        SigningKey ledgerKey = loadLedgerKey(settings, token);
         CompiledTrustPolicy auditReaders = loadAuditReaders(settings);
         Map<String, AppPool> pools = new HashMap<>();
         settings.pools().forEach((org, ids) -> pools.put(org, new AppPool(org, ids.stream().map(apps::get).toList())));
@@ -132,7 +134,10 @@ public final class Application implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
-    private static SigningKey loadLedgerKey(Settings settings) {
+    private static SigningKey loadLedgerKey(Settings settings, Pkcs11Token token) {
+        if (settings.ledgerKeyAlias() != null) {
+            return token.key(settings.ledgerKeyAlias(), "LEDGER_KEY_ALIAS");
+        }
         try {
             return PemKeys.fromFile(settings.ledgerSigningKeyFile());
         } catch (IllegalArgumentException e) {
@@ -140,12 +145,13 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    private static SigningKey loadKey(AppKeySource source) {
+    private static SigningKey loadKey(AppKeySource source, Pkcs11Token token) {
         try {
             return switch (source) {
                 case AppKeySource.PemFile file -> PemKeys.fromFile(file.path());
                 case AppKeySource.PemEnvironmentVariable variable ->
                         PemKeys.fromPem(variable.pem(), "PEM in environment variable " + variable.name());
+                case AppKeySource.Pkcs11Alias alias -> token.key(alias.alias(), alias.variable());
             };
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source.variable(), e.getMessage());
