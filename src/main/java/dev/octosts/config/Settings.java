@@ -91,9 +91,13 @@ public record Settings(
         boolean migrate = reader.bool("DATABASE_MIGRATE", true);
         Path ledgerKey = reader.readableFile("LEDGER_SIGNING_KEY_FILE");
         String ledgerKeyAlias = reader.optional("LEDGER_KEY_ALIAS", null);
-        if ((ledgerKey == null) == (ledgerKeyAlias == null)) {
-            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "set exactly one of LEDGER_SIGNING_KEY_FILE (PEM private key "
-                    + "that signs ledger checkpoints) or LEDGER_KEY_ALIAS (its alias on the PKCS#11 token)");
+        if (ledgerKey == null && ledgerKeyAlias == null) {
+            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is required (PEM private key that signs ledger checkpoints),"
+                    + " unless LEDGER_KEY_ALIAS names the key on the PKCS#11 token");
+        }
+        if (ledgerKey != null && ledgerKeyAlias != null) {
+            throw new ConfigException("LEDGER_KEY_ALIAS", "set either LEDGER_KEY_ALIAS (key on the PKCS#11 token) or"
+                    + " LEDGER_SIGNING_KEY_FILE (PEM key), not both");
         }
         // PKCS#11 settings are read only when some key lives on a token.
         String tokenUser = ledgerKeyAlias != null ? "LEDGER_KEY_ALIAS"
