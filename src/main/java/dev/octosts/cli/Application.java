@@ -22,6 +22,7 @@ import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyParser;
 import dev.octosts.keys.PemKeys;
 import dev.octosts.keys.Pkcs11Token;
+import dev.octosts.keys.SigningStats;
 import dev.octosts.keys.SigningKey;
 import dev.octosts.ledger.CheckpointSigner;
 import dev.octosts.ledger.Checkpointer;
@@ -40,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 import java.util.Map;
+import java.util.Optional;
 
 /** The service wired together from its settings: every part built once, by its constructor. */
 public final class Application implements AutoCloseable {
@@ -57,9 +59,11 @@ public final class Application implements AutoCloseable {
     private final GitHubClient github;
     private final StsServer server;
     private final AdminServer admin;
+    private final SigningStats tokenSigning;
 
     private Application(Settings settings, HikariDataSource database, Ledger ledger, Checkpointer checkpointer,
-                        OidcVerifier oidc, GitHubClient github, StsServer server, AdminServer admin) {
+                        OidcVerifier oidc, GitHubClient github, StsServer server, AdminServer admin,
+                        SigningStats tokenSigning) {
         this.settings = settings;
         this.database = database;
         this.ledger = ledger;
@@ -68,6 +72,7 @@ public final class Application implements AutoCloseable {
         this.github = github;
         this.server = server;
         this.admin = admin;
+        this.tokenSigning = tokenSigning;
     }
 
     /** Builds and starts the service; a bad key or setting throws {@link ConfigException}. */
@@ -102,7 +107,8 @@ public final class Application implements AutoCloseable {
         AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),
                 new AuditReaders(oidc, auditReaders, settings.domain(), ledger, clock), new LedgerQuery(database),
                 new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock);
-        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start());
+        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
+                token == null ? null : token.stats());
     }
 
     private static CompiledTrustPolicy loadAuditReaders(Settings settings) {
@@ -168,6 +174,11 @@ public final class Application implements AutoCloseable {
 
     public AdminServer admin() {
         return admin;
+    }
+
+    /** Latency and failures of signatures on the PKCS#11 token; empty when every key is a PEM file. */
+    public Optional<SigningStats> tokenSigningStats() {
+        return Optional.ofNullable(tokenSigning);
     }
 
 
