@@ -160,6 +160,8 @@ public final class Pkcs11SigningKey implements SigningKey {
             token.stats().started();
             try {
                 return signOrRetry(header, signingInput);
+            } catch (RuntimeException e) {
+                throw new JOSEException("the PKCS#11 key " + alias + " cannot sign: " + Pkcs11Token.reason(e));
             } finally {
                 token.stats().finished();
             }
@@ -167,16 +169,18 @@ public final class Pkcs11SigningKey implements SigningKey {
 
         private Base64URL signOrRetry(JWSHeader header, byte[] signingInput) throws JOSEException {
             long started = System.nanoTime();
-            Bound first = boundToCurrentConnection();
+            long generation = token.current().generation();
+            String failure;
             try {
-                Base64URL signature = first.signer().sign(header, signingInput);
+                Base64URL signature = boundToCurrentConnection().signer().sign(header, signingInput);
                 token.stats().succeeded(System.nanoTime() - started);
                 return signature;
             } catch (JOSEException | RuntimeException e) {
                 token.stats().failed();
+                failure = Pkcs11Token.reason(e);
             }
             try {
-                token.reconnect(first.generation());
+                token.reconnect(generation, failure);
                 Base64URL signature = boundToCurrentConnection().signer().sign(header, signingInput);
                 token.stats().succeeded(System.nanoTime() - started);
                 return signature;

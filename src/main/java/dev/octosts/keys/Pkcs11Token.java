@@ -34,6 +34,8 @@ public final class Pkcs11Token {
     record Connection(long generation, Provider provider, KeyStore keyStore) {
     }
 
+    private static final System.Logger LOG = System.getLogger(Pkcs11Token.class.getName());
+
     private final Pkcs11Settings settings;
     private final SigningStats stats = new SigningStats();
     private volatile Connection current;
@@ -142,11 +144,13 @@ public final class Pkcs11Token {
      * Replaces the connection whose signature failed with a new one; when another thread already did,
      * returns that one. Throws {@link IllegalStateException} (one line) when the token is still away.
      */
-    synchronized Connection reconnect(long failedGeneration) {
+    synchronized Connection reconnect(long failedGeneration, String failure) {
         Connection now = current;
         if (now.generation() != failedGeneration) {
             return now;
         }
+        LOG.log(System.Logger.Level.WARNING, "a signature on the " + description() + " failed (" + failure
+                + "); reconnecting to the token and retrying once");
         try {
             Connection fresh = connect(settings, failedGeneration + 1);
             stats.reinitialised();
