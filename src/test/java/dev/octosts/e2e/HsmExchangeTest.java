@@ -19,7 +19,14 @@ import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -39,6 +46,25 @@ class HsmExchangeTest {
         KeyPair appKeys = LocalKeys.rsa2048().keys();
         KeyPair ledgerKeys = ecP256();
         importKeys(hsm, appKeys, ledgerKeys);
+        List<String> logLines = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logLines.add(new SimpleFormatter().format(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        Level previous = root.getLevel();
+        root.setLevel(Level.ALL);
+        root.addHandler(capture);
         try (Harness harness = new Harness()) {
             harness.addApp(appKeys.getPublic());
             harness.install(0, "org");
@@ -74,7 +100,14 @@ class HsmExchangeTest {
             assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
             assertThat(exit).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).matches("verified 3 records in 1 chains, [1-9][0-9]* checkpoints\\s*");
+        } finally {
+            root.removeHandler(capture);
+            root.setLevel(previous);
         }
+        assertThat(logLines).filteredOn(line -> line.contains("reconnecting to the token and retrying once")).hasSize(1);
+        // The JDK logs the command lines of the test's own softhsm2-util runs at FINER; the service logs no PIN.
+        assertThat(logLines).filteredOn(line -> !line.contains("ProcessBuilder.start()"))
+                .noneMatch(line -> line.contains(SoftHsm.PIN));
     }
 
     @Test
