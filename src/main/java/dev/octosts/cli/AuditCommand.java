@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
  * options and print; the work is done by the ledger classes.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = "Query, export and verify the audit ledger (settings: DATABASE_URL, LEDGER_SIGNING_KEY_FILE).",
+        description = "Query, export and verify the audit ledger (settings: DATABASE_URL, LEDGER_SIGNING_KEY_FILE"
+                + " or LEDGER_KEY_ALIAS with PKCS11_CONFIG and PKCS11_PIN / PKCS11_PIN_FILE).",
         subcommands = {AuditQueryCommand.class, AuditVerifyCommand.class, AuditExportCommand.class,
                 AuditPublicKeyCommand.class})
 public final class AuditCommand implements Runnable {

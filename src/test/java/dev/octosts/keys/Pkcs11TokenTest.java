@@ -122,7 +122,8 @@ class Pkcs11TokenTest {
         SigningStats.Snapshot after = key.stats().snapshot();
         assertThat(after.signatures() - before.signatures()).isEqualTo(threads * perThread);
         assertThat(after.failures()).isEqualTo(before.failures());
-        // SunPKCS11 takes a session from its pool per signature: signatures overlap instead of queueing.
+        // Nothing in our signer serialises callers (SunPKCS11 then takes a session from its pool per
+        // signature); the benchmark shows PKCS#11 throughput growing with threads.
         assertThat(after.peakInFlight()).isGreaterThan(1);
     }
 
