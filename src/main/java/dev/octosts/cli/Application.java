@@ -21,6 +21,8 @@ import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyParser;
 import dev.octosts.keys.PemKeys;
+import dev.octosts.keys.Pkcs11Token;
+import dev.octosts.keys.SigningStats;
 import dev.octosts.keys.SigningKey;
 import dev.octosts.ledger.CheckpointSigner;
 import dev.octosts.ledger.Checkpointer;
@@ -39,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 import java.util.Map;
+import java.util.Optional;
 
 /** The service wired together from its settings: every part built once, by its constructor. */
 public final class Application implements AutoCloseable {
@@ -56,9 +59,11 @@ public final class Application implements AutoCloseable {
     private final GitHubClient github;
     private final StsServer server;
     private final AdminServer admin;
+    private final SigningStats tokenSigning;
 
     private Application(Settings settings, HikariDataSource database, Ledger ledger, Checkpointer checkpointer,
-                        OidcVerifier oidc, GitHubClient github, StsServer server, AdminServer admin) {
+                        OidcVerifier oidc, GitHubClient github, StsServer server, AdminServer admin,
+                        SigningStats tokenSigning) {
         this.settings = settings;
         this.database = database;
         this.ledger = ledger;
@@ -67,15 +72,17 @@ public final class Application implements AutoCloseable {
         this.github = github;
         this.server = server;
         this.admin = admin;
+        this.tokenSigning = tokenSigning;
     }
 
     /** Builds and starts the service; a bad key or setting throws {@link ConfigException}. */
     public static Application start(Settings settings, Clock clock) {
+        Pkcs11Token token = settings.pkcs11() == null ? null : Pkcs11Token.open(settings.pkcs11());
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {
-            apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key())));
+            apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key(), token)));
         }
-        SigningKey ledgerKey = loadLedgerKey(settings);
+        SigningKey ledgerKey = loadLedgerKey(settings, token);
         CompiledTrustPolicy auditReaders = loadAuditReaders(settings);
         Map<String, AppPool> pools = new HashMap<>();
         settings.pools().forEach((org, ids) -> pools.put(org, new AppPool(org, ids.stream().map(apps::get).toList())));
@@ -100,7 +107,8 @@ public final class Application implements AutoCloseable {
         AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),
                 new AuditReaders(oidc, auditReaders, settings.domain(), ledger, clock), new LedgerQuery(database),
                 new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock);
-        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start());
+        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
+                token == null ? null : token.stats());
     }
 
     private static CompiledTrustPolicy loadAuditReaders(Settings settings) {
@@ -132,7 +140,10 @@ public final class Application implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
-    private static SigningKey loadLedgerKey(Settings settings) {
+    private static SigningKey loadLedgerKey(Settings settings, Pkcs11Token token) {
+        if (settings.ledgerKeyAlias() != null) {
+            return token.key(settings.ledgerKeyAlias(), "LEDGER_KEY_ALIAS");
+        }
         try {
             return PemKeys.fromFile(settings.ledgerSigningKeyFile());
         } catch (IllegalArgumentException e) {
@@ -140,12 +151,13 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    private static SigningKey loadKey(AppKeySource source) {
+    private static SigningKey loadKey(AppKeySource source, Pkcs11Token token) {
         try {
             return switch (source) {
                 case AppKeySource.PemFile file -> PemKeys.fromFile(file.path());
                 case AppKeySource.PemEnvironmentVariable variable ->
                         PemKeys.fromPem(variable.pem(), "PEM in environment variable " + variable.name());
+                case AppKeySource.Pkcs11Alias alias -> token.key(alias.alias(), alias.variable());
             };
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source.variable(), e.getMessage());
@@ -162,6 +174,11 @@ public final class Application implements AutoCloseable {
 
     public AdminServer admin() {
         return admin;
+    }
+
+    /** Latency and failures of signatures on the PKCS#11 token; empty when every key is a PEM file. */
+    public Optional<SigningStats> tokenSigningStats() {
+        return Optional.ofNullable(tokenSigning);
     }
 
 

@@ -2,6 +2,8 @@ package dev.octosts.cli;
 
 import dev.octosts.config.ConfigException;
 import dev.octosts.keys.PemKeys;
+import dev.octosts.keys.Pkcs11Settings;
+import dev.octosts.keys.Pkcs11Token;
 import dev.octosts.keys.SigningKey;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Spec;
  * options and print; the work is done by the ledger classes.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = "Query, export and verify the audit ledger (settings: DATABASE_URL, LEDGER_SIGNING_KEY_FILE).",
+        description = "Query, export and verify the audit ledger (settings: DATABASE_URL, LEDGER_SIGNING_KEY_FILE"
+                + " or LEDGER_KEY_ALIAS with PKCS11_CONFIG and PKCS11_PIN / PKCS11_PIN_FILE).",
         subcommands = {AuditQueryCommand.class, AuditVerifyCommand.class, AuditExportCommand.class,
                 AuditPublicKeyCommand.class})
 public final class AuditCommand implements Runnable {
@@ -89,8 +92,12 @@ public final class AuditCommand implements Runnable {
         return dataSource;
     }
 
-    /** The ledger key from {@code LEDGER_SIGNING_KEY_FILE}. */
+    /** The ledger key from {@code LEDGER_SIGNING_KEY_FILE}, or by {@code LEDGER_KEY_ALIAS} from the PKCS#11 token. */
     SigningKey ledgerKey(String whatFor) {
+        String alias = env.get("LEDGER_KEY_ALIAS");
+        if (alias != null && !alias.isBlank()) {
+            return Pkcs11Token.open(Pkcs11Settings.fromEnvironment(env, "LEDGER_KEY_ALIAS")).key(alias.strip(), "LEDGER_KEY_ALIAS");
+        }
         String file = env.get("LEDGER_SIGNING_KEY_FILE");
         if (file == null || file.isBlank()) {
             throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is required: " + whatFor);

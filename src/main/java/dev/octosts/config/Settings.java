@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  * @param ledgerSigningKeyFile PEM key that signs ledger checkpoints (not the App key)
  * @param adminHost        where the admin listener (ledger reads) binds
  * @param auditReadersPolicyFile trust policy that audit readers' tokens must match; null: no HTTP reads
+ * @param pkcs11           the PKCS#11 token holding App or ledger keys; null when every key is a PEM file
+ * @param ledgerKeyAlias   alias of the ledger key on the PKCS#11 token; null: {@code ledgerSigningKeyFile}
  */
 public record Settings(
         String bindAddress,
@@ -55,7 +57,9 @@ public record Settings(
         Path tlsKeyFile,
         String adminHost,
         int adminPort,
-        Path auditReadersPolicyFile) {
+        Path auditReadersPolicyFile,
+        dev.octosts.keys.Pkcs11Settings pkcs11,
+        String ledgerKeyAlias) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -86,9 +90,20 @@ public record Settings(
         String migrationUrl = reader.jdbcUrl("DATABASE_MIGRATION_URL", reader.optional("DATABASE_MIGRATION_URL", databaseUrl));
         boolean migrate = reader.bool("DATABASE_MIGRATE", true);
         Path ledgerKey = reader.readableFile("LEDGER_SIGNING_KEY_FILE");
-        if (ledgerKey == null) {
-            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is required (PEM private key that signs ledger checkpoints)");
+        String ledgerKeyAlias = reader.optional("LEDGER_KEY_ALIAS", null);
+        if (ledgerKey == null && ledgerKeyAlias == null) {
+            throw new ConfigException("LEDGER_SIGNING_KEY_FILE", "is required (PEM private key that signs ledger checkpoints),"
+                    + " unless LEDGER_KEY_ALIAS names the key on the PKCS#11 token");
         }
+        if (ledgerKey != null && ledgerKeyAlias != null) {
+            throw new ConfigException("LEDGER_KEY_ALIAS", "set either LEDGER_KEY_ALIAS (key on the PKCS#11 token) or"
+                    + " LEDGER_SIGNING_KEY_FILE (PEM key), not both");
+        }
+        // PKCS#11 settings are read only when some key lives on a token.
+        String tokenUser = ledgerKeyAlias != null ? "LEDGER_KEY_ALIAS"
+                : apps.stream().anyMatch(app -> app.key() instanceof AppKeySource.Pkcs11Alias) ? "GITHUB_APP_KEY_ALIAS" : null;
+        dev.octosts.keys.Pkcs11Settings pkcs11 = tokenUser == null ? null
+                : dev.octosts.keys.Pkcs11Settings.fromEnvironment(env, tokenUser);
         Duration checkpointInterval = Duration.ofSeconds(reader.positiveInt("LEDGER_CHECKPOINT_SECONDS", 60));
         Map<String, String> overrides = reader.jwksOverrides();
         Set<String> privateHosts = new LinkedHashSet<>(reader.list("OIDC_PRIVATE_NETWORK_HOSTS"));
@@ -103,7 +118,7 @@ public record Settings(
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         return new Settings(bindAddress, port, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
-                tlsKey, adminHost, adminPort, auditReaders);
+                tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias);
     }
 
     private static String quoted(String value) {
@@ -230,6 +245,18 @@ public record Settings(
         }
 
         private List<AppKeySource> keys(int count) {
+            List<String> aliases = list("GITHUB_APP_KEY_ALIAS");
+            if (!aliases.isEmpty()) {
+                if (!list("APP_SECRET_CERTIFICATE_FILE").isEmpty() || !list("APP_SECRET_CERTIFICATE_ENV_VAR").isEmpty()) {
+                    throw new ConfigException("GITHUB_APP_KEY_ALIAS", "set either GITHUB_APP_KEY_ALIAS (keys on the PKCS#11 token) "
+                            + "or APP_SECRET_CERTIFICATE_FILE / APP_SECRET_CERTIFICATE_ENV_VAR (PEM keys), not both");
+                }
+                if (aliases.size() != count) {
+                    throw new ConfigException("GITHUB_APP_KEY_ALIAS", "names " + aliases.size() + " key(s) for " + count
+                            + " App ID(s); give one per App, in the order of GITHUB_APP_IDS");
+                }
+                return aliases.stream().<AppKeySource>map(AppKeySource.Pkcs11Alias::new).toList();
+            }
             List<String> files = list("APP_SECRET_CERTIFICATE_FILE");
             List<String> variables = list("APP_SECRET_CERTIFICATE_ENV_VAR");
             if (files.isEmpty() == variables.isEmpty()) {

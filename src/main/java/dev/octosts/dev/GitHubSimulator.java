@@ -168,6 +168,13 @@ public final class GitHubSimulator implements AutoCloseable {
         return new SimulatedApp(appId, key.privateKeyPem(), key.keys().getPublic());
     }
 
+    /** A new App whose private key lives elsewhere (e.g. on a PKCS#11 token): only its public key is known. */
+    public SimulatedApp createApp(PublicKey publicKey) {
+        long appId = state.nextId();
+        state.addApp(appId, publicKey);
+        return new SimulatedApp(appId, null, publicKey);
+    }
+
     /**
      * Installs an App on an account.
      *

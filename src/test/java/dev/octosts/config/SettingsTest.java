@@ -110,4 +110,66 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.fromEnvironment(env))
                 .hasMessage("APP_CONFIG_FILE: pool my-org names 99, which is not one of GITHUB_APP_IDS");
     }
+
+    // PKCS#11 key source
+
+    @Test
+    void keysMayLiveOnAPkcs11Token() throws IOException {
+        env.remove("APP_SECRET_CERTIFICATE_FILE");
+        env.remove("LEDGER_SIGNING_KEY_FILE");
+        env.put("GITHUB_APP_KEY_ALIAS", "github-app");
+        env.put("LEDGER_KEY_ALIAS", "ledger");
+        env.put("PKCS11_CONFIG", Files.writeString(dir.resolve("pkcs11.cfg"), "library = /x.so").toString());
+        env.put("PKCS11_PIN_FILE", Files.writeString(dir.resolve("pin"), "secret-pin\n").toString());
+        Settings settings = Settings.fromEnvironment(env);
+        assertThat(settings.apps().getFirst().key()).isEqualTo(new AppKeySource.Pkcs11Alias("github-app"));
+        assertThat(settings.ledgerKeyAlias()).isEqualTo("ledger");
+        assertThat(settings.ledgerSigningKeyFile()).isNull();
+        assertThat(settings.pkcs11().configFile()).isEqualTo(dir.resolve("pkcs11.cfg"));
+        assertThat(settings.pkcs11().pin()).isEqualTo("secret-pin");
+        assertThat(settings.toString()).doesNotContain("secret-pin");
+    }
+
+    @Test
+    void pemKeysNeedNoPkcs11Settings() {
+        assertThat(Settings.fromEnvironment(env).pkcs11()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "alias and PEM file for the App|GITHUB_APP_KEY_ALIAS: set either GITHUB_APP_KEY_ALIAS",
+            "alias and PEM file for the ledger|LEDGER_KEY_ALIAS: set either LEDGER_KEY_ALIAS",
+            "alias without PKCS11_CONFIG|PKCS11_CONFIG: is required when GITHUB_APP_KEY_ALIAS is set",
+            "missing PKCS11_CONFIG file|PKCS11_CONFIG: file /nonexistent.cfg does not exist",
+            "no PIN|PKCS11_PIN: set exactly one of PKCS11_PIN or PKCS11_PIN_FILE",
+            "PIN and PIN file|PKCS11_PIN: set exactly one of PKCS11_PIN or PKCS11_PIN_FILE",
+            "empty PIN file|PKCS11_PIN_FILE: file",
+            "two aliases for one App|GITHUB_APP_KEY_ALIAS: names 2 key(s) for 1 App ID(s)",
+    })
+    void badPkcs11SettingsAreOneLine(String situation, String message) throws IOException {
+        Path config = Files.writeString(dir.resolve("pkcs11.cfg"), "library = /x.so");
+        Path emptyPin = Files.writeString(dir.resolve("empty-pin"), "\n");
+        env.put("PKCS11_CONFIG", config.toString());
+        env.put("PKCS11_PIN", "1234");
+        env.put("GITHUB_APP_KEY_ALIAS", "app");
+        env.remove("APP_SECRET_CERTIFICATE_FILE");
+        switch (situation) {
+            case "alias and PEM file for the App" -> env.put("APP_SECRET_CERTIFICATE_FILE", dir.resolve("key.pem").toString());
+            case "alias and PEM file for the ledger" -> env.put("LEDGER_KEY_ALIAS", "ledger");
+            case "alias without PKCS11_CONFIG" -> env.remove("PKCS11_CONFIG");
+            case "missing PKCS11_CONFIG file" -> env.put("PKCS11_CONFIG", "/nonexistent.cfg");
+            case "no PIN" -> env.remove("PKCS11_PIN");
+            case "PIN and PIN file" -> env.put("PKCS11_PIN_FILE", emptyPin.toString());
+            case "empty PIN file" -> {
+                env.remove("PKCS11_PIN");
+                env.put("PKCS11_PIN_FILE", emptyPin.toString());
+            }
+            case "two aliases for one App" -> env.put("GITHUB_APP_KEY_ALIAS", "app,other");
+            default -> throw new IllegalArgumentException(situation);
+        }
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "1234"));
+    }
 }

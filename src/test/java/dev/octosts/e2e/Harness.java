@@ -106,6 +106,13 @@ final class Harness implements AutoCloseable {
         return apps.get(index);
     }
 
+    /** Adds an App whose private key the test keeps elsewhere; the service must then be told where (env). */
+    SimulatedApp addApp(java.security.PublicKey publicKey) {
+        SimulatedApp app = github.createApp(publicKey);
+        apps.add(app);
+        return app;
+    }
+
     long install(int appIndex, String owner) {
         github.createRepository(owner, "repo");
         return github.install(app(appIndex).appId(), owner, ALL_PERMISSIONS, null);
@@ -126,12 +133,20 @@ final class Harness implements AutoCloseable {
         List<String> keys = new ArrayList<>();
         for (SimulatedApp app : apps) {
             ids.add(Long.toString(app.appId()));
-            keys.add(write("app-" + app.appId() + ".pem", app.privateKeyPem()).toString());
+            if (app.privateKeyPem() != null) {
+                keys.add(write("app-" + app.appId() + ".pem", app.privateKeyPem()).toString());
+            }
         }
         env.put("GITHUB_APP_IDS", String.join(",", ids));
-        env.put("APP_SECRET_CERTIFICATE_FILE", String.join(",", keys));
+        if (!env.containsKey("GITHUB_APP_KEY_ALIAS")) {
+            env.put("APP_SECRET_CERTIFICATE_FILE", String.join(",", keys));
+        }
         application = Application.start(Settings.fromEnvironment(env), clock);
         return this;
+    }
+
+    Application application() {
+        return application;
     }
 
     URI adminUri() {
