@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
+import dev.octosts.policy.GoText;
 import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyExplanation;
 import dev.octosts.policy.PolicyFileCheck;
 import dev.octosts.policy.PolicyParser;
+import dev.octosts.policy.TrustPolicy;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -79,20 +81,30 @@ final class PolicyExplainCommand implements Callable<Integer> {
             PrintStream out = policy.out();
             out.println("policy: " + policyFile + (org ? " (org policy)" : " (repository policy)"));
             out.println("claims: " + (token != null ? "from --token (signature not verified)" : "from " + claimsFile));
-            out.println("domain: " + (domain.isEmpty() ? "(none)" : "\"" + domain + "\""));
+            out.println("domain: " + (domain.isEmpty() ? "(none)" : GoText.quote(domain)));
             CompiledTrustPolicy compiled;
+            String stage = "parse";
             try {
-                compiled = CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, org));
+                TrustPolicy parsed = PolicyParser.parseTrustPolicy(yaml, org);
+                stage = "compile";
+                compiled = CompiledTrustPolicy.compile(parsed);
             } catch (PolicyException e) {
                 PolicyFileCheck.check(yaml, org ? PolicyFileCheck.Kind.ORG_POLICY : PolicyFileCheck.Kind.REPO_POLICY)
                         .ifPresent(problem -> out.println("invalid policy: " + PolicyCheckCommand.describe(policyFile, problem)));
-                out.println("verdict: deny (NotFound): the exchange cannot use this policy");
+                // What the exchange answers for such a policy (README rules 1 and 8).
+                out.println("verdict: deny (NotFound): unable to " + stage + " trust policy found for " + GoText.quote(identity()));
                 return PolicyCommand.EXIT_REFUSED;
             }
             PolicyExplanation explanation = compiled.explain(claims, domain);
             print(explanation, out);
             return explanation.result().allowed() ? 0 : PolicyCommand.EXIT_REFUSED;
         });
+    }
+
+    /** The identity a policy file serves: its name without {@code .sts.yaml}. */
+    private String identity() {
+        String name = policyFile.getFileName() == null ? "" : policyFile.getFileName().toString();
+        return name.endsWith(".sts.yaml") ? name.substring(0, name.length() - ".sts.yaml".length()) : name;
     }
 
     private void print(PolicyExplanation explanation, PrintStream out) {
@@ -128,7 +140,7 @@ final class PolicyExplainCommand implements Callable<Integer> {
             return "all the installation can access (scope \"org\"), or the org policy repository (scope \"org/.github\")";
         }
         return explanation.repositories().isEmpty() ? "(empty list)" : explanation.repositories().stream()
-                .map(name -> "\"" + name + "\"").collect(Collectors.joining(", "));
+                .map(GoText::quote).collect(Collectors.joining(", "));
     }
 
     /** The payload of a JWS compact JWT, decoded but not verified. Errors never repeat the token. */

@@ -154,8 +154,14 @@ class PolicyExplainCommandTest {
         PolicyCommandRun run = PolicyCommandRun.run("explain", "--policy", policy.toString(), "--claims", claims.toString());
 
         assertThat(run.out()).contains("invalid policy: " + policy + ":2: error parsing regexp: missing closing ): `(x`" + NL)
-                .endsWith("verdict: deny (NotFound): the exchange cannot use this policy" + NL);
+                .endsWith("verdict: deny (NotFound): unable to compile trust policy found for \"bad\"" + NL);
         assertThat(run.exit()).isEqualTo(1);
+
+        Path unparsable = Files.writeString(dir.resolve("typo.sts.yaml"), "issuer: https://a.example\nsubjekt: x\n");
+        PolicyCommandRun typo = PolicyCommandRun.run("explain", "--policy", unparsable.toString(), "--claims", claims.toString());
+        assertThat(typo.out()).contains("invalid policy: " + unparsable + ":2: error unmarshaling JSON: json: unknown field \"subjekt\"" + NL)
+                .endsWith("verdict: deny (NotFound): unable to parse trust policy found for \"typo\"" + NL);
+        assertThat(typo.exit()).isEqualTo(1);
     }
 
     static String jwt(Map<String, Object> claims) throws IOException {
