@@ -52,7 +52,7 @@ public final class CompiledTrustPolicy {
         for (Map.Entry<String, String> claim : policy.claimPattern().entrySet()) {
             String context = "error compiling claim_pattern[" + GoText.quote(claim.getKey()) + "]: ";
             claimPatterns.put(claim.getKey(),
-                    budget.compileAlways(claim.getValue(), context, "claim_pattern." + claim.getKey()));
+                    budget.compileAlways(claim.getValue(), context, "claim_pattern", claim.getKey()));
         }
         return new CompiledTrustPolicy(policy, issuerPattern, subjectPattern, audiencePattern,
                 Collections.unmodifiableMap(claimPatterns));
@@ -79,7 +79,7 @@ public final class CompiledTrustPolicy {
             return pattern.isEmpty() ? null : compileAlways(pattern, context, field);
         }
 
-        GoRegex compileAlways(String pattern, String context, String field) throws PolicyException {
+        GoRegex compileAlways(String pattern, String context, String... field) throws PolicyException {
             try {
                 GoRegex regex = GoRegex.compileFullMatch(pattern, Math.min(GoRegex.MAX_PROGRAM_SIZE, remaining));
                 remaining -= regex.programSize();

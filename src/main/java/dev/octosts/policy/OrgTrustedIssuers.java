@@ -100,11 +100,13 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
         for (int i = 0; i < issuers.size(); i++) {
             String issuer = issuers.get(i);
             if (!OidcFields.isValidIssuer(issuer)) {
-                throw new PolicyException("invalid_issuer", "invalid issuer " + GoText.quote(issuer)).atField("issuers." + i);
+                throw new PolicyException("invalid_issuer", "invalid issuer " + GoText.quote(issuer))
+                        .atField("issuers", String.valueOf(i));
             }
             if (!schemeAndHost(issuer).equals(schemeAndHost(issuer).toLowerCase(Locale.ROOT))) {
                 throw new PolicyException("uppercase_scheme_or_host",
-                        "issuer " + GoText.quote(issuer) + " must be lowercase in scheme and host").atField("issuers." + i);
+                        "issuer " + GoText.quote(issuer) + " must be lowercase in scheme and host")
+                        .atField("issuers", String.valueOf(i));
             }
         }
         List<GoRegex> patterns = new ArrayList<>(issuerPatterns.size());
@@ -113,14 +115,14 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
             int bytes = pattern.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > MAX_PATTERN_BYTES) {
                 throw new PolicyException("pattern_too_long", "issuer_patterns[" + i + "] too long: " + bytes
-                        + " chars (max " + MAX_PATTERN_BYTES + ")").atField("issuer_patterns." + i);
+                        + " chars (max " + MAX_PATTERN_BYTES + ")").atField("issuer_patterns", String.valueOf(i));
             }
             try {
                 patterns.add(GoRegex.compileFullMatch(pattern));
             } catch (RegexSyntaxException e) {
                 throw new PolicyException("invalid_regex",
                         "invalid issuer_pattern " + GoText.quote(pattern) + ": " + e.getMessage())
-                        .atField("issuer_patterns." + i);
+                        .atField("issuer_patterns", String.valueOf(i));
             }
         }
         return new OrgTrustedIssuers(parsedMode, issuers, issuerPatterns, patterns);

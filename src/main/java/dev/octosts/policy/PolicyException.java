@@ -1,6 +1,6 @@
 package dev.octosts.policy;
 
-import java.util.Optional;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -19,13 +19,13 @@ public final class PolicyException extends Exception {
 
     private final String reason;
     private final int line;
-    private final String field;
+    private final List<String> field;
 
     PolicyException(String reason, String message) {
-        this(reason, message, 0, null);
+        this(reason, message, 0, List.of());
     }
 
-    private PolicyException(String reason, String message, int line, String field) {
+    private PolicyException(String reason, String message, int line, List<String> field) {
         super(message, null, false, false);
         this.reason = reason;
         this.line = line;
@@ -42,11 +42,11 @@ public final class PolicyException extends Exception {
     }
 
     /**
-     * The key path of the problem as written in the file, segments joined by {@code .}, a list index as a
-     * number: {@code subject_pattern}, {@code claim_pattern.email}, {@code issuers.2}.
+     * The key path of the problem as written in the file, a list index as a number: {@code [subject_pattern]},
+     * {@code [claim_pattern, email]}, {@code [issuers, 2]}; empty when unknown.
      */
-    public Optional<String> field() {
-        return Optional.ofNullable(field);
+    public List<String> field() {
+        return field;
     }
 
     /** The same failure with Go's wrapping prefix in front of the message. */
@@ -60,7 +60,7 @@ public final class PolicyException extends Exception {
     }
 
     /** The same failure located at a key path, unless it already has a more precise one. */
-    PolicyException atField(String field) {
-        return this.field != null ? this : new PolicyException(reason, getMessage(), line, field);
+    PolicyException atField(String... path) {
+        return !field.isEmpty() ? this : new PolicyException(reason, getMessage(), line, List.of(path));
     }
 }

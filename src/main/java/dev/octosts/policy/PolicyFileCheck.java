@@ -55,17 +55,16 @@ public final class PolicyFileCheck {
             }
             return Optional.empty();
         } catch (PolicyException e) {
-            OptionalInt line = e.line().isPresent() ? e.line() : e.field().map(field -> lineOf(yaml, field))
-                    .orElse(OptionalInt.empty());
+            OptionalInt line = e.line().isPresent() || e.field().isEmpty() ? e.line() : lineOf(yaml, e.field());
             return Optional.of(new Problem(line, e.reason(), e.getMessage()));
         }
     }
 
     /**
-     * The line of a key path ({@code claim_pattern.email}, {@code issuers.2}) in the file: the key's line
+     * The line of a key path ({@code [claim_pattern, email]}, {@code [issuers, 2]}) in the file: the key's line
      * (a list index gives the item's line). Keys match exactly, else case-insensitively as the parser does.
      */
-    static OptionalInt lineOf(String yaml, String fieldPath) {
+    static OptionalInt lineOf(String yaml, List<String> fieldPath) {
         Node node;
         try {
             LoaderOptions options = new LoaderOptions();
@@ -75,7 +74,7 @@ public final class PolicyFileCheck {
             return OptionalInt.empty();
         }
         Node at = null;
-        for (String segment : List.of(fieldPath.split("\\.", -1))) {
+        for (String segment : fieldPath) {
             if (node instanceof MappingNode mapping) {
                 NodeTuple entry = entry(mapping, segment);
                 if (entry == null) {

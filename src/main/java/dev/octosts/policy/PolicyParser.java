@@ -96,7 +96,7 @@ public final class PolicyParser {
                         levels.put(name, level);
                     }
                 } catch (PolicyException e) {
-                    throw e.atField(writtenKey + "." + entry.getKey());
+                    throw e.atField(writtenKey, entry.getKey());
                 }
             }
             for (String key : object.keySet()) {
