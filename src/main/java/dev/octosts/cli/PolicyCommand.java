@@ -1,6 +1,7 @@
 package dev.octosts.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -26,6 +27,7 @@ public final class PolicyCommand implements Runnable {
     /** Exit code for bad arguments or a file that cannot be read. */
     static final int EXIT_ERROR = 2;
 
+    private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
 
@@ -33,10 +35,12 @@ public final class PolicyCommand implements Runnable {
     CommandSpec spec;
 
     public PolicyCommand() {
-        this(System.out, System.err);
+        this(System.in, System.out, System.err);
     }
 
-    public PolicyCommand(PrintStream out, PrintStream err) {
+    /** @param in where {@code explain --token -} reads the token */
+    public PolicyCommand(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
         this.out = out;
         this.err = err;
     }
@@ -48,6 +52,17 @@ public final class PolicyCommand implements Runnable {
 
     PrintStream out() {
         return out;
+    }
+
+    /** Standard input, at most {@code maxChars} of it as UTF-8 text, or null when there is more. */
+    String readInput(int maxChars) {
+        try {
+            byte[] bytes = in.readNBytes(maxChars * 4 + 1);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            return bytes.length > maxChars * 4 || text.length() > maxChars ? null : text;
+        } catch (IOException e) {
+            throw new UsageException("cannot read standard input (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /** Runs a subcommand's body; a {@link UsageException} becomes one line on stderr and exit 2. */

@@ -46,7 +46,8 @@ final class PolicyExplainCommand implements Callable<Integer> {
     Path policyFile;
 
     @Option(names = "--token", paramLabel = "JWT",
-            description = "An OIDC token (JWT); its payload is read, its signature NOT verified.")
+            description = "An OIDC token (JWT), or - to read it from standard input (keeps it out of the process list);"
+                    + " its payload is read, its signature NOT verified.")
     String token;
 
     @Option(names = "--claims", paramLabel = "FILE", description = "The token's claims as a JSON object.")
@@ -72,7 +73,7 @@ final class PolicyExplainCommand implements Callable<Integer> {
             if ((token == null) == (claimsFile == null)) {
                 throw new PolicyCommand.UsageException("give exactly one of --token JWT or --claims FILE");
             }
-            Map<String, Object> claims = token != null ? claimsOfToken(token) : claimsOfFile(claimsFile);
+            Map<String, Object> claims = token != null ? claimsOfToken(tokenText()) : claimsOfFile(claimsFile);
             String yaml = PolicyCommand.readUtf8(policyFile, PolicyFileCheck.MAX_FILE_BYTES);
             if (yaml == null) {
                 throw new PolicyCommand.UsageException(policyFile + " is too large to be a trust policy (max "
@@ -141,6 +142,17 @@ final class PolicyExplainCommand implements Callable<Integer> {
         }
         return explanation.repositories().isEmpty() ? "(empty list)" : explanation.repositories().stream()
                 .map(GoText::quote).collect(Collectors.joining(", "));
+    }
+
+    private String tokenText() {
+        if (!token.equals("-")) {
+            return token;
+        }
+        String read = policy.readInput(MAX_TOKEN_CHARS);
+        if (read == null) {
+            throw new PolicyCommand.UsageException("--token is too long to be a JWT");
+        }
+        return read;
     }
 
     /** The payload of a JWS compact JWT, decoded but not verified. Errors never repeat the token. */

@@ -2,6 +2,7 @@ package dev.octosts.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,11 +18,15 @@ record PolicyCommandRun(int exit, String out, String err) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static PolicyCommandRun run(String... args) {
+        return runWithInput("", args);
+    }
+
+    static PolicyCommandRun runWithInput(String input, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        CommandLine cli = new CommandLine(new PolicyCommand(outStream, errStream));
+        CommandLine cli = new CommandLine(new PolicyCommand(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), outStream, errStream));
         cli.setOut(new PrintWriter(outStream, true));
         cli.setErr(new PrintWriter(errStream, true));
         int exit = cli.execute(args);

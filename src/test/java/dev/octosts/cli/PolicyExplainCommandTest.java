@@ -127,6 +127,18 @@ class PolicyExplainCommandTest {
     }
 
     @Test
+    void readsTheTokenFromStandardInputWithDash() throws IOException {
+        Path policy = Files.writeString(dir.resolve("p.sts.yaml"), "issuer: https://a.example\nsubject: s\naudience: sts\n");
+        String token = jwt(Map.of("iss", "https://a.example", "sub", "s", "aud", List.of("sts")));
+
+        PolicyCommandRun run = PolicyCommandRun.runWithInput(token + "\n", "explain", "--policy", policy.toString(), "--token", "-");
+
+        assertThat(run.out()).contains("claims: from --token (signature not verified)").contains("verdict: allow")
+                .doesNotContain(token);
+        assertThat(run.exit()).isZero();
+    }
+
+    @Test
     void anOrgPolicyShowsItsRepositoriesAndAMalformedTokenIsAnInvalidArgument() throws IOException {
         Path policy = Files.writeString(dir.resolve("org.sts.yaml"),
                 "issuer: https://a.example\nsubject: s\naudience: sts\nrepositories: [app, docs]\npermissions:\n  issues: read\n");
