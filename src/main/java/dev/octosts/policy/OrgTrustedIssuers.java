@@ -56,15 +56,19 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
         try {
             Map<String, Object> document = GoJson.object(YamlTree.parse(yaml), "octosts.OrgTrustedIssuers");
             for (Map.Entry<String, Object> entry : GoJson.inGoOrder(document)) {
-                String field = GoJson.field(entry.getKey(), FIELDS);
-                String path = "OrgTrustedIssuers." + field;
-                switch (field) {
-                    case "mode" -> {
-                        String value = GoJson.string(entry.getValue(), path, "octosts.Mode");
-                        mode = value == null ? mode : value;
+                try {
+                    String field = GoJson.field(entry.getKey(), FIELDS);
+                    String path = "OrgTrustedIssuers." + field;
+                    switch (field) {
+                        case "mode" -> {
+                            String value = GoJson.string(entry.getValue(), path, "octosts.Mode");
+                            mode = value == null ? mode : value;
+                        }
+                        case "issuers" -> issuers = GoJson.stringList(entry.getValue(), path);
+                        default -> issuerPatterns = GoJson.stringList(entry.getValue(), path);
                     }
-                    case "issuers" -> issuers = GoJson.stringList(entry.getValue(), path);
-                    default -> issuerPatterns = GoJson.stringList(entry.getValue(), path);
+                } catch (PolicyException e) {
+                    throw e.atField(entry.getKey());
                 }
             }
         } catch (PolicyException e) {
@@ -79,26 +83,30 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
             case "", "enforce" -> Mode.ENFORCE;
             case "audit" -> Mode.AUDIT;
             default -> throw new PolicyException("unknown_mode",
-                    "unknown mode " + GoText.quote(mode) + " (want \"enforce\" or \"audit\")");
+                    "unknown mode " + GoText.quote(mode) + " (want \"enforce\" or \"audit\")").atField("mode");
         };
         if (issuers.isEmpty() && issuerPatterns.isEmpty()) {
             throw new PolicyException("empty_allowlist", "must list at least one entry in issuers or issuer_patterns");
         }
         if (issuers.size() > MAX_ISSUERS) {
             throw new PolicyException("too_many_issuers",
-                    "too many issuers: " + issuers.size() + " (max " + MAX_ISSUERS + ")");
+                    "too many issuers: " + issuers.size() + " (max " + MAX_ISSUERS + ")").atField("issuers");
         }
         if (issuerPatterns.size() > MAX_ISSUER_PATTERNS) {
             throw new PolicyException("too_many_issuer_patterns",
-                    "too many issuer_patterns: " + issuerPatterns.size() + " (max " + MAX_ISSUER_PATTERNS + ")");
+                    "too many issuer_patterns: " + issuerPatterns.size() + " (max " + MAX_ISSUER_PATTERNS + ")")
+                    .atField("issuer_patterns");
         }
-        for (String issuer : issuers) {
+        for (int i = 0; i < issuers.size(); i++) {
+            String issuer = issuers.get(i);
             if (!OidcFields.isValidIssuer(issuer)) {
-                throw new PolicyException("invalid_issuer", "invalid issuer " + GoText.quote(issuer));
+                throw new PolicyException("invalid_issuer", "invalid issuer " + GoText.quote(issuer))
+                        .atField("issuers", String.valueOf(i));
             }
             if (!schemeAndHost(issuer).equals(schemeAndHost(issuer).toLowerCase(Locale.ROOT))) {
                 throw new PolicyException("uppercase_scheme_or_host",
-                        "issuer " + GoText.quote(issuer) + " must be lowercase in scheme and host");
+                        "issuer " + GoText.quote(issuer) + " must be lowercase in scheme and host")
+                        .atField("issuers", String.valueOf(i));
             }
         }
         List<GoRegex> patterns = new ArrayList<>(issuerPatterns.size());
@@ -107,13 +115,14 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
             int bytes = pattern.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > MAX_PATTERN_BYTES) {
                 throw new PolicyException("pattern_too_long", "issuer_patterns[" + i + "] too long: " + bytes
-                        + " chars (max " + MAX_PATTERN_BYTES + ")");
+                        + " chars (max " + MAX_PATTERN_BYTES + ")").atField("issuer_patterns", String.valueOf(i));
             }
             try {
                 patterns.add(GoRegex.compileFullMatch(pattern));
             } catch (RegexSyntaxException e) {
                 throw new PolicyException("invalid_regex",
-                        "invalid issuer_pattern " + GoText.quote(pattern) + ": " + e.getMessage());
+                        "invalid issuer_pattern " + GoText.quote(pattern) + ": " + e.getMessage())
+                        .atField("issuer_patterns", String.valueOf(i));
             }
         }
         return new OrgTrustedIssuers(parsedMode, issuers, issuerPatterns, patterns);

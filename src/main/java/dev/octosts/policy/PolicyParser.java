@@ -33,19 +33,23 @@ public final class PolicyParser {
         Permissions permissions = new Permissions(struct + ".permissions");
         List<String> repositories = null;
         for (Map.Entry<String, Object> entry : GoJson.inGoOrder(document)) {
-            String field = GoJson.field(entry.getKey(), orgPolicy ? ORG_POLICY_FIELDS : POLICY_FIELDS);
-            String path = struct + "." + field;
-            Object value = entry.getValue();
-            switch (field) {
-                case "claim_pattern" -> claimPattern = GoJson.mergeStringMap(claimPattern, value, path);
-                case "permissions" -> permissions.decode(value);
-                case "repositories" -> repositories = GoJson.stringList(value, path);
-                default -> {
-                    String s = GoJson.string(value, path, "string");
-                    if (s != null) {
-                        strings.put(field, s);
+            try {
+                String field = GoJson.field(entry.getKey(), orgPolicy ? ORG_POLICY_FIELDS : POLICY_FIELDS);
+                String path = struct + "." + field;
+                Object value = entry.getValue();
+                switch (field) {
+                    case "claim_pattern" -> claimPattern = GoJson.mergeStringMap(claimPattern, value, path);
+                    case "permissions" -> permissions.decode(value, entry.getKey());
+                    case "repositories" -> repositories = GoJson.stringList(value, path);
+                    default -> {
+                        String s = GoJson.string(value, path, "string");
+                        if (s != null) {
+                            strings.put(field, s);
+                        }
                     }
                 }
+            } catch (PolicyException e) {
+                throw e.atField(entry.getKey());
             }
         }
         return new TrustPolicy(strings.get("issuer"), strings.get("issuer_pattern"), strings.get("subject"),
@@ -73,7 +77,8 @@ public final class PolicyParser {
         }
 
         @SuppressWarnings("unchecked")
-        void decode(Object value) throws PolicyException {
+        /** @param writtenKey the permissions key as written, to locate problems */
+        void decode(Object value, String writtenKey) throws PolicyException {
             if (value == null) {
                 return; // null into a struct changes nothing
             }
@@ -82,12 +87,16 @@ public final class PolicyParser {
             }
             Map<String, Object> object = (Map<String, Object>) map;
             for (Map.Entry<String, Object> entry : GoJson.inGoOrder(object)) {
-                String name = GoJson.field(entry.getKey(), InstallationPermissions.NAMES);
-                String level = GoJson.string(entry.getValue(), path + "." + name, "string");
-                if (level == null) {
-                    levels.remove(name);
-                } else {
-                    levels.put(name, level);
+                try {
+                    String name = GoJson.field(entry.getKey(), InstallationPermissions.NAMES);
+                    String level = GoJson.string(entry.getValue(), path + "." + name, "string");
+                    if (level == null) {
+                        levels.remove(name);
+                    } else {
+                        levels.put(name, level);
+                    }
+                } catch (PolicyException e) {
+                    throw e.atField(writtenKey, entry.getKey());
                 }
             }
             for (String key : object.keySet()) {

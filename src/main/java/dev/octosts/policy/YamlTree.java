@@ -89,7 +89,8 @@ final class YamlTree {
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String line = mark == null ? "" : "line " + (mark.getLine() + 1) + ": ";
-            throw new PolicyException("yaml_syntax", PREFIX + "yaml: " + line + cut(e.getProblem()));
+            PolicyException error = new PolicyException("yaml_syntax", PREFIX + "yaml: " + line + cut(e.getProblem()));
+            throw mark == null ? error : error.atLine(mark.getLine() + 1);
         } catch (ReaderException e) {
             throw new PolicyException("yaml_syntax", PREFIX + "yaml: " + cut(e.getMessage()));
         } catch (YAMLException e) {
@@ -128,7 +129,11 @@ final class YamlTree {
             enter(node);
             try {
                 if (node instanceof ScalarNode scalar) {
-                    return scalar(scalar);
+                    try {
+                        return scalar(scalar);
+                    } catch (PolicyException e) {
+                        throw e.line().isPresent() ? e : e.atLine(scalar.getStartMark().getLine() + 1);
+                    }
                 }
                 if (node instanceof SequenceNode sequence) {
                     List<Object> list = new ArrayList<>(sequence.getValue().size());
@@ -166,8 +171,9 @@ final class YamlTree {
                 Object value = convert(entry.getValueNode());
                 if (into.containsKey(name)) {
                     String shown = key instanceof String ? GoText.quote(name) : name;
+                    int line = entry.getValueNode().getStartMark().getLine() + 1;
                     throw new PolicyException("duplicate_key", PREFIX + "yaml: unmarshal errors:\n  line "
-                            + (entry.getValueNode().getStartMark().getLine() + 1) + ": key " + shown + " already set in map");
+                            + line + ": key " + shown + " already set in map").atLine(line);
                 }
                 into.put(name, value);
             }

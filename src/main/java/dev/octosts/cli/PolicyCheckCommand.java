@@ -1,0 +1,84 @@
+package dev.octosts.cli;
+
+import dev.octosts.policy.PolicyFileCheck;
+import dev.octosts.policy.PolicyFileCheck.Kind;
+import dev.octosts.policy.PolicyFileCheck.Problem;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Unmatched;
+
+/** {@code octo-sts policy check FILE...}: exit 0 when every file is valid, 1 when one is not, 2 when one cannot be read. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Parse and compile trust policies (and trusted-token-issuers.yaml allowlists) as the exchange does.",
+                "Prints 'FILE: ok' or 'FILE:LINE: problem' for each file. Exit 0 when all are valid, 1 when any is"
+                        + " invalid, 2 when a file cannot be read."})
+final class PolicyCheckCommand implements Callable<Integer> {
+    /** The allowlist's file name in the org policy repository; a file so named is checked as one. */
+    static final String ALLOWLIST_FILE_NAME = "trusted-token-issuers.yaml";
+
+    @ParentCommand
+    PolicyCommand policy;
+
+    @Parameters(paramLabel = "FILE", arity = "0..*",
+            description = "Trust policies (<identity>.sts.yaml) and allowlists (" + ALLOWLIST_FILE_NAME + ").")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--org", description = "Read trust policies as org policies (in the org policy repository),"
+            + " which may list repositories.")
+    boolean org;
+
+    @Unmatched
+    List<String> unmatched = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return policy.guarded(() -> {
+            PolicyCommand.refuseUnmatched(unmatched);
+            if (files.isEmpty()) {
+                throw new PolicyCommand.UsageException("name at least one policy file (see --help)");
+            }
+            int exit = 0;
+            for (Path file : files) {
+                String yaml;
+                try {
+                    yaml = PolicyCommand.readUtf8(file, PolicyFileCheck.MAX_FILE_BYTES);
+                } catch (PolicyCommand.UsageException e) {
+                    policy.error(e.getMessage()); // the other files are still checked
+                    exit = PolicyCommand.EXIT_ERROR;
+                    continue;
+                }
+                if (yaml == null) {
+                    policy.out().println(file + ": document too large (max " + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
+                    exit = Math.max(exit, PolicyCommand.EXIT_REFUSED);
+                    continue;
+                }
+                Optional<Problem> problem = PolicyFileCheck.check(yaml, kindOf(file));
+                policy.out().println(problem.map(p -> describe(file, p)).orElse(file + ": ok"));
+                if (problem.isPresent()) {
+                    exit = Math.max(exit, PolicyCommand.EXIT_REFUSED);
+                }
+            }
+            return exit;
+        });
+    }
+
+    private Kind kindOf(Path file) {
+        if (file.getFileName() != null && file.getFileName().toString().equals(ALLOWLIST_FILE_NAME)) {
+            return Kind.ALLOWLIST;
+        }
+        return org ? Kind.ORG_POLICY : Kind.REPO_POLICY;
+    }
+
+    /** {@code FILE:LINE: message} on one line (Go's multi-line YAML errors are joined). */
+    static String describe(Path file, Problem problem) {
+        String message = problem.message().replaceAll("\\s*\\n\\s*", " ");
+        return file + (problem.line().isPresent() ? ":" + problem.line().getAsInt() : "") + ": " + message;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.octosts.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code octo-sts policy}: tools for policy authors, offline. The subcommands read policies with the exchange's
+ * own parser and compiler ({@code dev.octosts.policy}); nothing here talks to GitHub or an OIDC issuer.
+ */
+@Command(name = "policy", mixinStandardHelpOptions = true,
+        description = "Check trust policies and explain their verdict on a token, offline, with the exchange's own code.",
+        subcommands = {PolicyCheckCommand.class, PolicyExplainCommand.class})
+public final class PolicyCommand implements Runnable {
+    /** Exit code when a policy is invalid or denies the token. */
+    static final int EXIT_REFUSED = 1;
+    /** Exit code for bad arguments or a file that cannot be read. */
+    static final int EXIT_ERROR = 2;
+
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    @Spec
+    CommandSpec spec;
+
+    public PolicyCommand() {
+        this(System.in, System.out, System.err);
+    }
+
+    /** @param in where {@code explain --token -} reads the token */
+    public PolicyCommand(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(out);
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    /** Standard input, at most {@code maxChars} of it as UTF-8 text, or null when there is more. */
+    String readInput(int maxChars) {
+        try {
+            byte[] bytes = in.readNBytes(maxChars * 4 + 1);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            return bytes.length > maxChars * 4 || text.length() > maxChars ? null : text;
+        } catch (IOException e) {
+            throw new UsageException("cannot read standard input (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** Runs a subcommand's body; a {@link UsageException} becomes one line on stderr and exit 2. */
+    int guarded(Callable<Integer> body) {
+        try {
+            return body.call();
+        } catch (UsageException e) {
+            error(e.getMessage());
+        } catch (Exception e) {
+            err.println("octo-sts policy: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            out.flush();
+        }
+        return EXIT_ERROR;
+    }
+
+    /** One line on stderr. */
+    void error(String message) {
+        err.println("octo-sts policy: " + message);
+    }
+
+    /**
+     * Refuses arguments picocli could not match, naming options but never echoing other values (a stray
+     * value may be a token).
+     */
+    static void refuseUnmatched(List<String> unmatched) {
+        if (unmatched.isEmpty()) {
+            return;
+        }
+        String first = unmatched.getFirst();
+        if (first.startsWith("-")) {
+            int equals = first.indexOf('=');
+            throw new UsageException("unknown option '" + (equals < 0 ? first : first.substring(0, equals))
+                    + "' (see --help)");
+        }
+        throw new UsageException("unexpected argument (" + unmatched.size() + " value" + (unmatched.size() == 1 ? "" : "s")
+                + " not shown; see --help)");
+    }
+
+    /** A UTF-8 file of at most {@code maxBytes}, or null when it is larger. */
+    static String readUtf8(Path file, long maxBytes) {
+        try {
+            if (Files.size(file) > maxBytes) {
+                return null;
+            }
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (CharacterCodingException e) {
+            throw new UsageException(file + " is not UTF-8 text");
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** Bad arguments or an unreadable file: one line, exit 2. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

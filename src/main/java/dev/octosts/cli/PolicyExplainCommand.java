@@ -1,0 +1,211 @@
+package dev.octosts.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.policy.CheckResult;
+import dev.octosts.policy.CompiledTrustPolicy;
+import dev.octosts.policy.GoText;
+import dev.octosts.policy.PolicyException;
+import dev.octosts.policy.PolicyExplanation;
+import dev.octosts.policy.PolicyFileCheck;
+import dev.octosts.policy.PolicyParser;
+import dev.octosts.policy.TrustPolicy;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code octo-sts policy explain}: every check of a trust policy against a token's claims, then the verdict.
+ * Exit 0 when the policy allows the token, 1 when it denies it (or does not compile), 2 for bad arguments.
+ */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+        description = {"Show each check of a trust policy (issuer, subject, audience, each claim_pattern) against a"
+                + " token's claims, with the value seen, what the policy requires and pass/FAIL, then the verdict the"
+                + " exchange would give and the permissions it would grant.",
+                "--token decodes the JWT payload WITHOUT verifying its signature and never prints the token.",
+                "Exit 0 when allowed, 1 when denied or the policy is invalid, 2 for bad arguments."})
+final class PolicyExplainCommand implements Callable<Integer> {
+    private static final int MAX_TOKEN_CHARS = 64 * 1024;
+    private static final long MAX_CLAIMS_BYTES = 1024 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @ParentCommand
+    PolicyCommand policy;
+
+    @Option(names = "--policy", paramLabel = "FILE", description = "The trust policy (<identity>.sts.yaml).")
+    Path policyFile;
+
+    @Option(names = "--token", paramLabel = "JWT",
+            description = "An OIDC token (JWT), or - to read it from standard input (keeps it out of the process list);"
+                    + " its payload is read, its signature NOT verified.")
+    String token;
+
+    @Option(names = "--claims", paramLabel = "FILE", description = "The token's claims as a JSON object.")
+    Path claimsFile;
+
+    @Option(names = "--domain", paramLabel = "D", defaultValue = "",
+            description = "The STS domain: the audience required when the policy names none (default: none).")
+    String domain;
+
+    @Option(names = "--org", description = "Read the policy as an org policy (in the org policy repository).")
+    boolean org;
+
+    @Unmatched
+    List<String> unmatched = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return policy.guarded(() -> {
+            PolicyCommand.refuseUnmatched(unmatched);
+            if (policyFile == null) {
+                throw new PolicyCommand.UsageException("--policy FILE is required (see --help)");
+            }
+            if ((token == null) == (claimsFile == null)) {
+                throw new PolicyCommand.UsageException("give exactly one of --token JWT or --claims FILE");
+            }
+            Map<String, Object> claims = token != null ? claimsOfToken(tokenText()) : claimsOfFile(claimsFile);
+            String yaml = PolicyCommand.readUtf8(policyFile, PolicyFileCheck.MAX_FILE_BYTES);
+            if (yaml == null) {
+                throw new PolicyCommand.UsageException(policyFile + " is too large to be a trust policy (max "
+                        + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
+            }
+            PrintStream out = policy.out();
+            out.println("policy: " + policyFile + (org ? " (org policy)" : " (repository policy)"));
+            out.println("claims: " + (token != null ? "from --token (signature not verified)" : "from " + claimsFile));
+            out.println("domain: " + (domain.isEmpty() ? "(none)" : GoText.quote(domain)));
+            CompiledTrustPolicy compiled;
+            String stage = "parse";
+            try {
+                TrustPolicy parsed = PolicyParser.parseTrustPolicy(yaml, org);
+                stage = "compile";
+                compiled = CompiledTrustPolicy.compile(parsed);
+            } catch (PolicyException e) {
+                PolicyFileCheck.check(yaml, org ? PolicyFileCheck.Kind.ORG_POLICY : PolicyFileCheck.Kind.REPO_POLICY)
+                        .ifPresent(problem -> out.println("invalid policy: " + PolicyCheckCommand.describe(policyFile, problem)));
+                // What the exchange answers for such a policy (README rules 1 and 8).
+                out.println("verdict: deny (NotFound): unable to " + stage + " trust policy found for " + GoText.quote(identity()));
+                return PolicyCommand.EXIT_REFUSED;
+            }
+            PolicyExplanation explanation = compiled.explain(claims, domain);
+            print(explanation, out);
+            return explanation.result().allowed() ? 0 : PolicyCommand.EXIT_REFUSED;
+        });
+    }
+
+    /** The identity a policy file serves: its name without {@code .sts.yaml}. */
+    private String identity() {
+        String name = policyFile.getFileName() == null ? "" : policyFile.getFileName().toString();
+        return name.endsWith(".sts.yaml") ? name.substring(0, name.length() - ".sts.yaml".length()) : name;
+    }
+
+    private void print(PolicyExplanation explanation, PrintStream out) {
+        out.println("checks:");
+        int number = 1;
+        for (PolicyExplanation.Step step : explanation.steps()) {
+            out.printf("  %d. %s: %s%n", number++, step.check(), step.passed() ? "pass" : "FAIL");
+            out.println("       seen:     " + step.seen());
+            out.println("       requires: " + step.expected());
+            if (!step.passed()) {
+                out.println("       denial:   " + step.failure());
+            }
+        }
+        CheckResult result = explanation.result();
+        out.println("verdict: " + switch (result.verdict()) {
+            case ALLOW -> "allow";
+            case DENIED -> "deny (PermissionDenied): " + result.message();
+            case INVALID_TOKEN -> "deny (InvalidArgument): " + result.message();
+        });
+        out.println(result.allowed() ? "permissions granted:" : "permissions (granted only when allowed):");
+        if (explanation.permissions().isEmpty()) {
+            out.println("  (none)");
+        }
+        explanation.permissions().forEach((name, level) -> out.println("  " + name + ": " + level));
+        out.println("repositories: " + repositories(explanation));
+    }
+
+    private String repositories(PolicyExplanation explanation) {
+        if (!org) {
+            return "the repository of the scope only";
+        }
+        if (explanation.repositories() == null) {
+            return "all the installation can access (scope \"org\"), or the org policy repository (scope \"org/.github\")";
+        }
+        return explanation.repositories().isEmpty() ? "(empty list)" : explanation.repositories().stream()
+                .map(GoText::quote).collect(Collectors.joining(", "));
+    }
+
+    private String tokenText() {
+        if (!token.equals("-")) {
+            return token;
+        }
+        String read = policy.readInput(MAX_TOKEN_CHARS);
+        if (read == null) {
+            throw new PolicyCommand.UsageException("--token is too long to be a JWT");
+        }
+        return read;
+    }
+
+    /** The payload of a JWS compact JWT, decoded but not verified. Errors never repeat the token. */
+    static Map<String, Object> claimsOfToken(String token) {
+        String compact = token.strip();
+        if (compact.startsWith("Bearer ")) {
+            compact = compact.substring("Bearer ".length()).strip();
+        }
+        if (compact.length() > MAX_TOKEN_CHARS) {
+            throw new PolicyCommand.UsageException("--token is too long to be a JWT");
+        }
+        String[] parts = compact.split("\\.", -1);
+        if (parts.length != 3) {
+            throw new PolicyCommand.UsageException("--token is not a JWT (want three base64url parts separated by dots)");
+        }
+        byte[] payload;
+        try {
+            payload = Base64.getUrlDecoder().decode(stripPadding(parts[1]));
+        } catch (IllegalArgumentException e) {
+            throw new PolicyCommand.UsageException("--token payload is not base64url");
+        }
+        return claimsObject(new String(payload, StandardCharsets.UTF_8), "--token payload");
+    }
+
+    private static String stripPadding(String part) {
+        int end = part.length();
+        while (end > 0 && part.charAt(end - 1) == '=') {
+            end--;
+        }
+        return part.substring(0, end);
+    }
+
+    private static Map<String, Object> claimsOfFile(Path file) {
+        String json = PolicyCommand.readUtf8(file, MAX_CLAIMS_BYTES);
+        if (json == null) {
+            throw new PolicyCommand.UsageException(file + " is too large for token claims (max " + MAX_CLAIMS_BYTES + " bytes)");
+        }
+        return claimsObject(json, file.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> claimsObject(String json, String what) {
+        try {
+            Object value = JSON.readValue(json, Object.class);
+            if (!(value instanceof Map<?, ?> map)) {
+                throw new PolicyCommand.UsageException(what + " is not a JSON object");
+            }
+            return (Map<String, Object>) map;
+        } catch (JsonProcessingException e) {
+            // Jackson's message quotes the input; say where, not what.
+            String where = e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw new PolicyCommand.UsageException(what + " is not valid JSON" + where);
+        }
+    }
+}
