@@ -12,6 +12,12 @@ import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.ledger.VerificationReport;
+import dev.octosts.policy.CheckResult;
+import dev.octosts.policy.CompiledTrustPolicy;
+import dev.octosts.policy.PolicyException;
+import dev.octosts.policy.PolicyExplanation;
+import dev.octosts.policy.PolicyParser;
+import dev.octosts.policy.TrustPolicy;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -26,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -34,7 +41,8 @@ import java.util.stream.Stream;
 /**
  * The admin listener, apart from the public one (by default on 127.0.0.1): ledger reads for
  * authenticated audit readers. {@code GET /audit/records} (the filters of {@code audit query}),
- * {@code GET /audit/export?since=&until=} and {@code GET /audit/verify}; JSON lines in the export shape.
+ * {@code GET /audit/export?since=&until=} and {@code GET /audit/verify} (JSON lines in the export shape),
+ * and {@code POST /policy/explain} (why a token would be refused).
  */
 public final class AdminServer implements AutoCloseable {
     private static final int MAX_LIMIT = 10_000;
@@ -68,6 +76,7 @@ public final class AdminServer implements AutoCloseable {
         routing.get("/audit/records", (req, res) -> guarded(req, res, "audit/query", this::records))
                 .get("/audit/export", (req, res) -> guarded(req, res, "audit/export", this::export))
                 .get("/audit/verify", (req, res) -> guarded(req, res, "audit/verify", this::verify))
+                .post("/policy/explain", (req, res) -> guarded(req, res, "policy/explain", this::explain))
                 .error(Throwable.class, (req, res, error) -> {
                     LOG.log(System.Logger.Level.ERROR, "admin request to " + req.path().path() + " failed: "
                             + error.getClass().getName());
@@ -144,6 +153,56 @@ public final class AdminServer implements AutoCloseable {
                 .put("seq", problem.seq())
                 .put("kind", problem.kind().label())
                 .put("detail", problem.detail()));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body.toString());
+    }
+
+    /**
+     * {@code POST /policy/explain} with {@code {"policy": "<yaml>", "claims": {...}, "domain": "...", "org": false}}:
+     * each check with the value seen, then the verdict and what would be granted — the detail the public
+     * endpoint never gives.
+     */
+    private void explain(ServerRequest req, ServerResponse res) {
+        JsonNode body;
+        try {
+            body = json.readTree(req.content().as(String.class));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the body must be JSON");
+        }
+        if (body == null || !body.path("policy").isTextual() || !body.path("claims").isObject()) {
+            throw new IllegalArgumentException("the body must hold policy (YAML text) and claims (an object)");
+        }
+        boolean org = body.path("org").asBoolean(false);
+        String domain = body.path("domain").asText("");
+        ObjectNode answer = json.createObjectNode();
+        TrustPolicy parsed;
+        CompiledTrustPolicy policy;
+        try {
+            parsed = PolicyParser.parseTrustPolicy(body.get("policy").asText(), org);
+            policy = CompiledTrustPolicy.compile(parsed);
+        } catch (PolicyException e) {
+            answer.put("valid", false).put("problem", e.getMessage());
+            e.line().ifPresent(line -> answer.put("line", line));
+            sendJson(res, answer);
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> claims = json.convertValue(body.get("claims"), Map.class);
+        PolicyExplanation explanation = policy.explain(claims, domain);
+        answer.put("valid", true);
+        var steps = answer.putArray("steps");
+        for (PolicyExplanation.Step step : explanation.steps()) {
+            steps.addObject().put("check", step.check()).put("seen", step.seen()).put("expected", step.expected())
+                    .put("passed", step.passed()).put("failure", step.failure());
+        }
+        answer.put("verdict", explanation.result().verdict() == CheckResult.Verdict.ALLOW ? "allow" : "deny")
+                .put("message", explanation.result().message());
+        answer.set("permissions", json.valueToTree(explanation.permissions()));
+        answer.set("repositories", json.valueToTree(explanation.repositories()));
+        sendJson(res, answer);
+    }
+
+    private void sendJson(ServerResponse res, JsonNode body) {
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(body.toString());
     }

@@ -85,6 +85,35 @@ class AdminListenerTest {
     }
 
     @Test
+    void policyExplainShowsEachCheckToAuditReaders() {
+        com.fasterxml.jackson.databind.node.ObjectNode request = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        request.put("policy", """
+                issuer: https://token.actions.githubusercontent.com
+                subject_pattern: 'repo:org/repo:ref:refs/heads/main'
+                permissions:
+                  contents: read
+                """);
+        request.putObject("claims").put("iss", "https://token.actions.githubusercontent.com")
+                .put("sub", "repo:org/repo:pull_request").put("aud", "octo-sts.test");
+        request.put("domain", "octo-sts.test");
+        String body = request.toString();
+        Harness.Response explained = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/policy/explain"))
+                .header("Authorization", "Bearer " + harness.actionsToken(Map.of("sub", READER, "aud", "octo-sts-audit")))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        assertThat(explained.status()).as(explained.raw().body()).isEqualTo(200);
+        assertThat(explained.body().path("verdict").asText()).isEqualTo("deny");
+        assertThat(explained.body().path("message").asText()).startsWith("trust policy: subject");
+        assertThat(explained.body().path("steps")).anySatisfy(step -> {
+            assertThat(step.path("check").asText()).contains("subject");
+            assertThat(step.path("passed").asBoolean()).isFalse();
+            assertThat(step.path("seen").asText()).isEqualTo("\"repo:org/repo:pull_request\"");
+        });
+        Harness.Response stranger = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/policy/explain"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        assertThat(stranger.status()).isEqualTo(401);
+    }
+
+    @Test
     void othersAreRefusedAndEveryReadIsRecorded() {
         assertThat(admin("/audit/records", null).status()).isEqualTo(401);
         Harness.Response stranger = admin("/audit/records", "repo:org/repo:ref:refs/heads/main");
