@@ -3,6 +3,7 @@ package dev.octosts.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.GrpcCode;
+import dev.octosts.telemetry.Telemetry;
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
 import io.helidon.common.tls.Tls;
@@ -15,6 +16,7 @@ import io.helidon.webserver.http1.Http1Config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -37,7 +39,9 @@ public final class StsServer implements AutoCloseable {
     private final WebServer server;
     private final AtomicBoolean ready = new AtomicBoolean();
 
-    public StsServer(Listener listener, ExchangeService exchange) {
+    private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", "/observe/health");
+
+    public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
         ExchangeHandler handler = new ExchangeHandler(exchange, json);
         WebServerConfig.Builder builder = WebServer.builder()
@@ -48,7 +52,7 @@ public final class StsServer implements AutoCloseable {
                         .maxPrologueLength(MAX_REQUEST_LINE)
                         .maxHeadersSize(MAX_HEADERS_SIZE)
                         .build())
-                .routing(routing -> routes(routing, handler, json));
+                .routing(routing -> routes(routing.addFilter(telemetry.httpServerFilter("public", ROUTES)), handler, json));
         if (listener.tlsCertFile() != null) {
             builder.tls(tls(listener.tlsCertFile(), listener.tlsKeyFile()));
         }
