@@ -101,7 +101,7 @@ public final class Application implements AutoCloseable {
 
         OidcSettings oidcSettings = new OidcSettings(settings.jwksOverrides(), settings.privateNetworkHosts(),
                 OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock);
-        OidcVerifier oidc = new OidcVerifier(oidcSettings);
+        OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         ExchangeService exchange = new ExchangeService(oidc, new AppRouter(pools), github,
                 new PolicyFiles(github, clock, telemetry), ledger, settings.domain(), settings.orgPolicyRepo(), clock,

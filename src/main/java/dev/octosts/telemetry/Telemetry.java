@@ -9,7 +9,10 @@ import io.opentelemetry.api.metrics.LongGauge;
 import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableLongGauge;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The service's OpenTelemetry: one tracer, one meter, the W3C propagator, and every metric the service
@@ -136,6 +140,24 @@ public final class Telemetry implements AutoCloseable {
 
     public TextMapPropagator propagator() {
         return openTelemetry.getPropagators().getTextMapPropagator();
+    }
+
+    /**
+     * Runs {@code body} in a child span of the current one (internal work worth seeing in a trace, such
+     * as an OIDC discovery fetch); an exception marks the span as failed and goes on.
+     */
+    public <T> T inSpan(String name, Map<String, String> attributes, Supplier<T> body) {
+        Span span = tracer.spanBuilder(name).startSpan();
+        attributes.forEach(span::setAttribute);
+        try (Scope ignored = span.makeCurrent()) {
+            return body.get();
+        } catch (RuntimeException | Error e) {
+            span.setStatus(StatusCode.ERROR);
+            span.setAttribute("error.type", e.getClass().getName());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     /** The metrics in the Prometheus text format; empty when no reader is registered. */

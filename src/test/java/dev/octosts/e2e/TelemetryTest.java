@@ -146,6 +146,10 @@ class TelemetryTest {
         assertThat(childNames(trace, exchange)).containsExactly("oidc.verify", "github.installation",
                 "policy.allowlist", "policy.read", "policy.check", "github.mint", "ledger.append");
         assertThat(childNames(trace, named(trace, "ledger.append"))).containsExactly("ledger.queue_wait", "ledger.commit");
+        // The first token of the issuer loads its key set (here the configured JWKS file).
+        SpanData jwks = named(trace, "oidc.jwks");
+        assertThat(jwks.getParentSpanId()).isEqualTo(named(trace, "oidc.verify").getSpanId());
+        assertThat(jwks.getAttributes().get(AttributeKey.stringKey("octosts.oidc.issuer"))).isEqualTo(Harness.ACTIONS_ISSUER);
 
         Map<String, Object> facts = exchange.getAttributes().asMap().entrySet().stream()
                 .collect(Collectors.toMap(e -> e.getKey().getKey(), Map.Entry::getValue));
@@ -212,6 +216,7 @@ class TelemetryTest {
         assertThat(exchange.getAttributes().get(AttributeKey.stringKey("octosts.token_sha256"))).isNull();
         // The policy came from the cache this time: no GitHub call under the read.
         assertThat(childNames(trace, named(trace, "policy.read"))).isEmpty();
+        assertThat(childNames(trace, named(trace, "oidc.verify"))).as("the key set is cached").isEmpty();
     }
 
     @Test
