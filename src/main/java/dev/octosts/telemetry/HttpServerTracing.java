@@ -30,6 +30,9 @@ final class HttpServerTracing implements Filter {
     private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
     private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
     private static final AttributeKey<String> LISTENER = AttributeKey.stringKey("octosts.listener");
+    /** Any other method a client makes up is {@code _OTHER}, as the semantic conventions say: a bounded label. */
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
+            "TRACE", "PATCH");
     private static final TextMapGetter<RoutingRequest> HEADERS = new TextMapGetter<>() {
         @Override
         public Iterable<String> keys(RoutingRequest request) {
@@ -62,7 +65,8 @@ final class HttpServerTracing implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long start = System.nanoTime();
         Context parent = telemetry.propagator().extract(Context.root(), req, HEADERS);
-        String method = req.prologue().method().text();
+        String sent = req.prologue().method().text();
+        String method = METHODS.contains(sent) ? sent : "_OTHER";
         Span span = telemetry.tracer().spanBuilder(method)
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
@@ -74,8 +78,12 @@ final class HttpServerTracing implements Filter {
                 .setAttribute("network.protocol.version", req.prologue().protocolVersion())
                 .setAttribute(LISTENER, listener)
                 .startSpan();
+        if (!method.equals(sent)) {
+            span.setAttribute("http.request.method_original", sent);
+        }
         String errorType = null;
         try (Scope ignored = span.makeCurrent()) {
+            // The listeners' error handlers answer inside proceed(): an exception here is one they let through.
             chain.proceed();
         } catch (RuntimeException | Error e) {
             errorType = e.getClass().getName();

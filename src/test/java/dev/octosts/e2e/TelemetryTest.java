@@ -254,6 +254,35 @@ class TelemetryTest {
     }
 
     @Test
+    void httpMetricLabelsStayBoundedWhateverCallersSend() {
+        java.util.Set<Long> unknownPathStatuses = new java.util.HashSet<>();
+        java.util.Set<Long> unknownMethodStatuses = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            unknownPathStatuses.add((long) harness.send(HttpRequest.newBuilder(
+                    harness.baseUri().resolve("/no/such/path-" + i)).GET().build()).status());
+            unknownMethodStatuses.add((long) harness.send(HttpRequest.newBuilder(harness.baseUri().resolve("/sts/exchange"))
+                    .method("BREW" + i, HttpRequest.BodyPublishers.noBody()).build()).status());
+        }
+        MetricData requests = metric(metrics.collectAllMetrics(), "http.server.request.duration").orElseThrow();
+        assertThat(requests.getHistogramData().getPoints()).allSatisfy(point -> {
+            assertThat(point.getAttributes().get(AttributeKey.stringKey("http.request.method")))
+                    .isIn("GET", "POST", "_OTHER");
+            assertThat(point.getAttributes().get(AttributeKey.stringKey("http.route")))
+                    .isIn(null, "/sts/exchange", "/sts/exchange_refresh_token", "/observe/health", "/audit/records",
+                            "/audit/export", "/audit/verify", "/observe/metrics");
+        });
+        // What the metric says is what the callers got.
+        assertThat(requests.getHistogramData().getPoints())
+                .filteredOn(point -> point.getAttributes().get(AttributeKey.stringKey("http.route")) == null)
+                .extracting(point -> point.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                .containsExactlyInAnyOrderElementsOf(unknownPathStatuses);
+        assertThat(requests.getHistogramData().getPoints())
+                .filteredOn(point -> "_OTHER".equals(point.getAttributes().get(AttributeKey.stringKey("http.request.method"))))
+                .extracting(point -> point.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                .containsExactlyInAnyOrderElementsOf(unknownMethodStatuses);
+    }
+
+    @Test
     void noSecretIsExportedAnywhere() {
         List<String> exported = new ArrayList<>();
         spans.getFinishedSpanItems().forEach(span -> exported.add(span.toString()));
