@@ -134,9 +134,8 @@ public final class ExchangeService {
         }
         Installation installation = lookup.installation();
 
-        Installation installed = installation;
         Refusal allowlistRefusal = traced.step(POLICY_ALLOWLIST,
-                () -> applyAllowlist(installed, target.owner(), token.issuer(), record));
+                () -> applyAllowlist(installation, target.owner(), token.issuer(), record));
         if (allowlistRefusal != null) {
             return allowlistRefusal;
         }
@@ -188,13 +187,11 @@ public final class ExchangeService {
                 ? policy.policy().repositories()
                 : target.repositories();
         Map<String, String> permissions = policy.policy().permissions();
-        if ("write".equals(permissions.get("checks"))) {
-            installation = stickyInstallation(pool, target.owner(), scope + ":" + identity + ":" + token.subject(),
-                    installation);
-        }
-        Installation minting = installation;
+        Installation minting = "write".equals(permissions.get("checks"))
+                ? stickyInstallation(pool, target.owner(), scope + ":" + identity + ":" + token.subject(), installation)
+                : installation;
         switch (traced.step(GITHUB_MINT, () -> github.mintToken(minting.app(), minting.id(), repositories, permissions))) {
-            case MintResult.Minted minted -> record.issued(installation.app().appId(), installation.id(), minted.token());
+            case MintResult.Minted minted -> record.issued(minting.app().appId(), minting.id(), minted.token());
             case MintResult.Failed failed -> {
                 record.detail("token mint: " + failed.error());
                 if (failed.error().status() == 422) {

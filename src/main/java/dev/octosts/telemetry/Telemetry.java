@@ -203,9 +203,14 @@ public final class Telemetry implements AutoCloseable {
         signingFailures.add(1, Attributes.of(KEY, key));
     }
 
-    /** @param result {@code hit} (served from cache) or {@code miss} (read from GitHub) */
+    /**
+     * Counts a trust-policy lookup and marks the current span (the policy read) with its result.
+     *
+     * @param result {@code hit} (served from cache) or {@code miss} (read from GitHub)
+     */
     public void policyCache(String result) {
         policyCache.add(1, Attributes.of(CACHE_RESULT, result));
+        Span.current().setAttribute(CACHE_RESULT, result);
     }
 
     /**

@@ -185,6 +185,7 @@ class TelemetryTest {
                 .isEqualTo("installation.token.create");
         // The policy read: a read token minted, the file fetched, the read token revoked.
         SpanData read = named(trace, "policy.read");
+        assertThat(read.getAttributes().get(AttributeKey.stringKey("octosts.cache.result"))).isEqualTo("miss");
         assertThat(childNames(trace, read)).containsExactly(
                 "POST /app/installations/{installation_id}/access_tokens",
                 "GET /repos/{owner}/{repo}/contents/{path}",
@@ -216,6 +217,8 @@ class TelemetryTest {
         assertThat(exchange.getAttributes().get(AttributeKey.stringKey("octosts.token_sha256"))).isNull();
         // The policy came from the cache this time: no GitHub call under the read.
         assertThat(childNames(trace, named(trace, "policy.read"))).isEmpty();
+        assertThat(named(trace, "policy.read").getAttributes().get(AttributeKey.stringKey("octosts.cache.result")))
+                .isEqualTo("hit");
         assertThat(childNames(trace, named(trace, "oidc.verify"))).as("the key set is cached").isEmpty();
     }
 
