@@ -28,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GitHubClientTracingTest {
 
     @Test
+    @SuppressWarnings("try") // the scope only makes the parent span current
     void aCallCarriesTraceparentAndIsAClientSpanOfTheCurrentSpan() throws Exception {
         List<String> traceparents = new CopyOnWriteArrayList<>();
         List<String> authorizations = new CopyOnWriteArrayList<>();
