@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class TelemetryOverheadBenchmark {
     private static final int PAIRS = 8;
     private static final int CLIENTS = 16;
-    private static final int WARM_UP = 1500;
-    private static final int EXCHANGES = 1500;
+    private static final int WARM_UP = 6000;
+    private static final int EXCHANGES = 3000;
     private static final List<String> OTLP_SETTINGS = List.of("otel.traces.exporter", "otel.metrics.exporter",
             "otel.exporter.otlp.protocol", "otel.exporter.otlp.endpoint", "otel.metric.export.interval");
     private static final String POLICY = """

@@ -145,7 +145,11 @@ class TelemetryTest {
         assertThat(exchange.getParentSpanId()).isEqualTo(server.getSpanId());
         assertThat(childNames(trace, exchange)).containsExactly("oidc.verify", "github.installation",
                 "policy.allowlist", "policy.read", "policy.check", "github.mint", "ledger.append");
-        assertThat(childNames(trace, named(trace, "ledger.append"))).containsExactly("ledger.queue_wait", "ledger.commit");
+        SpanData append = named(trace, "ledger.append");
+        assertThat(append.getAttributes().get(AttributeKey.longKey("octosts.ledger.batch_size"))).isPositive();
+        assertThat(append.getAttributes().get(AttributeKey.doubleKey("octosts.ledger.commit_seconds"))).isPositive();
+        assertThat(append.getAttributes().get(AttributeKey.doubleKey("octosts.ledger.queue_wait_seconds")))
+                .isGreaterThanOrEqualTo(0.0);
         // The first token of the issuer loads its key set (here the configured JWKS file).
         SpanData jwks = named(trace, "oidc.jwks");
         assertThat(jwks.getParentSpanId()).isEqualTo(named(trace, "oidc.verify").getSpanId());
