@@ -75,10 +75,16 @@ public final class Application implements AutoCloseable {
 
     /** Builds and starts the service, with telemetry from the OTEL_* environment variables. */
     public static Application start(Settings settings, Clock clock) {
-        return start(settings, clock, Telemetry.fromEnvironment());
+        Telemetry telemetry = Telemetry.fromEnvironment();
+        try {
+            return start(settings, clock, telemetry);
+        } catch (RuntimeException e) {
+            telemetry.close();
+            throw e;
+        }
     }
 
-    /** Builds and starts the service; a bad key or setting throws {@link ConfigException}. */
+    /** Builds and starts the service, which closes {@code telemetry} when it closes; a bad key or setting throws {@link ConfigException}. */
     public static Application start(Settings settings, Clock clock, Telemetry telemetry) {
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {

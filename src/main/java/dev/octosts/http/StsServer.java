@@ -8,6 +8,7 @@ import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -67,6 +68,12 @@ public final class StsServer implements AutoCloseable {
                     res.status(ready.get() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
                     res.header(HeaderNames.CONTENT_TYPE, "application/json");
                     res.send(ready.get() ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+                })
+                // No such route: grpc-gateway's 404, not an internal error (scanners would page someone).
+                .error(NotFoundException.class, (req, res, error) -> {
+                    res.status(Status.NOT_FOUND_404);
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(GrpcError.body(json, GrpcCode.NOT_FOUND, "Not Found"));
                 })
                 .error(Throwable.class, (req, res, error) -> {
                     // Never a stack trace to the caller; the operator gets the exception type only.

@@ -270,6 +270,7 @@ class TelemetryTest {
             unknownMethodStatuses.add((long) harness.send(HttpRequest.newBuilder(harness.baseUri().resolve("/sts/exchange"))
                     .method("BREW" + i, HttpRequest.BodyPublishers.noBody()).build()).status());
         }
+        assertThat(unknownPathStatuses).containsExactly(404L);
         MetricData requests = metric(metrics.collectAllMetrics(), "http.server.request.duration").orElseThrow();
         assertThat(requests.getHistogramData().getPoints()).allSatisfy(point -> {
             assertThat(point.getAttributes().get(AttributeKey.stringKey("http.request.method")))
