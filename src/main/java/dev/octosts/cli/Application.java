@@ -84,7 +84,10 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    /** Builds and starts the service, which closes {@code telemetry} when it closes; a bad key or setting throws {@link ConfigException}. */
+    /**
+     * Builds and starts the service, which closes {@code telemetry} when it closes; a bad key or setting
+     * throws {@link ConfigException}.
+     */
     public static Application start(Settings settings, Clock clock, Telemetry telemetry) {
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {
