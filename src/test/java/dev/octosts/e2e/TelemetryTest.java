@@ -209,6 +209,18 @@ class TelemetryTest {
     }
 
     @Test
+    void anAuditReadIsRecordedWithTheTraceOfItsRequest() {
+        String trace = "0af7651916cd43dd8448eb211c80319c";
+        Harness.Response read = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/audit/records"))
+                .header("traceparent", "00-" + trace + "-b7ad6b7169203331-01").GET().build());
+        assertThat(read.status()).isEqualTo(403);
+        JsonNode record = harness.lastRecord();
+        assertThat(record.path("reason").asText()).isEqualTo("audit_readers_not_configured");
+        assertThat(record.path("trace_id").asText()).isEqualTo(trace);
+        assertThat(record.path("span_id").asText()).isEqualTo(named(trace(trace), "GET /audit/records").getSpanId());
+    }
+
+    @Test
     void aDeniedExchangeStopsAtThePolicyCheck() {
         List<SpanData> trace = trace(deniedRecord.path("trace_id").asText());
         SpanData exchange = named(trace, "octosts.exchange");
