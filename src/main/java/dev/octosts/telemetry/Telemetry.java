@@ -1,5 +1,6 @@
 package dev.octosts.telemetry;
 
+import dev.octosts.config.ConfigException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -16,6 +17,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.helidon.webserver.http.Filter;
 
 import java.net.URI;
@@ -52,7 +54,9 @@ public final class Telemetry implements AutoCloseable {
             "otel.service.name", "octo-sts",
             "otel.traces.exporter", "none",
             "otel.metrics.exporter", "none",
-            "otel.logs.exporter", "none");
+            "otel.logs.exporter", "none",
+            // Sent through the JDK's HttpClient: OTLP over HTTP only (a Collector's port 4318).
+            "otel.exporter.otlp.protocol", "http/protobuf");
     private static final List<Double> SECONDS_BUCKETS = List.of(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
             0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
 
@@ -116,11 +120,16 @@ public final class Telemetry implements AutoCloseable {
      */
     public static Telemetry fromEnvironment() {
         PrometheusReader prometheus = new PrometheusReader();
-        OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(() -> DEFAULTS)
-                .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus))
-                .build()
-                .getOpenTelemetrySdk();
+        OpenTelemetrySdk sdk;
+        try {
+            sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                    .addPropertiesSupplier(() -> DEFAULTS)
+                    .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus))
+                    .build()
+                    .getOpenTelemetrySdk();
+        } catch (ConfigurationException e) {
+            throw new ConfigException("OTEL_*", e.getMessage());
+        }
         return new Telemetry(sdk, prometheus, sdk);
     }
 
