@@ -31,6 +31,7 @@ import dev.octosts.ledger.LedgerSettings;
 import dev.octosts.ledger.Migrations;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
+import dev.octosts.telemetry.Telemetry;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,10 +61,11 @@ public final class Application implements AutoCloseable {
     private final StsServer server;
     private final AdminServer admin;
     private final SigningStats tokenSigning;
+    private final Telemetry telemetry;
 
     private Application(Settings settings, HikariDataSource database, Ledger ledger, Checkpointer checkpointer,
                         OidcVerifier oidc, GitHubClient github, StsServer server, AdminServer admin,
-                        SigningStats tokenSigning) {
+                        SigningStats tokenSigning, Telemetry telemetry) {
         this.settings = settings;
         this.database = database;
         this.ledger = ledger;
@@ -73,10 +75,25 @@ public final class Application implements AutoCloseable {
         this.server = server;
         this.admin = admin;
         this.tokenSigning = tokenSigning;
+        this.telemetry = telemetry;
     }
 
-    /** Builds and starts the service; a bad key or setting throws {@link ConfigException}. */
+    /** Builds and starts the service, with telemetry from the OTEL_* environment variables. */
     public static Application start(Settings settings, Clock clock) {
+        Telemetry telemetry = Telemetry.fromEnvironment();
+        try {
+            return start(settings, clock, telemetry);
+        } catch (RuntimeException e) {
+            telemetry.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Builds and starts the service, which closes {@code telemetry} when it closes; a bad key or setting
+     * throws {@link ConfigException}.
+     */
+    public static Application start(Settings settings, Clock clock, Telemetry telemetry) {
         Pkcs11Token token = settings.pkcs11() == null ? null : Pkcs11Token.open(settings.pkcs11());
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {
@@ -91,24 +108,26 @@ public final class Application implements AutoCloseable {
             Migrations.migrate(settings.migrationUrl());
         }
         HikariDataSource database = runtimePool(settings.databaseUrl());
-        Ledger ledger = new Ledger(database, LedgerSettings.defaults(), clock).start();
+        Ledger ledger = new Ledger(database, LedgerSettings.defaults(), clock, telemetry).start();
+        telemetry.observeLedgerQueue(ledger::queueDepth);
         CheckpointSigner signer = new CheckpointSigner(ledgerKey);
         Checkpointer checkpointer = new Checkpointer(database, signer, ledger::head,
                 settings.checkpointInterval(), clock).start();
 
         OidcSettings oidcSettings = new OidcSettings(settings.jwksOverrides(), settings.privateNetworkHosts(),
                 OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock);
-        OidcVerifier oidc = new OidcVerifier(oidcSettings);
-        GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock);
+        OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
+        GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         ExchangeService exchange = new ExchangeService(oidc, new AppRouter(pools), github,
-                new PolicyFiles(github, clock), ledger, settings.domain(), settings.orgPolicyRepo(), clock);
+                new PolicyFiles(github, clock, telemetry), ledger, settings.domain(), settings.orgPolicyRepo(), clock,
+                telemetry);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
-                settings.tlsCertFile(), settings.tlsKeyFile()), exchange);
+                settings.tlsCertFile(), settings.tlsKeyFile()), exchange, telemetry);
         AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),
                 new AuditReaders(oidc, auditReaders, settings.domain(), ledger, clock), new LedgerQuery(database),
-                new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock);
+                new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock, telemetry);
         return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
-                token == null ? null : token.stats());
+                token == null ? null : token.stats(), telemetry);
     }
 
     private static CompiledTrustPolicy loadAuditReaders(Settings settings) {
@@ -185,7 +204,7 @@ public final class Application implements AutoCloseable {
     /** Stops accepting requests, drains the ledger, writes the final checkpoint, then lets go of the rest. */
     @Override
     public void close() {
-        List<AutoCloseable> parts = List.of(server, admin, ledger, checkpointer, database, oidc, github);
+        List<AutoCloseable> parts = List.of(server, admin, ledger, checkpointer, database, oidc, github, telemetry);
         for (AutoCloseable part : parts) {
             try {
                 part.close();

@@ -38,6 +38,7 @@ public final class AuditReaders {
      */
     public Refusal authorize(ExchangeRequest request) {
         RecordBuilder record = new RecordBuilder(request, clock.instant());
+        ExchangeTracing.correlateWithCurrent(record);
         Refusal refusal = decide(request, record);
         if (refusal == null) {
             record.completed("audit_read");

@@ -14,6 +14,8 @@ import java.util.Map;
  *
  * @param message what the caller was told
  * @param detail  what an operator needs to know about a refusal, never shown to the caller
+ * @param traceId the W3C trace id of the exchange (null without tracing)
+ * @param spanId  the exchange span's id (null without tracing)
  */
 public record ExchangeRecord(
         Instant time,
@@ -30,7 +32,9 @@ public record ExchangeRecord(
         String detail,
         PolicySource policy,
         AllowlistVerdict allowlist,
-        Issued issued) {
+        Issued issued,
+        String traceId,
+        String spanId) {
 
     /** The verified caller: the token's identity and the claims worth keeping. */
     public record Actor(String issuer, String subject, List<String> audience, String jwtId,

@@ -15,6 +15,7 @@ import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.GoText;
 import dev.octosts.policy.IssuerAllowlistDecision;
+import dev.octosts.telemetry.Telemetry;
 
 import java.time.Clock;
 import java.util.List;
@@ -29,6 +30,12 @@ import static dev.octosts.exchange.GrpcCode.PERMISSION_DENIED;
 import static dev.octosts.exchange.GrpcCode.RESOURCE_EXHAUSTED;
 import static dev.octosts.exchange.GrpcCode.UNAUTHENTICATED;
 import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
+import static dev.octosts.exchange.ExchangeTracing.GITHUB_INSTALLATION;
+import static dev.octosts.exchange.ExchangeTracing.GITHUB_MINT;
+import static dev.octosts.exchange.ExchangeTracing.OIDC_VERIFY;
+import static dev.octosts.exchange.ExchangeTracing.POLICY_ALLOWLIST;
+import static dev.octosts.exchange.ExchangeTracing.POLICY_CHECK;
+import static dev.octosts.exchange.ExchangeTracing.POLICY_READ;
 
 /**
  * The token exchange, top to bottom: verify the caller's OIDC token, find the GitHub App installation
@@ -47,10 +54,13 @@ public final class ExchangeService {
     private final String domain;
     private final String orgPolicyRepo;
     private final Clock clock;
+    private final ExchangeTracing tracing;
     private final AtomicInteger nextApp = new AtomicInteger();
 
     public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
-                           ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock) {
+                           ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock,
+                           Telemetry telemetry) {
+        this.tracing = new ExchangeTracing(telemetry);
         this.authentication = new BearerAuthentication(oidc);
         this.apps = apps;
         this.github = github;
@@ -64,28 +74,35 @@ public final class ExchangeService {
     }
 
     public ExchangeResult exchange(ExchangeRequest request) {
-        RecordBuilder record = new RecordBuilder(request, clock.instant());
-        Refusal refusal = decide(request, record);
-        if (refusal != null) {
-            record.refuse(refusal);
-            return finish(record, null);
+        try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange")) {
+            RecordBuilder record = new RecordBuilder(request, clock.instant());
+            traced.correlate(record);
+            Refusal refusal = decide(request, record, traced);
+            if (refusal != null) {
+                record.refuse(refusal);
+                return finish(record, null, traced);
+            }
+            return finish(record, record.token(), traced);
         }
-        return finish(record, record.token());
     }
 
     /** Octo STS's {@code ExchangeRefreshToken}: not supported. */
     public ExchangeResult exchangeRefreshToken(ExchangeRequest request) {
-        RecordBuilder record = new RecordBuilder(request, clock.instant());
-        record.refuse(new Refusal(GrpcCode.UNIMPLEMENTED, "unimplemented", "method ExchangeRefreshToken not implemented"));
-        return finish(record, null);
+        try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange_refresh_token")) {
+            RecordBuilder record = new RecordBuilder(request, clock.instant());
+            traced.correlate(record);
+            record.refuse(new Refusal(GrpcCode.UNIMPLEMENTED, "unimplemented", "method ExchangeRefreshToken not implemented"));
+            return finish(record, null, traced);
+        }
     }
 
-    /** Runs the steps in order; returns null when a token was minted (it is then in the record). */
-    private Refusal decide(ExchangeRequest request, RecordBuilder record) {
+    /** Runs the steps in order, each in its span; returns null when a token was minted (it is then in the record). */
+    private Refusal decide(ExchangeRequest request, RecordBuilder record, ExchangeTracing.Traced traced) {
         if (request.scopes().size() > 1) {
             return new Refusal(INVALID_ARGUMENT, "multiple_scopes", "multiple scopes not supported");
         }
-        BearerAuthentication.Result caller = authentication.authenticate(request.authorization(), record);
+        BearerAuthentication.Result caller = traced.step(OIDC_VERIFY,
+                () -> authentication.authenticate(request.authorization(), record));
         if (caller.refusal() != null) {
             return caller.refusal();
         }
@@ -110,20 +127,22 @@ public final class ExchangeService {
             return policyNotFound(identity);
         }
 
-        InstallationLookup lookup = findInstallation(pool, target.owner(), nextApp.getAndIncrement(), record);
+        InstallationLookup lookup = traced.step(GITHUB_INSTALLATION,
+                () -> findInstallation(pool, target.owner(), nextApp.getAndIncrement(), record));
         if (lookup.refusal() != null) {
             return lookup.refusal();
         }
         Installation installation = lookup.installation();
 
-        Refusal allowlistRefusal = applyAllowlist(installation, target.owner(), token.issuer(), record);
+        Refusal allowlistRefusal = traced.step(POLICY_ALLOWLIST,
+                () -> applyAllowlist(installation, target.owner(), token.issuer(), record));
         if (allowlistRefusal != null) {
             return allowlistRefusal;
         }
 
         String path = PolicyFiles.policyPath(identity);
         CompiledTrustPolicy policy;
-        switch (policyFiles.read(pool, target.owner(), target.repo(), identity)) {
+        switch (traced.step(POLICY_READ, () -> policyFiles.read(pool, target.owner(), target.repo(), identity))) {
             case PolicyRead.Found found -> {
                 TrustPolicies.Compiled compiled = trustPolicies.compile(found.yaml(), target.orgPolicy());
                 record.policy(target.owner(), target.repo(), path, found.blobSha(), compiled);
@@ -150,7 +169,8 @@ public final class ExchangeService {
             }
         }
 
-        CheckResult check = policy.check(token.claims(), domain);
+        CompiledTrustPolicy checking = policy;
+        CheckResult check = traced.step(POLICY_CHECK, () -> checking.check(token.claims(), domain));
         record.policyClaims(policy.claimNamesChecked(), token.claims());
         switch (check.verdict()) {
             case INVALID_TOKEN -> {
@@ -167,12 +187,11 @@ public final class ExchangeService {
                 ? policy.policy().repositories()
                 : target.repositories();
         Map<String, String> permissions = policy.policy().permissions();
-        if ("write".equals(permissions.get("checks"))) {
-            installation = stickyInstallation(pool, target.owner(), scope + ":" + identity + ":" + token.subject(),
-                    installation);
-        }
-        switch (github.mintToken(installation.app(), installation.id(), repositories, permissions)) {
-            case MintResult.Minted minted -> record.issued(installation.app().appId(), installation.id(), minted.token());
+        Installation minting = "write".equals(permissions.get("checks"))
+                ? stickyInstallation(pool, target.owner(), scope + ":" + identity + ":" + token.subject(), installation)
+                : installation;
+        switch (traced.step(GITHUB_MINT, () -> github.mintToken(minting.app(), minting.id(), repositories, permissions))) {
+            case MintResult.Minted minted -> record.issued(minting.app().appId(), minting.id(), minted.token());
             case MintResult.Failed failed -> {
                 record.detail("token mint: " + failed.error());
                 if (failed.error().status() == 422) {
@@ -278,18 +297,21 @@ public final class ExchangeService {
      * Makes the record durable. A token is returned only when that worked; otherwise it is revoked at
      * GitHub and the caller gets an error instead.
      */
-    private ExchangeResult finish(RecordBuilder record, InstallationToken token) {
+    private ExchangeResult finish(RecordBuilder record, InstallationToken token, ExchangeTracing.Traced traced) {
+        ExchangeResult result;
         try {
             ExchangeRecord built = record.build();
-            recorder.append(built);
-            return new ExchangeResult(built, token);
+            traced.append(recorder, built);
+            result = new ExchangeResult(built, token);
         } catch (ExchangeRecorder.RecordingException e) {
             if (token != null) {
                 github.revoke(token.token());
             }
             record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
             record.detail(e.getMessage());
-            return new ExchangeResult(record.build(), null);
+            result = new ExchangeResult(record.build(), null);
         }
+        traced.decided(result.record());
+        return result;
     }
 }

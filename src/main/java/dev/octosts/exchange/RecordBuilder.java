@@ -25,6 +25,8 @@ final class RecordBuilder {
     private InstallationToken token;
     private Refusal refusal;
     private String detail;
+    private String traceId;
+    private String spanId;
 
     RecordBuilder(ExchangeRequest request, Instant time) {
         this.request = request;
@@ -73,6 +75,12 @@ final class RecordBuilder {
                 minted.expiresAt(), TrustPolicies.sha256Hex(minted.token()));
     }
 
+    /** The exchange's trace and span, so a ledger record leads to its trace. */
+    void trace(String trace, String span) {
+        traceId = trace;
+        spanId = span;
+    }
+
     InstallationToken token() {
         return token;
     }
@@ -98,7 +106,7 @@ final class RecordBuilder {
         return new ExchangeRecord(time, request.requestId(), request.remoteAddress(), bounded(request.userAgent()),
                 bounded(request.effectiveScope()), bounded(request.identity()), actor, Decision.of(code), code,
                 refusal == null ? "issued" : refusal.reason(), refusal == null ? "" : refusal.message(),
-                detail, policy, allowlist, issued);
+                detail, policy, allowlist, issued, traceId, spanId);
     }
 
     private static String bounded(String value) {

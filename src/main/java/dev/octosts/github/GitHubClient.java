@@ -3,6 +3,8 @@ package dev.octosts.github;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.telemetry.GitHubCall;
+import dev.octosts.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -49,6 +51,28 @@ public final class GitHubClient implements AutoCloseable {
     private record InstallKey(long appId, String owner) {
     }
 
+    /** The calls this client makes, named for telemetry, with their paths as templates. */
+    private enum Endpoint {
+        LIST_INSTALLATIONS("installations.list", "GET", "/app/installations"),
+        CREATE_TOKEN("installation.token.create", "POST", "/app/installations/{installation_id}/access_tokens"),
+        GET_CONTENTS("repository.contents.get", "GET", "/repos/{owner}/{repo}/contents/{path}"),
+        REVOKE_TOKEN("installation.token.revoke", "DELETE", "/installation/token");
+
+        final String label;
+        final String method;
+        final String template;
+
+        Endpoint(String label, String method, String template) {
+            this.label = label;
+            this.method = method;
+            this.template = template;
+        }
+    }
+
+    /** Which call, on whose behalf: the App (its JWT) or one of its installations (its token). */
+    private record Call(Endpoint endpoint, long appId, long installationId) {
+    }
+
     private record Response(int status, java.net.http.HttpHeaders headers, byte[] body) {
         String header(String name) {
             return headers.firstValue(name).orElse(null);
@@ -73,12 +97,18 @@ public final class GitHubClient implements AutoCloseable {
     private final Map<GitHubApp, AppJwts> jwts = new ConcurrentHashMap<>();
     private final ExpiringCache<InstallKey, Long> installations;
     private final ExpiringCache<InstallKey, Boolean> notInstalled;
+    private final Telemetry telemetry;
+
+    public GitHubClient(URI baseUrl, Duration timeout, Clock clock) {
+        this(baseUrl, timeout, clock, Telemetry.off());
+    }
 
     /**
      * @param baseUrl {@code https://api.github.com} or {@code https://HOST/api/v3}; plain http only for a
      *                loopback host (tests, the dev sandbox)
      */
-    public GitHubClient(URI baseUrl, Duration timeout, Clock clock) {
+    public GitHubClient(URI baseUrl, Duration timeout, Clock clock, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.base = checkBaseUrl(baseUrl);
         String text = base.toString();
         this.baseUrl = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
@@ -115,7 +145,8 @@ public final class GitHubClient implements AutoCloseable {
         String url = baseUrl + "/app/installations?per_page=100";
         try {
             for (int page = 0; page < MAX_INSTALLATION_PAGES && url != null; page++) {
-                Response response = send(HttpRequest.newBuilder(URI.create(url)).GET(), appJwt(app));
+                Response response = send(new Call(Endpoint.LIST_INSTALLATIONS, app.appId(), 0),
+                        HttpRequest.newBuilder(URI.create(url)).GET(), appJwt(app));
                 if (response.status() != 200) {
                     return new InstallationResult.Failed(errorOf(response));
                 }
@@ -167,7 +198,7 @@ public final class GitHubClient implements AutoCloseable {
                     .newBuilder(URI.create(baseUrl + "/app/installations/" + installationId + "/access_tokens"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(json));
-            Response response = send(request, appJwt(app));
+            Response response = send(new Call(Endpoint.CREATE_TOKEN, app.appId(), 0), request, appJwt(app));
             if (response.status() != 201) {
                 return new MintResult.Failed(errorOf(response));
             }
@@ -195,7 +226,8 @@ public final class GitHubClient implements AutoCloseable {
         }
         String token = ((MintResult.Minted) mint).token().token();
         try {
-            Response response = send(HttpRequest.newBuilder(URI.create(baseUrl + contentsPath.get())).GET(), token);
+            Response response = send(new Call(Endpoint.GET_CONTENTS, app.appId(), installationId),
+                    HttpRequest.newBuilder(URI.create(baseUrl + contentsPath.get())).GET(), token);
             return switch (response.status()) {
                 case 200 -> fileOf(response);
                 case 404 -> new FileResult.Missing();
@@ -213,7 +245,8 @@ public final class GitHubClient implements AutoCloseable {
     /** {@code DELETE /installation/token}; true when GitHub answered 204. */
     public boolean revoke(String token) {
         try {
-            Response response = send(HttpRequest.newBuilder(URI.create(baseUrl + "/installation/token")).DELETE(), token);
+            Response response = send(new Call(Endpoint.REVOKE_TOKEN, 0, 0),
+                    HttpRequest.newBuilder(URI.create(baseUrl + "/installation/token")).DELETE(), token);
             return response.status() == 204;
         } catch (CallFailed e) {
             return false;
@@ -230,18 +263,34 @@ public final class GitHubClient implements AutoCloseable {
         try {
             return jwts.computeIfAbsent(app, a -> new AppJwts(a, clock)).current();
         } catch (RuntimeException e) {
+            telemetry.signingFailed(Telemetry.GITHUB_APP_KEY);
             LOG.log(System.Logger.Level.ERROR, "cannot sign the JWT of GitHub App " + app.appId() + ": " + e.getMessage());
             throw new CallFailed(GitHubError.transport("cannot sign the JWT of GitHub App " + app.appId()));
         }
     }
 
-    private Response send(HttpRequest.Builder request, String bearer) throws CallFailed {
+    private Response send(Call call, HttpRequest.Builder request, String bearer) throws CallFailed {
         request.timeout(timeout)
                 .header("Accept", "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", "2022-11-28")
                 .header("User-Agent", USER_AGENT)
                 .header("Authorization", "Bearer " + bearer);
-        HttpRequest built = request.build();
+        Endpoint endpoint = call.endpoint();
+        GitHubCall traced = telemetry.gitHubCall(endpoint.label, endpoint.method, endpoint.template, base,
+                call.appId(), call.installationId());
+        traced.inject(request::setHeader);
+        try {
+            Response response = exchange(request.build());
+            traced.answered(response.status(), response.header("X-RateLimit-Remaining"),
+                    response.header("X-RateLimit-Limit"));
+            return response;
+        } catch (CallFailed e) {
+            traced.failed("transport");
+            throw e;
+        }
+    }
+
+    private Response exchange(HttpRequest built) throws CallFailed {
         try {
             HttpResponse<InputStream> response = http.send(built, HttpResponse.BodyHandlers.ofInputStream());
             byte[] body;

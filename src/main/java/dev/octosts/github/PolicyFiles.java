@@ -1,5 +1,7 @@
 package dev.octosts.github;
 
+import dev.octosts.telemetry.Telemetry;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -30,9 +32,15 @@ public final class PolicyFiles {
     private final ExpiringCache<Key, Policy> stale;
     private final ExpiringCache<Key, Boolean> missing;
     private final AtomicInteger nextStart = new AtomicInteger();
+    private final Telemetry telemetry;
 
     public PolicyFiles(GitHubClient client, Clock clock) {
+        this(client, clock, Telemetry.off());
+    }
+
+    public PolicyFiles(GitHubClient client, Clock clock, Telemetry telemetry) {
         this.client = client;
+        this.telemetry = telemetry;
         this.primary = new ExpiringCache<>(clock, PRIMARY_TTL, MAX_ENTRIES);
         this.stale = new ExpiringCache<>(clock, STALE_TTL, MAX_ENTRIES);
         this.missing = new ExpiringCache<>(clock, MISSING_TTL, MAX_ENTRIES);
@@ -51,11 +59,14 @@ public final class PolicyFiles {
         Key key = new Key(owner, repo, identity);
         Policy cached = primary.get(key);
         if (cached != null) {
+            telemetry.policyCache("hit");
             return new PolicyRead.Found(cached.yaml(), cached.blobSha(), false);
         }
         if (missing.get(key) != null) {
+            telemetry.policyCache("hit");
             return new PolicyRead.Missing();
         }
+        telemetry.policyCache("miss");
         List<GitHubApp> apps = pool.apps();
         int maxTries = 1 + Math.min(MAX_RETRIES, apps.size() - 1);
         int start = Math.floorMod(nextStart.getAndIncrement(), apps.size());

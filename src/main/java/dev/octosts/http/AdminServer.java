@@ -18,6 +18,8 @@ import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyExplanation;
 import dev.octosts.policy.PolicyParser;
 import dev.octosts.policy.TrustPolicy;
+import dev.octosts.telemetry.PrometheusReader;
+import dev.octosts.telemetry.Telemetry;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -34,6 +36,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -42,7 +45,9 @@ import java.util.stream.Stream;
  * The admin listener, apart from the public one (by default on 127.0.0.1): ledger reads for
  * authenticated audit readers. {@code GET /audit/records} (the filters of {@code audit query}),
  * {@code GET /audit/export?since=&until=} and {@code GET /audit/verify} (JSON lines in the export shape),
- * and {@code POST /policy/explain} (why a token would be refused).
+ * and {@code POST /policy/explain} (why a token would be refused). {@code GET /observe/metrics} is the
+ * Prometheus scrape endpoint, unauthenticated as scrapes are: its labels carry no subject, repository or
+ * secret.
  */
 public final class AdminServer implements AutoCloseable {
     private static final int MAX_LIMIT = 10_000;
@@ -54,10 +59,15 @@ public final class AdminServer implements AutoCloseable {
     private final LedgerExport export;
     private final LedgerVerifier verifier;
     private final Clock clock;
+    private final Telemetry telemetry;
     private final ObjectMapper json = new ObjectMapper();
 
+    private static final Set<String> ROUTES = Set.of("/audit/records", "/audit/export", "/audit/verify",
+            "/observe/metrics");
+
     public AdminServer(String host, int port, AuditReaders readers, LedgerQuery query, LedgerExport export,
-                       LedgerVerifier verifier, Clock clock) {
+                       LedgerVerifier verifier, Clock clock, Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.readers = readers;
         this.query = query;
         this.export = export;
@@ -73,7 +83,12 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder routing) {
-        routing.get("/audit/records", (req, res) -> guarded(req, res, "audit/query", this::records))
+        routing.addFilter(telemetry.httpServerFilter("admin", ROUTES))
+                .get("/observe/metrics", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, PrometheusReader.CONTENT_TYPE);
+                    res.send(telemetry.prometheusText());
+                })
+                .get("/audit/records", (req, res) -> guarded(req, res, "audit/query", this::records))
                 .get("/audit/export", (req, res) -> guarded(req, res, "audit/export", this::export))
                 .get("/audit/verify", (req, res) -> guarded(req, res, "audit/verify", this::verify))
                 .post("/policy/explain", (req, res) -> guarded(req, res, "policy/explain", this::explain))

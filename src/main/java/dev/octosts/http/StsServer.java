@@ -3,10 +3,12 @@ package dev.octosts.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.GrpcCode;
+import dev.octosts.telemetry.Telemetry;
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -15,6 +17,7 @@ import io.helidon.webserver.http1.Http1Config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -37,7 +40,9 @@ public final class StsServer implements AutoCloseable {
     private final WebServer server;
     private final AtomicBoolean ready = new AtomicBoolean();
 
-    public StsServer(Listener listener, ExchangeService exchange) {
+    private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", "/observe/health");
+
+    public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
         ExchangeHandler handler = new ExchangeHandler(exchange, json);
         WebServerConfig.Builder builder = WebServer.builder()
@@ -50,7 +55,7 @@ public final class StsServer implements AutoCloseable {
                         .maxPrologueLength(MAX_REQUEST_LINE)
                         .maxHeadersSize(MAX_HEADERS_SIZE)
                         .build())
-                .routing(routing -> routes(routing, handler, json));
+                .routing(routing -> routes(routing.addFilter(telemetry.httpServerFilter("public", ROUTES)), handler, json));
         if (listener.tlsCertFile() != null) {
             builder.tls(tls(listener.tlsCertFile(), listener.tlsKeyFile()));
         }
@@ -65,6 +70,12 @@ public final class StsServer implements AutoCloseable {
                     res.status(ready.get() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
                     res.header(HeaderNames.CONTENT_TYPE, "application/json");
                     res.send(ready.get() ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+                })
+                // No such route: grpc-gateway's 404, not an internal error (scanners would page someone).
+                .error(NotFoundException.class, (req, res, error) -> {
+                    res.status(Status.NOT_FOUND_404);
+                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(GrpcError.body(json, GrpcCode.NOT_FOUND, "Not Found"));
                 })
                 .error(Throwable.class, (req, res, error) -> {
                     // Never a stack trace to the caller; the operator gets the exception type only.

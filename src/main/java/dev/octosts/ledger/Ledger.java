@@ -2,6 +2,7 @@ package dev.octosts.ledger;
 
 import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.ExchangeRecorder;
+import dev.octosts.telemetry.Telemetry;
 import org.jooq.Field;
 import org.jooq.Record2;
 import org.jooq.SQLDialect;
@@ -77,6 +78,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
     private final Clock clock;
     private final BlockingQueue<Pending> queue;
     private final Thread writer;
+    private final Telemetry telemetry;
     private volatile UUID chainId;
     private volatile ChainHead head;
     private volatile boolean closing;
@@ -91,6 +93,11 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
     private Exception lastFailure;
 
     public Ledger(DataSource runtimeDataSource, LedgerSettings settings, Clock clock) {
+        this(runtimeDataSource, settings, clock, Telemetry.off());
+    }
+
+    public Ledger(DataSource runtimeDataSource, LedgerSettings settings, Clock clock, Telemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.dataSource = Objects.requireNonNull(runtimeDataSource, "runtimeDataSource");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -145,7 +152,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
 
     /** Returns once the record is committed; safe to call from many threads at once. */
     @Override
-    public void append(ExchangeRecord record) throws RecordingException {
+    public Receipt append(ExchangeRecord record) throws RecordingException {
         UUID chain = requireStarted();
         if (closing) {
             throw new RecordingException("ledger closed", null);
@@ -156,14 +163,15 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         } catch (RuntimeException e) {
             throw new RecordingException("exchange record cannot be made a ledger document", e);
         }
-        Pending pending = new Pending(entry, new CompletableFuture<>());
+        Pending pending = new Pending(entry, System.nanoTime(), new CompletableFuture<>());
         if (!queue.offer(pending)) {
+            telemetry.ledgerWriteFailed(1);
             throw new RecordingException("ledger queue full", null);
         }
         if (writerDone) {
             pending.committed().completeExceptionally(new IllegalStateException("ledger closed"));
         }
-        await(pending);
+        return await(pending);
     }
 
     public int queueDepth() {
@@ -189,17 +197,17 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         LOG.log(Level.INFO, "ledger chain {0} closed at seq {1}", chainId, head == null ? 0 : head.seq());
     }
 
-    private void await(Pending pending) throws RecordingException {
-        CompletableFuture<Void> committed = pending.committed();
+    private Receipt await(Pending pending) throws RecordingException {
+        CompletableFuture<Receipt> committed = pending.committed();
         try {
-            committed.get(settings.appendTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            return committed.get(settings.appendTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             // The writer skips an append that timed out before it was taken; one it already holds may
             // still commit, which leaves a record of a refused exchange, never a token without a record.
             if (committed.completeExceptionally(e)) {
                 throw new RecordingException("ledger append not committed within " + settings.appendTimeout(), null);
             }
-            await(pending);
+            return await(pending);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             committed.completeExceptionally(e);
@@ -264,7 +272,8 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
     }
 
     private void commit(List<Pending> batch) {
-        if (failures > 0 && System.nanoTime() - retryAtNanos < 0) {
+        long started = System.nanoTime();
+        if (failures > 0 && started - retryAtNanos < 0) {
             // Backing off after a failure: fail fast instead of hammering a database that is down.
             fail(batch, lastFailure);
             return;
@@ -276,7 +285,13 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
                     LOG.log(Level.INFO, "ledger database reachable again; chain {0} continues at seq {1}", chainId, head.seq());
                 }
                 failures = 0;
-                batch.forEach(pending -> pending.committed().complete(null));
+                long ended = System.nanoTime();
+                telemetry.ledgerCommitted(batch.size(), ended - started);
+                long seq = head.seq() - batch.size();
+                for (Pending pending : batch) {
+                    pending.committed().complete(new Receipt(chainId, ++seq, Duration.ofNanos(started - pending.enqueued()),
+                            Duration.ofNanos(ended - started), batch.size()));
+                }
                 return;
             }
             if (outcome == Outcome.FAILED_BEFORE_WRITING && attempt < ATTEMPTS_BEFORE_WRITING) {
@@ -405,7 +420,8 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         insert.setString(15, entry.canonical(seq));
     }
 
-    private static void fail(List<Pending> batch, Exception cause) {
+    private void fail(List<Pending> batch, Exception cause) {
+        telemetry.ledgerWriteFailed(batch.size());
         batch.forEach(pending -> pending.committed().completeExceptionally(cause));
     }
 
@@ -453,6 +469,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
     }
 
-    private record Pending(LedgerEntry entry, CompletableFuture<Void> committed) {
+    /** @param enqueued {@link System#nanoTime()} of the append */
+    private record Pending(LedgerEntry entry, long enqueued, CompletableFuture<Receipt> committed) {
     }
 }

@@ -45,9 +45,8 @@ public final class LedgerDocument {
         document.put(SEQ, seq);
         document.put("time", time(record.time()));
         document.put("request_id", text(record.requestId()));
-        // The exchange does not carry trace context yet; the keys are part of v1 all the same.
-        document.putNull("trace_id");
-        document.putNull("span_id");
+        document.put("trace_id", optionalText(record.traceId()));
+        document.put("span_id", optionalText(record.spanId()));
         document.put("remote_address", text(record.remoteAddress()));
         document.put("user_agent", text(record.userAgent()));
         document.put("scope", text(record.scope()));

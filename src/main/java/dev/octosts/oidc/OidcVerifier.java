@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.octosts.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -83,12 +84,18 @@ public final class OidcVerifier implements AutoCloseable {
 
     private final OidcSettings settings;
     private final SafeFetcher fetcher;
+    private final Telemetry telemetry;
     private final BoundedCache<Discovery> providers = new BoundedCache<>(MAX_CACHED_ISSUERS);
     private final BoundedCache<KeySet> keySets = new BoundedCache<>(MAX_CACHED_ISSUERS);
     private final SingleFlight<Discovery> discoveries = new SingleFlight<>();
     private final SingleFlight<KeySet> keyLoads = new SingleFlight<>();
 
     public OidcVerifier(OidcSettings settings) {
+        this(settings, Telemetry.off());
+    }
+
+    public OidcVerifier(OidcSettings settings, Telemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.fetcher = new SafeFetcher(settings.privateNetworkHosts(), settings.connectTimeout(),
                 settings.readTimeout());
@@ -163,7 +170,8 @@ public final class OidcVerifier implements AutoCloseable {
                 if (cached != null) {
                     return cached;
                 }
-                Discovery fresh = discover(issuer);
+                Discovery fresh = telemetry.inSpan("oidc.discovery", Map.of("octosts.oidc.issuer", issuer),
+                        () -> discover(issuer));
                 providers.put(issuer, fresh, now().plus(
                         fresh instanceof Discovery.Found ? PROVIDER_TTL : PROVIDER_FAILURE_TTL));
                 return fresh;
@@ -284,7 +292,7 @@ public final class OidcVerifier implements AutoCloseable {
             if (again != null && again.source().equals(source)) {
                 return again;
             }
-            KeySet loaded = load(source);
+            KeySet loaded = loadTraced(issuer, source);
             keySets.put(issuer, loaded, loaded.expiresAt());
             return loaded;
         });
@@ -302,7 +310,7 @@ public final class OidcVerifier implements AutoCloseable {
                     && (current != seen || now.isBefore(current.attemptedAt().plus(KID_REFRESH_INTERVAL)))) {
                 return current;
             }
-            KeySet loaded = load(seen.source());
+            KeySet loaded = loadTraced(issuer, seen.source());
             if (loaded.isFailed()) {
                 KeySet kept = KeySet.loaded(seen.source(), seen.keys(), now, seen.expiresAt());
                 keySets.put(issuer, kept, kept.expiresAt());
@@ -311,6 +319,11 @@ public final class OidcVerifier implements AutoCloseable {
             keySets.put(issuer, loaded, loaded.expiresAt());
             return loaded;
         });
+    }
+
+    private KeySet loadTraced(String issuer, JwksSource source) {
+        return telemetry.inSpan("oidc.jwks", Map.of("octosts.oidc.issuer", issuer,
+                "octosts.oidc.jwks_source", source instanceof JwksSource.Remote ? "remote" : "file"), () -> load(source));
     }
 
     private KeySet load(JwksSource source) {

@@ -208,7 +208,7 @@ public final class LedgerBenchmark {
         ExchangeRecord.Issued issued = new ExchangeRecord.Issued(1234, 5678, List.of(repo), Map.of("contents", "read"),
                 Instant.now().plusSeconds(3600), HexFormat.of().formatHex(new byte[32]).replace('0', Character.forDigit((int) (n % 16), 16)));
         return new ExchangeRecord(Instant.now(), UUID.randomUUID().toString(), "10.0.0." + (client % 250), "octo-sts-action/1.0",
-                "org/" + repo, "ci", actor, Decision.ALLOW, GrpcCode.OK, "issued", "", null, policy, null, issued);
+                "org/" + repo, "ci", actor, Decision.ALLOW, GrpcCode.OK, "issued", "", null, policy, null, issued, null, null);
     }
 
     private static String serverVersion(String url) throws Exception {

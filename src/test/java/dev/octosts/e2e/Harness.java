@@ -9,6 +9,7 @@ import dev.octosts.dev.LocalKeys;
 import dev.octosts.dev.LocalOidcIssuer;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.ledger.Migrations;
+import dev.octosts.telemetry.Telemetry;
 import dev.octosts.testing.MutableClock;
 import dev.octosts.testing.TestDatabase;
 
@@ -129,6 +130,11 @@ final class Harness implements AutoCloseable {
     }
 
     Harness start() {
+        return start(null);
+    }
+
+    /** Starts the service with the given telemetry, or with the environment's when null. */
+    Harness start(Telemetry telemetry) {
         List<String> ids = new ArrayList<>();
         List<String> keys = new ArrayList<>();
         for (SimulatedApp app : apps) {
@@ -141,7 +147,8 @@ final class Harness implements AutoCloseable {
         if (!env.containsKey("GITHUB_APP_KEY_ALIAS")) {
             env.put("APP_SECRET_CERTIFICATE_FILE", String.join(",", keys));
         }
-        application = Application.start(Settings.fromEnvironment(env), clock);
+        Settings settings = Settings.fromEnvironment(env);
+        application = telemetry == null ? Application.start(settings, clock) : Application.start(settings, clock, telemetry);
         return this;
     }
 

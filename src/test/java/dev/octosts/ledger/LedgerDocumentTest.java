@@ -50,13 +50,13 @@ class LedgerDocumentTest {
                         "0123456789abcdef0123456789abcdef01234567", "a".repeat(64), parsed),
                 new ExchangeRecord.AllowlistVerdict("audit", true, "https://token.actions.githubusercontent.com"),
                 new ExchangeRecord.Issued(1234, 5678, List.of("app", "lib"), Map.of("contents", "read", "checks", "write"),
-                        Instant.parse("2025-03-04T06:06:07Z"), "b".repeat(64)));
+                        Instant.parse("2025-03-04T06:06:07Z"), "b".repeat(64)), null, null);
     }
 
     static ExchangeRecord bareDenial() {
         return new ExchangeRecord(Instant.parse("2025-03-04T05:06:07Z"), "req-1", "198.51.100.1", "curl/8",
                 "octo-org/app", "", null, Decision.DENY, GrpcCode.UNAUTHENTICATED, "missing_token",
-                "unable to get bearer token", null, null, null, null);
+                "unable to get bearer token", null, null, null, null, null, null);
     }
 
     @Test
@@ -118,7 +118,7 @@ class LedgerDocumentTest {
                 new ExchangeRecord.Actor("iss", "sub", List.of(), null, Map.of()), Decision.ERROR,
                 GrpcCode.UNAVAILABLE, "github_unavailable", "try again", "GitHub answered 502",
                 new ExchangeRecord.PolicySource("o", "r", "p", "sha", "h", null), null,
-                new ExchangeRecord.Issued(1, 2, null, Map.of(), Instant.EPOCH, "c".repeat(64)));
+                new ExchangeRecord.Issued(1, 2, null, Map.of(), Instant.EPOCH, "c".repeat(64)), null, null);
 
         ObjectNode document = LedgerDocument.document(withoutParsedPolicy, CHAIN, 3);
 
@@ -167,7 +167,7 @@ class LedgerDocumentTest {
         ExchangeRecord dirty = new ExchangeRecord(Instant.EPOCH, "r\u0000", "ip", "agent\u0007" + "!".repeat(3000),
                 "org/repo\ud800", "id", new ExchangeRecord.Actor("iss\u0000", "sub\udfff", List.of("aud\u0001"),
                 "jti\u0002", Map.of("claim\u0000name", "value\u0000")), Decision.DENY, GrpcCode.PERMISSION_DENIED,
-                "subject_mismatch", "msg\u0003", null, null, null, null);
+                "subject_mismatch", "msg\u0003", null, null, null, null, null, null);
 
         ObjectNode document = LedgerDocument.document(dirty, CHAIN, 1);
         List<String> strings = new ArrayList<>();
@@ -222,7 +222,7 @@ class LedgerDocumentTest {
         ExchangeRecord reordered = new ExchangeRecord(rich.time(), rich.requestId(), rich.remoteAddress(),
                 rich.userAgent(), rich.scope(), rich.identity(), new ExchangeRecord.Actor(rich.actor().issuer(),
                 rich.actor().subject(), rich.actor().audience(), rich.actor().jwtId(), reversed), rich.decision(),
-                rich.code(), rich.reason(), rich.message(), rich.detail(), rich.policy(), rich.allowlist(), rich.issued());
+                rich.code(), rich.reason(), rich.message(), rich.detail(), rich.policy(), rich.allowlist(), rich.issued(), null, null);
         assertThat(LedgerDocument.entry(reordered, CHAIN).canonical(5))
                 .isEqualTo(LedgerDocument.entry(rich, CHAIN).canonical(5))
                 .isEqualTo(CanonicalJson.of(LedgerDocument.document(rich, CHAIN, 5)));

@@ -380,7 +380,7 @@ class LedgerTest {
                 Map.of("repository", "octo-org/app", "run_id", "42"));
         if (!allowed) {
             return new ExchangeRecord(Instant.now(), requestId, "127.0.0.1", "test\u0000agent", "octo-org/app", "ci",
-                    actor, Decision.DENY, GrpcCode.PERMISSION_DENIED, "subject_mismatch", "no match", null, null, null, null);
+                    actor, Decision.DENY, GrpcCode.PERMISSION_DENIED, "subject_mismatch", "no match", null, null, null, null, null, null);
         }
         return new ExchangeRecord(Instant.now(), requestId, "127.0.0.1", "test", "octo-org/app", "ci", actor,
                 Decision.ALLOW, GrpcCode.OK, "issued", "", null,
@@ -388,7 +388,7 @@ class LedgerTest {
                         "e".repeat(64), null),
                 null,
                 new ExchangeRecord.Issued(1, 2, List.of("app"), Map.of("contents", "read"),
-                        Instant.now().plusSeconds(3600), sha256Hex(requestId)));
+                        Instant.now().plusSeconds(3600), sha256Hex(requestId)), null, null);
     }
 
     private static Void appendOrThrow(Ledger ledger, String requestId) throws RecordingException {

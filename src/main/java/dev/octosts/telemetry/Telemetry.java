@@ -1,0 +1,268 @@
+package dev.octosts.telemetry;
+
+import dev.octosts.config.ConfigException;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.LongGauge;
+import io.opentelemetry.api.metrics.LongHistogram;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableLongGauge;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.helidon.webserver.http.Filter;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The service's OpenTelemetry: one tracer, one meter, the W3C propagator, and every metric the service
+ * exports, by name. Exporting is off unless the standard {@code OTEL_*} variables turn it on; the
+ * Prometheus text of the metrics is always available to the admin listener.
+ *
+ * <p>Metric labels are bounded: decision, reason code, GitHub endpoint and status, installation or App id,
+ * cache result, HTTP method/route/status. Never a subject, repository or anything secret.
+ */
+public final class Telemetry implements AutoCloseable {
+    public static final String INSTRUMENTATION_SCOPE = "dev.octosts";
+
+    public static final AttributeKey<String> DECISION = AttributeKey.stringKey("octosts.decision");
+    public static final AttributeKey<String> REASON = AttributeKey.stringKey("octosts.reason");
+    static final AttributeKey<String> CACHE_RESULT = AttributeKey.stringKey("octosts.cache.result");
+    static final AttributeKey<String> GITHUB_ENDPOINT = AttributeKey.stringKey("octosts.github.endpoint");
+    static final AttributeKey<Long> GITHUB_INSTALLATION = AttributeKey.longKey("octosts.github.installation_id");
+    static final AttributeKey<Long> GITHUB_APP = AttributeKey.longKey("octosts.github.app_id");
+    static final AttributeKey<String> KEY = AttributeKey.stringKey("octosts.key");
+    /** The key that signs GitHub App JWTs (a PEM file or an HSM). */
+    public static final String GITHUB_APP_KEY = "github_app";
+
+    /** Defaults below the environment: without OTEL_* settings nothing is exported. */
+    private static final Map<String, String> DEFAULTS = Map.of(
+            "otel.service.name", "octo-sts",
+            "otel.traces.exporter", "none",
+            "otel.metrics.exporter", "none",
+            "otel.logs.exporter", "none",
+            // Sent through the JDK's HttpClient: OTLP over HTTP only (a Collector's port 4318).
+            "otel.exporter.otlp.protocol", "http/protobuf");
+    private static final List<Double> SECONDS_BUCKETS = List.of(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+            0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
+
+    private final OpenTelemetry openTelemetry;
+    private final PrometheusReader prometheus;
+    private final OpenTelemetrySdk owned;
+    private final Tracer tracer;
+    private final LongCounter exchanges;
+    private final DoubleHistogram exchangeDuration;
+    private final LongHistogram ledgerBatchSize;
+    private final DoubleHistogram ledgerCommitDuration;
+    private final LongCounter ledgerWriteFailures;
+    private final LongCounter githubCalls;
+    private final LongGauge githubRateLimitRemaining;
+    private final LongGauge githubRateLimitLimit;
+    private final LongCounter policyCache;
+    private final LongCounter signingFailures;
+    private final DoubleHistogram httpServerDuration;
+    private final List<AutoCloseable> observers = new ArrayList<>();
+
+    private Telemetry(OpenTelemetry openTelemetry, PrometheusReader prometheus, OpenTelemetrySdk owned) {
+        this.openTelemetry = openTelemetry;
+        this.prometheus = prometheus;
+        this.owned = owned;
+        this.tracer = openTelemetry.getTracer(INSTRUMENTATION_SCOPE);
+        Meter meter = openTelemetry.getMeter(INSTRUMENTATION_SCOPE);
+        exchanges = meter.counterBuilder("octosts.exchanges").setUnit("{exchange}")
+                .setDescription("Token exchanges by decision and reason code").build();
+        exchangeDuration = meter.histogramBuilder("octosts.exchange.duration").setUnit("s")
+                .setDescription("Exchange latency, from request to durable decision")
+                .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
+        ledgerBatchSize = meter.histogramBuilder("octosts.ledger.batch.size").ofLongs().setUnit("{record}")
+                .setDescription("Records per ledger commit")
+                .setExplicitBucketBoundariesAdvice(List.of(1L, 2L, 4L, 8L, 16L, 32L, 64L, 128L, 256L)).build();
+        ledgerCommitDuration = meter.histogramBuilder("octosts.ledger.commit.duration").setUnit("s")
+                .setDescription("Ledger batch commit latency")
+                .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
+        ledgerWriteFailures = meter.counterBuilder("octosts.ledger.write.failures").setUnit("{record}")
+                .setDescription("Records the ledger could not commit (the exchange failed closed)").build();
+        githubCalls = meter.counterBuilder("octosts.github.calls").setUnit("{call}")
+                .setDescription("GitHub API calls by endpoint and HTTP status").build();
+        githubRateLimitRemaining = meter.gaugeBuilder("octosts.github.ratelimit.remaining").ofLongs()
+                .setUnit("{request}").setDescription("GitHub X-RateLimit-Remaining, per installation or App").build();
+        githubRateLimitLimit = meter.gaugeBuilder("octosts.github.ratelimit.limit").ofLongs()
+                .setUnit("{request}").setDescription("GitHub X-RateLimit-Limit, per installation or App").build();
+        policyCache = meter.counterBuilder("octosts.policy.cache").setUnit("{lookup}")
+                .setDescription("Trust policy reads by cache result (hit, miss)").build();
+        signingFailures = meter.counterBuilder("octosts.signing.failures").setUnit("{signature}")
+                .setDescription("Signatures a key could not make (e.g. an HSM that went away), by key").build();
+        // Failure counters start at 0, so rate() and increase() see their first failure.
+        ledgerWriteFailures.add(0);
+        signingFailures.add(0, Attributes.of(KEY, GITHUB_APP_KEY));
+        httpServerDuration = meter.histogramBuilder("http.server.request.duration").setUnit("s")
+                .setDescription("Duration of HTTP server requests")
+                .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
+    }
+
+    /**
+     * The SDK configured by the standard {@code OTEL_*} environment variables and system properties
+     * ({@code OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_TRACES_EXPORTER=otlp}, sampler settings…).
+     */
+    public static Telemetry fromEnvironment() {
+        PrometheusReader prometheus = new PrometheusReader();
+        OpenTelemetrySdk sdk;
+        try {
+            sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                    .addPropertiesSupplier(() -> DEFAULTS)
+                    .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus))
+                    .build()
+                    .getOpenTelemetrySdk();
+        } catch (ConfigurationException e) {
+            throw new ConfigException("OTEL_*", e.getMessage());
+        }
+        return new Telemetry(sdk, prometheus, sdk);
+    }
+
+    /** An SDK the caller built and owns (tests); {@code prometheus} may be null. */
+    public static Telemetry of(OpenTelemetry openTelemetry, PrometheusReader prometheus) {
+        return new Telemetry(openTelemetry, prometheus, null);
+    }
+
+    /** No spans, no metrics. */
+    public static Telemetry off() {
+        return new Telemetry(OpenTelemetry.noop(), null, null);
+    }
+
+    public Tracer tracer() {
+        return tracer;
+    }
+
+    public TextMapPropagator propagator() {
+        return openTelemetry.getPropagators().getTextMapPropagator();
+    }
+
+    /**
+     * Runs {@code body} in a child span of the current one (internal work worth seeing in a trace, such
+     * as an OIDC discovery fetch); an exception marks the span as failed and goes on.
+     */
+    public <T> T inSpan(String name, Map<String, String> attributes, Supplier<T> body) {
+        Span span = tracer.spanBuilder(name).startSpan();
+        attributes.forEach(span::setAttribute);
+        try (Scope ignored = span.makeCurrent()) {
+            return body.get();
+        } catch (RuntimeException | Error e) {
+            span.setStatus(StatusCode.ERROR);
+            span.setAttribute("error.type", e.getClass().getName());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    /** The metrics in the Prometheus text format; empty when no reader is registered. */
+    public String prometheusText() {
+        return prometheus == null ? "" : prometheus.scrape();
+    }
+
+    /**
+     * A Helidon filter that makes a server span (W3C trace context from the caller) per request.
+     *
+     * @param routes the listener's literal paths, the only values {@code http.route} takes
+     */
+    public Filter httpServerFilter(String listener, Set<String> routes) {
+        return new HttpServerTracing(this, listener, routes);
+    }
+
+    public void exchangeDecided(String decision, String reason, long nanos) {
+        exchanges.add(1, Attributes.of(DECISION, decision, REASON, reason));
+        exchangeDuration.record(nanos / 1e9, Attributes.of(DECISION, decision));
+    }
+
+    public void ledgerCommitted(int records, long nanos) {
+        ledgerBatchSize.record(records);
+        ledgerCommitDuration.record(nanos / 1e9);
+    }
+
+    public void ledgerWriteFailed(int records) {
+        ledgerWriteFailures.add(records);
+    }
+
+    public void observeLedgerQueue(IntSupplier depth) {
+        ObservableLongGauge gauge = openTelemetry.getMeter(INSTRUMENTATION_SCOPE)
+                .gaugeBuilder("octosts.ledger.queue.depth").ofLongs().setUnit("{record}")
+                .setDescription("Appends waiting for the ledger writer")
+                .buildWithCallback(measurement -> measurement.record(depth.getAsInt()));
+        synchronized (observers) {
+            observers.add(gauge);
+        }
+    }
+
+    /** @param key which key failed to sign, e.g. {@link #GITHUB_APP_KEY} */
+    public void signingFailed(String key) {
+        signingFailures.add(1, Attributes.of(KEY, key));
+    }
+
+    /**
+     * Counts a trust-policy lookup and marks the current span (the policy read) with its result.
+     *
+     * @param result {@code hit} (served from cache) or {@code miss} (read from GitHub)
+     */
+    public void policyCache(String result) {
+        policyCache.add(1, Attributes.of(CACHE_RESULT, result));
+        Span.current().setAttribute(CACHE_RESULT, result);
+    }
+
+    /**
+     * Starts the client span of one GitHub call.
+     *
+     * @param endpoint       a fixed name, e.g. {@code installations.list}
+     * @param template       the path with ids replaced, e.g. {@code /app/installations/{installation_id}/access_tokens}
+     * @param installationId the installation whose token authorizes the call, or 0 for the App's JWT
+     */
+    public GitHubCall gitHubCall(String endpoint, String method, String template, URI uri, long appId,
+                                 long installationId) {
+        return new GitHubCall(this, endpoint, method, template, uri, appId, installationId);
+    }
+
+    void githubCallEnded(String endpoint, String status, Attributes rateLimitOwner, Long remaining, Long limit) {
+        githubCalls.add(1, Attributes.of(GITHUB_ENDPOINT, endpoint, AttributeKey.stringKey("http.response.status_code"),
+                status));
+        if (rateLimitOwner != null && remaining != null) {
+            githubRateLimitRemaining.set(remaining, rateLimitOwner);
+            if (limit != null) {
+                githubRateLimitLimit.set(limit, rateLimitOwner);
+            }
+        }
+    }
+
+    void httpServerRequest(Attributes attributes, long nanos) {
+        httpServerDuration.record(nanos / 1e9, attributes);
+    }
+
+    @Override
+    public void close() {
+        synchronized (observers) {
+            for (AutoCloseable observer : observers) {
+                try {
+                    observer.close();
+                } catch (Exception ignored) {
+                    // Unregistering a callback does not fail.
+                }
+            }
+            observers.clear();
+        }
+        if (owned != null) {
+            owned.close();
+        }
+    }
+}
