@@ -95,6 +95,12 @@ public final class Application implements AutoCloseable {
      */
     public static Application start(Settings settings, Clock clock, Telemetry telemetry) {
         Pkcs11Token token = settings.pkcs11() == null ? null : Pkcs11Token.open(settings.pkcs11());
+        if (token != null) {
+            telemetry.observeTokenSigning(() -> {
+                SigningStats.Snapshot stats = token.stats().snapshot();
+                return new long[] {stats.signatures(), stats.failures(), stats.reinitialisations(), stats.totalMicros()};
+            });
+        }
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {
             apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key(), token)));

@@ -207,6 +207,32 @@ public final class Telemetry implements AutoCloseable {
         }
     }
 
+    /**
+     * Exports the counts of a PKCS#11 token's signer: signatures made, failed, provider re-initialisations
+     * after a lost session, and the total time spent signing.
+     *
+     * @param stats read on every collection; the four counts, in that order, the time in microseconds
+     */
+    public void observeTokenSigning(java.util.function.Supplier<long[]> stats) {
+        Meter meter = openTelemetry.getMeter(INSTRUMENTATION_SCOPE);
+        List<AutoCloseable> instruments = List.of(
+                meter.counterBuilder("octosts.hsm.signatures").setUnit("{signature}")
+                        .setDescription("Signatures made by the PKCS#11 token")
+                        .buildWithCallback(m -> m.record(stats.get()[0])),
+                meter.counterBuilder("octosts.hsm.sign.failures").setUnit("{signature}")
+                        .setDescription("Signatures the PKCS#11 token failed to make")
+                        .buildWithCallback(m -> m.record(stats.get()[1])),
+                meter.counterBuilder("octosts.hsm.reinitialisations").setUnit("{reinitialisation}")
+                        .setDescription("PKCS#11 provider re-initialisations after a lost session or token")
+                        .buildWithCallback(m -> m.record(stats.get()[2])),
+                meter.counterBuilder("octosts.hsm.sign.time").ofDoubles().setUnit("s")
+                        .setDescription("Total time spent signing in the PKCS#11 token")
+                        .buildWithCallback(m -> m.record(stats.get()[3] / 1e6)));
+        synchronized (observers) {
+            observers.addAll(instruments);
+        }
+    }
+
     /** @param key which key failed to sign, e.g. {@link #GITHUB_APP_KEY} */
     public void signingFailed(String key) {
         signingFailures.add(1, Attributes.of(KEY, key));

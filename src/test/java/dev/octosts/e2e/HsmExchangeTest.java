@@ -89,6 +89,9 @@ class HsmExchangeTest {
             assertThat(stats.reinitialisations()).isEqualTo(1);
             assertThat(stats.failures()).isEqualTo(1);
             assertThat(stats.signatures()).isGreaterThanOrEqualTo(2);
+            String metrics = harness.send(java.net.http.HttpRequest.newBuilder(harness.adminUri().resolve("/observe/metrics"))
+                    .build()).raw().body();
+            assertThat(metrics).contains("octosts_hsm_reinitialisations_total 1").contains("octosts_hsm_sign_failures_total 1");
 
             harness.application().close();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
