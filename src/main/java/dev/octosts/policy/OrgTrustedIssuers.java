@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * An organization's trusted-issuer allowlist, {@code <org policy repo>/.github/chainguard/trusted-token-issuers.yaml}
- * (README rules 27–32): the issuers allowed to federate into any repository of the org.
+ * (README rules 27–33): the issuers allowed to federate into any repository of the org.
  *
  * @param issuers        exact issuers, compared byte for byte
  * @param issuerPatterns the patterns as written
