@@ -7,12 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An organization's trusted-issuer allowlist, {@code <org policy repo>/.github/chainguard/trusted-token-issuers.yaml}
- * (README rules 27–32): the issuers allowed to federate into any repository of the org.
- *
- * <p>Not yet implemented here: Octo STS's best-effort "pattern can match {@code /}" span check (rule 33).
+ * (README rules 27–33): the issuers allowed to federate into any repository of the org.
  *
  * @param issuers        exact issuers, compared byte for byte
  * @param issuerPatterns the patterns as written
@@ -24,6 +23,13 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
     static final int MAX_PATTERN_BYTES = 256;
 
     private static final String PARSE_PREFIX = "parsing organization trusted issuers: ";
+    /** Octo STS's wording for a pattern refused by the span check, with the index and what can match {@code /}. */
+    private static final String SPAN_ERROR = "issuer_patterns[%d]: %s, so the pattern can span past the host into"
+            + " an attacker-controlled domain, as \"https://.*\\.example\\.com\" also permits"
+            + " \"https://totally-evil.com/x.example.com\" — escape literal dots as \"\\.\" and bound each varying"
+            + " part, e.g. https://[a-z0-9-]+\\.example\\.com. Keep \"/\" at a fixed position, writing a path one"
+            + " segment at a time, and give alternatives their own issuer_patterns entries. This is a best-effort"
+            + " check, not a guarantee: write patterns as narrowly as you can";
     private static final List<String> FIELDS = List.of("mode", "issuers", "issuer_patterns");
 
     public enum Mode {
@@ -116,6 +122,11 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
             if (bytes > MAX_PATTERN_BYTES) {
                 throw new PolicyException("pattern_too_long", "issuer_patterns[" + i + "] too long: " + bytes
                         + " chars (max " + MAX_PATTERN_BYTES + ")").atField("issuer_patterns", String.valueOf(i));
+            }
+            Optional<SpanCheck.Span> span = SpanCheck.spanningElement(pattern);
+            if (span.isPresent()) {
+                throw new PolicyException(span.get().reason, SPAN_ERROR.formatted(i, span.get().description))
+                        .atField("issuer_patterns", String.valueOf(i));
             }
             try {
                 patterns.add(GoRegex.compileFullMatch(pattern));

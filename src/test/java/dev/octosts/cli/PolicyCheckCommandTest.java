@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
@@ -20,9 +19,6 @@ class PolicyCheckCommandTest {
     private static final JsonNode POLICY_CASES = PolicyCommandRun.conformance("trust_policy_cases.json");
     private static final JsonNode ALLOWLIST_CASES =
             PolicyCommandRun.conformance("org_trusted_issuers_cases.json").get("allowlist_cases");
-    /** Refused by Octo STS's "pattern can match /" span check, which the exchange does not have yet (README rule 33). */
-    private static final Set<String> SPAN_CHECK_REASONS =
-            Set.of("pattern_can_match_slash", "slash_under_repetition_optional_or_alternation");
 
     @TempDir
     Path dir;
@@ -35,14 +31,13 @@ class PolicyCheckCommandTest {
 
     static Stream<Arguments> allowlistRows() {
         return StreamSupport.stream(ALLOWLIST_CASES.spliterator(), false)
-                .filter(row -> !SPAN_CHECK_REASONS.contains(row.path("reject_reason").asText()))
                 .map(row -> Arguments.of(row.get("id").asText(), row));
     }
 
     @Test
     void allRowsAreCovered() {
         assertThat(policyRows()).hasSize(44);
-        assertThat(allowlistRows()).hasSize(83);
+        assertThat(allowlistRows()).hasSize(106);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -15,16 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OrgTrustedIssuersConformanceTest {
     private static final JsonNode CASES = Conformance.load("org_trusted_issuers_cases.json");
 
-    /**
-     * Rows refused only by the "pattern can match /" span check (README rule 33). That check is not part of
-     * this package yet; it comes with the org allowlist work, so these rows are left out of the source.
-     */
-    private static final Set<String> SPAN_CHECK_REASONS =
-            Set.of("pattern_can_match_slash", "slash_under_repetition_optional_or_alternation");
-
     static Stream<Arguments> allowlistRows() {
-        return Conformance.rows(CASES.get("allowlist_cases"),
-                row -> !SPAN_CHECK_REASONS.contains(row.path("reject_reason").asText()));
+        return Conformance.rows(CASES.get("allowlist_cases"), row -> true);
     }
 
     static Stream<Arguments> checkRows() {
@@ -34,15 +28,21 @@ class OrgTrustedIssuersConformanceTest {
     @Test
     void theVectorsHoldTheExpectedNumberOfRows() {
         assertThat(CASES.get("allowlist_cases")).hasSize(106);
-        assertThat(allowlistRows()).hasSize(83); // 23 span-check rows left out
+        assertThat(allowlistRows()).hasSize(106);
         assertThat(checkRows()).hasSize(7);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("allowlistRows")
-    void allowlist(String id, JsonNode row) throws PolicyException {
+    void allowlist(String id, JsonNode row) throws PolicyException, RegexSyntaxException {
         String yaml = row.get("allowlist_yaml").asText();
         if (!row.get("valid").asBoolean()) {
+            String bypass = Conformance.text(row, "bypass_issuer_matched_by_wrapped_regex");
+            if (bypass != null) {
+                // The refusal matters: the pattern, compiled as the allowlist would, lets the attacker in.
+                String pattern = row.get("allowlist").get("issuer_patterns").get(bypassedPatternIndex(row)).asText();
+                assertThat(GoRegex.compileFullMatch(pattern).matches(bypass)).as("^(?:p)$ matches " + bypass).isTrue();
+            }
             PolicyException error = catchThrowableOfType(PolicyException.class, () -> OrgTrustedIssuers.parse(yaml));
             assertThat(error).as("refused").isNotNull();
             assertThat(error.reason()).isEqualTo(row.get("reject_reason").asText());
@@ -51,6 +51,10 @@ class OrgTrustedIssuersConformanceTest {
             }
             for (JsonNode part : row.path("error_not_contains")) {
                 assertThat(error.getMessage()).doesNotContain(part.asText());
+            }
+            if (SPAN_CHECK_REASONS.containsKey(error.reason())) {
+                assertThat(error.getMessage()).isEqualTo(CASES.get("span_check_error_template").asText()
+                        .formatted(bypassedPatternIndex(row), spanReason(row, error)));
             }
             return;
         }
@@ -92,6 +96,32 @@ class OrgTrustedIssuersConformanceTest {
                     OrgTrustedIssuers.Mode.valueOf(expected.get("mode").asText().toUpperCase(java.util.Locale.ROOT)),
                     expected.get("allowed").asBoolean(), expected.get("iss").asText()));
         }
+    }
+
+    /** The span-check reasons and the entries of {@code span_check_reasons} each may use. */
+    private static final Map<String, Set<String>> SPAN_CHECK_REASONS = Map.of(
+            "pattern_can_match_slash", Set.of("dot", "class"),
+            "slash_under_repetition_optional_or_alternation", Set.of("literal_slash_under_variable"));
+
+    /** The index in the error ({@code issuer_patterns[i]}) of the refused pattern, else the last pattern. */
+    private static int bypassedPatternIndex(JsonNode row) {
+        for (JsonNode part : row.get("error_contains")) {
+            java.util.regex.Matcher index = java.util.regex.Pattern.compile("^issuer_patterns\\[(\\d+)]$").matcher(part.asText());
+            if (index.matches()) {
+                return Integer.parseInt(index.group(1));
+            }
+        }
+        return row.get("allowlist").get("issuer_patterns").size() - 1;
+    }
+
+    /** The wording of {@code span_check_reasons} that the error uses, which must be one its reason allows. */
+    private static String spanReason(JsonNode row, PolicyException error) {
+        List<String> used = SPAN_CHECK_REASONS.get(error.reason()).stream()
+                .map(key -> CASES.get("span_check_reasons").get(key).asText())
+                .filter(text -> error.getMessage().contains(": " + text + ", so the pattern"))
+                .toList();
+        assertThat(used).as("reason wording in " + row.get("id").asText()).hasSize(1);
+        return used.getFirst();
     }
 
     private static String grpcCode(IssuerAllowlistDecision.Outcome outcome) {
