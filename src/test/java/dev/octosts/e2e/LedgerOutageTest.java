@@ -50,7 +50,12 @@ class LedgerOutageTest {
 
             postgres.restart();
             int recovered = 0;
-            for (int attempt = 0; attempt < 50 && recovered != 200; attempt++) {
+            // Bounded wait for PostgreSQL to accept connections again and the writer to leave its back-off.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (recovered != 200 && System.nanoTime() < deadline) {
+                if (recovered != 0) {
+                    Thread.sleep(100);
+                }
                 Harness.Response response = harness.get(token, query);
                 recovered = response.status();
                 if (recovered == 200) {
