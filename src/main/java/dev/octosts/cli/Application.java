@@ -32,6 +32,7 @@ import dev.octosts.ledger.Migrations;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.telemetry.Telemetry;
+import dev.octosts.telemetry.TracedSigningKey;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -103,9 +104,10 @@ public final class Application implements AutoCloseable {
         }
         Map<Long, GitHubApp> apps = new LinkedHashMap<>();
         for (Settings.App app : settings.apps()) {
-            apps.put(app.appId(), new GitHubApp(app.appId(), loadKey(app.key(), token)));
+            apps.put(app.appId(), new GitHubApp(app.appId(),
+                    new TracedSigningKey(loadKey(app.key(), token), Telemetry.GITHUB_APP_KEY, telemetry)));
         }
-        SigningKey ledgerKey = loadLedgerKey(settings, token);
+        SigningKey ledgerKey = new TracedSigningKey(loadLedgerKey(settings, token), Telemetry.LEDGER_KEY, telemetry);
         CompiledTrustPolicy auditReaders = loadAuditReaders(settings);
         Map<String, AppPool> pools = new HashMap<>();
         settings.pools().forEach((org, ids) -> pools.put(org, new AppPool(org, ids.stream().map(apps::get).toList())));

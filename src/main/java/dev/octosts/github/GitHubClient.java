@@ -263,7 +263,6 @@ public final class GitHubClient implements AutoCloseable {
         try {
             return jwts.computeIfAbsent(app, a -> new AppJwts(a, clock)).current();
         } catch (RuntimeException e) {
-            telemetry.signingFailed(Telemetry.GITHUB_APP_KEY);
             LOG.log(System.Logger.Level.ERROR, "cannot sign the JWT of GitHub App " + app.appId() + ": " + e.getMessage());
             throw new CallFailed(GitHubError.transport("cannot sign the JWT of GitHub App " + app.appId()));
         }

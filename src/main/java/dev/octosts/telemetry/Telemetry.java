@@ -48,6 +48,8 @@ public final class Telemetry implements AutoCloseable {
     static final AttributeKey<String> KEY = AttributeKey.stringKey("octosts.key");
     /** The key that signs GitHub App JWTs (a PEM file or an HSM). */
     public static final String GITHUB_APP_KEY = "github_app";
+    /** The key that signs ledger checkpoints. */
+    public static final String LEDGER_KEY = "ledger";
 
     /** Defaults below the environment: without OTEL_* settings nothing is exported. */
     private static final Map<String, String> DEFAULTS = Map.of(
@@ -73,6 +75,7 @@ public final class Telemetry implements AutoCloseable {
     private final LongGauge githubRateLimitRemaining;
     private final LongGauge githubRateLimitLimit;
     private final LongCounter policyCache;
+    private final DoubleHistogram signingDuration;
     private final LongCounter signingFailures;
     private final DoubleHistogram httpServerDuration;
     private final List<AutoCloseable> observers = new ArrayList<>();
@@ -104,6 +107,9 @@ public final class Telemetry implements AutoCloseable {
                 .setUnit("{request}").setDescription("GitHub X-RateLimit-Limit, per installation or App").build();
         policyCache = meter.counterBuilder("octosts.policy.cache").setUnit("{lookup}")
                 .setDescription("Trust policy reads by cache result (hit, miss)").build();
+        signingDuration = meter.histogramBuilder("octosts.signing.duration").setUnit("s")
+                .setDescription("Time to make one signature with a service key (App JWT, ledger checkpoint)")
+                .build();
         signingFailures = meter.counterBuilder("octosts.signing.failures").setUnit("{signature}")
                 .setDescription("Signatures a key could not make (e.g. an HSM that went away), by key").build();
         // Failure counters start at 0, so rate() and increase() see their first failure.
@@ -230,6 +236,14 @@ public final class Telemetry implements AutoCloseable {
                         .buildWithCallback(m -> m.record(stats.get()[3] / 1e6)));
         synchronized (observers) {
             observers.addAll(instruments);
+        }
+    }
+
+    /** One signature made (or failed) with a service key, and how long it took. */
+    void signed(String key, long nanos, boolean failed) {
+        signingDuration.record(nanos / 1e9, Attributes.of(KEY, key));
+        if (failed) {
+            signingFailed(key);
         }
     }
 

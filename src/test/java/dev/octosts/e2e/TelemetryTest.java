@@ -175,6 +175,17 @@ class TelemetryTest {
     }
 
     @Test
+    void theFirstAppJwtIsSignedInASpanAndTimed() {
+        List<SpanData> trace = trace(CALLER_TRACE);
+        SpanData sign = named(trace, "keys.sign");
+        assertThat(sign.getAttributes().get(AttributeKey.stringKey("octosts.key"))).isEqualTo("github_app");
+        assertThat(sign.getAttributes().get(AttributeKey.stringKey("octosts.key.algorithm"))).isEqualTo("RS256");
+        assertThat(trace).filteredOn(span -> span.getSpanId().equals(sign.getParentSpanId()))
+                .extracting(SpanData::getName).containsExactly("github.installation");
+        assertThat(scrape).containsPattern("octosts_signing_duration_seconds_count\\{[^}]*octosts_key=\"github_app\"[^}]*} 1");
+    }
+
+    @Test
     void githubCallsAreClientSpansWithTemplatedPaths() {
         List<SpanData> trace = trace(CALLER_TRACE);
         SpanData mint = named(trace, "github.mint");
