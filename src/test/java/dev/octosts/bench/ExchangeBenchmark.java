@@ -116,13 +116,19 @@ public final class ExchangeBenchmark {
                 for (Exchange exchange : exchanges.subList(0, REPOSITORIES)) {
                     check(http.send(exchange.request(service.base()), HttpResponse.BodyHandlers.discarding()).statusCode());
                 }
-                double trivial = closedLoop(http, i -> HttpRequest.newBuilder(service.base().resolve("/observe/health")).build());
+                RawHttpClient load = new RawHttpClient(service.base());
+                double trivial = closedLoop(load, (client, i) -> client.get("/observe/health", null));
                 long callsBefore = github.calls().size();
                 long before = System.nanoTime();
-                double saturation = closedLoop(http, i -> exchanges.get((int) (i % exchanges.size())).request(service.base()));
+                Requests exchange = (client, i) -> {
+                    Exchange next = exchanges.get((int) (i % exchanges.size()));
+                    return client.get(next.path(), next.token());
+                };
+                double saturation = closedLoop(load, exchange);
                 long gitHubCallsPerExchange = Math.round((double) (github.calls().size() - callsBefore)
                         / Math.max(1, saturation * (System.nanoTime() - before) / 1e9));
-                long[] latency = openLoop(http, i -> exchanges.get((int) (i % exchanges.size())).request(service.base()));
+                long[] latency = openLoop(load, exchange);
+                load.close();
                 long peakRss = service.peakRssMb();
                 double oidcPerSecond = oidcVerifications(issuer, exchanges);
                 LedgerRates ledger = LedgerRates.measure(owner, runtime);
@@ -138,17 +144,22 @@ public final class ExchangeBenchmark {
 
     private record Exchange(String token, String scope) {
         HttpRequest request(URI base) {
-            return HttpRequest.newBuilder(base.resolve("/sts/exchange?scope=" + scope + "&identity=ci"))
+            return HttpRequest.newBuilder(base.resolve(path()))
                     .header("Authorization", "Bearer " + token).build();
+        }
+
+        String path() {
+            return "/sts/exchange?scope=" + scope + "&identity=ci";
         }
     }
 
+    /** The i-th request of a run: its path and bearer token (null for none). */
     private interface Requests {
-        HttpRequest next(long i);
+        int send(RawHttpClient client, long i);
     }
 
     /** {@link #CLIENTS} clients, each sending its next request when the last one answered; requests/s. */
-    private static double closedLoop(HttpClient http, Requests requests) throws Exception {
+    private static double closedLoop(RawHttpClient http, Requests requests) throws Exception {
         LongAdder done = new LongAdder();
         AtomicLong sequence = new AtomicLong();
         AtomicBoolean counting = new AtomicBoolean();
@@ -157,8 +168,7 @@ public final class ExchangeBenchmark {
             for (int c = 0; c < CLIENTS; c++) {
                 clients.submit(() -> {
                     while (running.get()) {
-                        check(http.send(requests.next(sequence.getAndIncrement()), HttpResponse.BodyHandlers.discarding())
-                                .statusCode());
+                        check(requests.send(http, sequence.getAndIncrement()));
                         if (counting.get()) {
                             done.increment();
                         }
@@ -178,7 +188,7 @@ public final class ExchangeBenchmark {
     }
 
     /** Requests started at a fixed rate whatever the answers; each one's latency in microseconds. */
-    private static long[] openLoop(HttpClient http, Requests requests) throws Exception {
+    private static long[] openLoop(RawHttpClient http, Requests requests) throws Exception {
         int total = (int) (RATE * MEASURE.toSeconds());
         long[] latencies = new long[total];
         long intervalNanos = 1_000_000_000L / RATE;
@@ -193,7 +203,7 @@ public final class ExchangeBenchmark {
                 int index = i;
                 senders.submit(() -> {
                     long sent = System.nanoTime();
-                    check(http.send(requests.next(index), HttpResponse.BodyHandlers.discarding()).statusCode());
+                    check(requests.send(http, index));
                     // Measured from when the request was due, so a stalled sender counts against us.
                     latencies[index] = (System.nanoTime() - Math.min(sent, due)) / 1_000;
                     return null;
