@@ -127,12 +127,12 @@ public final class ExchangeService {
             return policyNotFound(identity);
         }
 
-        InstallationLookup lookup = traced.step(GITHUB_INSTALLATION,
+        Step<Installation> lookup = traced.step(GITHUB_INSTALLATION,
                 () -> findInstallation(pool, target.owner(), nextApp.getAndIncrement(), record));
         if (lookup.refusal() != null) {
             return lookup.refusal();
         }
-        Installation installation = lookup.installation();
+        Installation installation = lookup.value();
 
         Refusal allowlistRefusal = traced.step(POLICY_ALLOWLIST,
                 () -> applyAllowlist(installation, target.owner(), token.issuer(), record));
@@ -140,91 +140,115 @@ public final class ExchangeService {
             return allowlistRefusal;
         }
 
-        String path = PolicyFiles.policyPath(identity);
-        CompiledTrustPolicy policy;
-        switch (traced.step(POLICY_READ, () -> policyFiles.read(pool, target.owner(), target.repo(), identity))) {
+        Step<CompiledTrustPolicy> policy = traced.step(POLICY_READ, () -> readPolicy(pool, target, identity, record));
+        if (policy.refusal() != null) {
+            return policy.refusal();
+        }
+
+        Refusal mismatch = traced.step(POLICY_CHECK, () -> checkToken(policy.value(), token, record));
+        if (mismatch != null) {
+            return mismatch;
+        }
+
+        return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy.value(), scope + ":" + identity
+                + ":" + token.subject(), record));
+    }
+
+    /** A step's result: its value, or why the exchange ends there. */
+    private record Step<T>(T value, Refusal refusal) {
+        static <T> Step<T> of(T value) {
+            return new Step<>(value, null);
+        }
+
+        static <T> Step<T> refused(Refusal refusal) {
+            return new Step<>(null, refusal);
+        }
+    }
+
+    /** The trust policy of the target, read from GitHub (or its cache) and compiled (or from the compile cache). */
+    private Step<CompiledTrustPolicy> readPolicy(AppPool pool, Target target, String identity, RecordBuilder record) {
+        return switch (policyFiles.read(pool, target.owner(), target.repo(), identity)) {
             case PolicyRead.Found found -> {
                 TrustPolicies.Compiled compiled = trustPolicies.compile(found.yaml(), target.orgPolicy());
-                record.policy(target.owner(), target.repo(), path, found.blobSha(), compiled);
+                record.policy(target.owner(), target.repo(), PolicyFiles.policyPath(identity), found.blobSha(), compiled);
                 if (compiled.error() != null) {
                     record.detail(compiled.error().getMessage());
-                    return new Refusal(NOT_FOUND, compiled.errorReason(),
-                            "unable to " + compiled.errorVerb() + " trust policy found for " + GoText.quote(identity));
+                    yield Step.refused(new Refusal(NOT_FOUND, compiled.errorReason(),
+                            "unable to " + compiled.errorVerb() + " trust policy found for " + GoText.quote(identity)));
                 }
-                policy = compiled.policy();
+                yield Step.of(compiled.policy());
             }
-            case PolicyRead.Missing missing -> {
-                return policyNotFound(identity);
-            }
-            case PolicyRead.RateLimited rateLimited -> {
-                return new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited",
-                        "GitHub API rate limit exceeded for " + GoText.quote(identity));
-            }
-            case PolicyRead.NotInstalled notInstalled -> {
-                return new Refusal(NOT_FOUND, "not_installed", "no installation found for " + GoText.quote(target.owner()));
-            }
+            case PolicyRead.Missing missing -> Step.refused(policyNotFound(identity));
+            case PolicyRead.RateLimited rateLimited -> Step.refused(new Refusal(RESOURCE_EXHAUSTED,
+                    "github_rate_limited", "GitHub API rate limit exceeded for " + GoText.quote(identity)));
+            case PolicyRead.NotInstalled notInstalled -> Step.refused(new Refusal(NOT_FOUND, "not_installed",
+                    "no installation found for " + GoText.quote(target.owner())));
             case PolicyRead.Failed failed -> {
                 record.detail("policy read: " + failed.error());
-                return new Refusal(INTERNAL, "github_unavailable", "unable to read trust policy for " + GoText.quote(identity));
+                yield Step.refused(new Refusal(INTERNAL, "github_unavailable",
+                        "unable to read trust policy for " + GoText.quote(identity)));
             }
-        }
+        };
+    }
 
-        CompiledTrustPolicy checking = policy;
-        CheckResult check = traced.step(POLICY_CHECK, () -> checking.check(token.claims(), domain));
+    /** Issuer, subject, audience and claims against the policy, in that order; null when they all match. */
+    private Refusal checkToken(CompiledTrustPolicy policy, VerifiedToken token, RecordBuilder record) {
+        CheckResult check = policy.check(token.claims(), domain);
         record.policyClaims(policy.claimNamesChecked(), token.claims());
-        switch (check.verdict()) {
-            case INVALID_TOKEN -> {
-                return new Refusal(INVALID_ARGUMENT, check.reason(), check.message());
-            }
-            case DENIED -> {
-                return new Refusal(PERMISSION_DENIED, check.reason(), check.message());
-            }
-            case ALLOW -> {
-            }
-        }
+        return switch (check.verdict()) {
+            case ALLOW -> null;
+            case INVALID_TOKEN -> new Refusal(INVALID_ARGUMENT, check.reason(), check.message());
+            case DENIED -> new Refusal(PERMISSION_DENIED, check.reason(), check.message());
+        };
+    }
 
+    /**
+     * The token GitHub mints with exactly the policy's permissions, limited to the scope's repository
+     * (or to an org policy's {@code repositories}); null when it was minted (it is then in the record).
+     */
+    private Refusal mint(AppPool pool, Installation installation, Target target, CompiledTrustPolicy policy,
+                         String routeKey, RecordBuilder record) {
         List<String> repositories = target.orgPolicy() && policy.policy().repositories() != null
                 ? policy.policy().repositories()
                 : target.repositories();
         Map<String, String> permissions = policy.policy().permissions();
         Installation minting = "write".equals(permissions.get("checks"))
-                ? stickyInstallation(pool, target.owner(), scope + ":" + identity + ":" + token.subject(), installation)
+                ? stickyInstallation(pool, target.owner(), routeKey, installation)
                 : installation;
-        switch (traced.step(GITHUB_MINT, () -> github.mintToken(minting.app(), minting.id(), repositories, permissions))) {
-            case MintResult.Minted minted -> record.issued(minting.app().appId(), minting.id(), minted.token());
+        return switch (github.mintToken(minting.app(), minting.id(), repositories, permissions)) {
+            case MintResult.Minted minted -> {
+                record.issued(minting.app().appId(), minting.id(), minted.token());
+                yield null;
+            }
             case MintResult.Failed failed -> {
                 record.detail("token mint: " + failed.error());
                 if (failed.error().status() == 422) {
-                    return new Refusal(PERMISSION_DENIED, "github_refused_permissions",
+                    yield new Refusal(PERMISSION_DENIED, "github_refused_permissions",
                             "token exchange failure (StatusUnprocessableEntity)");
                 }
-                return failed.error().rateLimited()
+                yield failed.error().rateLimited()
                         ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
                         : new Refusal(INTERNAL, "github_unavailable", "failed to get token");
             }
-        }
-        return null;
+        };
     }
 
     /** An App of the owner's pool and its installation on the owner. */
     private record Installation(GitHubApp app, long id) {
     }
 
-    private record InstallationLookup(Installation installation, Refusal refusal) {
-    }
-
     /**
      * The first App of the pool, starting at {@code start} (round robin spreads GitHub rate limits
      * over the pool's Apps), that is installed on the owner.
      */
-    private InstallationLookup findInstallation(AppPool pool, String owner, int start, RecordBuilder record) {
+    private Step<Installation> findInstallation(AppPool pool, String owner, int start, RecordBuilder record) {
         List<GitHubApp> poolApps = pool.apps();
         Refusal refusal = new Refusal(NOT_FOUND, "not_installed", "no installation found for " + GoText.quote(owner));
         for (int i = 0; i < poolApps.size(); i++) {
             GitHubApp app = poolApps.get(Math.floorMod(start + i, poolApps.size()));
             switch (github.findInstallation(app, owner)) {
                 case InstallationResult.Found found -> {
-                    return new InstallationLookup(new Installation(app, found.installationId()), null);
+                    return Step.of(new Installation(app, found.installationId()));
                 }
                 case InstallationResult.NotInstalled notInstalled -> {
                 }
@@ -236,7 +260,7 @@ public final class ExchangeService {
                 }
             }
         }
-        return new InstallationLookup(null, refusal);
+        return Step.refused(refusal);
     }
 
     /**
