@@ -34,9 +34,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The end-to-end benchmark: PostgreSQL ({@code synchronous_commit=on}), the GitHub simulator and the
@@ -160,31 +157,7 @@ public final class ExchangeBenchmark {
 
     /** {@link #CLIENTS} clients, each sending its next request when the last one answered; requests/s. */
     private static double closedLoop(RawHttpClient http, Requests requests) throws Exception {
-        LongAdder done = new LongAdder();
-        AtomicLong sequence = new AtomicLong();
-        AtomicBoolean counting = new AtomicBoolean();
-        AtomicBoolean running = new AtomicBoolean(true);
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int c = 0; c < CLIENTS; c++) {
-                clients.submit(() -> {
-                    while (running.get()) {
-                        check(requests.send(http, sequence.getAndIncrement()));
-                        if (counting.get()) {
-                            done.increment();
-                        }
-                    }
-                    return null;
-                });
-            }
-            Thread.sleep(WARM_UP);
-            counting.set(true);
-            long start = System.nanoTime();
-            Thread.sleep(MEASURE);
-            counting.set(false);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            running.set(false);
-            return done.sum() / seconds;
-        }
+        return ClosedLoop.measure(CLIENTS, false, WARM_UP, MEASURE, (client, n) -> check(requests.send(http, n)));
     }
 
     /** Requests started at a fixed rate whatever the answers; each one's latency in microseconds. */
@@ -216,32 +189,13 @@ public final class ExchangeBenchmark {
 
     private static double oidcVerifications(LocalOidcIssuer issuer, List<Exchange> exchanges) throws Exception {
         try (OidcVerifier verifier = new OidcVerifier(OidcSettings.defaults().withPrivateNetworkHosts(Set.of("127.0.0.1")))) {
-            LongAdder done = new LongAdder();
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicBoolean counting = new AtomicBoolean();
-            try (ExecutorService threads = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
-                for (int t = 0; t < Runtime.getRuntime().availableProcessors(); t++) {
-                    int offset = t;
-                    threads.submit(() -> {
-                        for (int i = offset; running.get(); i++) {
-                            if (!(verifier.verify(exchanges.get(i % exchanges.size()).token()) instanceof OidcResult.Verified)) {
-                                throw new IllegalStateException("a benchmark token did not verify");
-                            }
-                            if (counting.get()) {
-                                done.increment();
-                            }
+            return ClosedLoop.measure(Runtime.getRuntime().availableProcessors(), true, WARM_UP, Duration.ofSeconds(5),
+                    (thread, n) -> {
+                        if (!(verifier.verify(exchanges.get((int) (n % exchanges.size())).token())
+                                instanceof OidcResult.Verified)) {
+                            throw new IllegalStateException("a benchmark token did not verify");
                         }
-                        return null;
                     });
-                }
-                Thread.sleep(WARM_UP);
-                counting.set(true);
-                long start = System.nanoTime();
-                Thread.sleep(Duration.ofSeconds(5));
-                counting.set(false);
-                running.set(false);
-                return done.sum() / ((System.nanoTime() - start) / 1e9);
-            }
         }
     }
 

@@ -25,16 +25,11 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Ledger appends per second (group commit, {@code synchronous_commit=on}, hash chain) next to a plain
@@ -105,32 +100,9 @@ public final class LedgerBenchmark {
         config.setJdbcUrl(runtimeUrl);
         config.setMaximumPoolSize(4);
         try (HikariDataSource pool = new HikariDataSource(config);
-             Ledger ledger = new Ledger(pool, LedgerSettings.defaults(), Clock.systemUTC()).start();
-             ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            LongAdder committed = new LongAdder();
-            AtomicBoolean counting = new AtomicBoolean();
-            AtomicBoolean running = new AtomicBoolean(true);
-            for (int client = 0; client < clientCount; client++) {
-                int id = client;
-                clients.submit(() -> {
-                    long n = 0;
-                    while (running.get()) {
-                        ledger.append(sampleRecord(id, n++));
-                        if (counting.get()) {
-                            committed.increment();
-                        }
-                    }
-                    return null;
-                });
-            }
-            Thread.sleep(WARM_UP);
-            counting.set(true);
-            long start = System.nanoTime();
-            Thread.sleep(MEASURE);
-            counting.set(false);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            running.set(false);
-            return committed.sum() / seconds;
+             Ledger ledger = new Ledger(pool, LedgerSettings.defaults(), Clock.systemUTC()).start()) {
+            return ClosedLoop.measure(clientCount, false, WARM_UP, MEASURE,
+                    (client, n) -> ledger.append(sampleRecord(client, n)));
         }
     }
 
