@@ -112,17 +112,18 @@ final class DevCommand implements Callable<Integer> {
                   'http://127.0.0.1:%d/sts/exchange?scope=%s/%s&identity=ci'
 
                 More tokens, with the claims you choose:
-                  java -jar target/octo-sts.jar dev token --sub repo:%s/%s:ref:refs/heads/main
+                  %s dev token --data-dir %s --sub repo:%s/%s:ref:refs/heads/main
 
                 Every exchange is recorded in the ledger (PostgreSQL in %s). Read and verify it with:
 
                 export DATABASE_URL='%s' LEDGER_SIGNING_KEY_FILE='%s'
-                java -jar target/octo-sts.jar audit query
-                java -jar target/octo-sts.jar audit verify
+                %s audit query
+                %s audit verify
 
                 Press Ctrl-C to stop.
                 %n""", application.server().port(), github.baseUrl(), ORG, REPO, issuer.issuer(), token,
-                application.server().port(), ORG, REPO, ORG, REPO, data, runtimeUrl, ledgerKey);
+                application.server().port(), ORG, REPO, self(), data, ORG, REPO, data, runtimeUrl, ledgerKey, self(),
+                self());
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -139,6 +140,21 @@ final class DevCommand implements Callable<Integer> {
         }, "octo-sts-dev-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** How to run this very program again: the same Java and the same jar (the user's {@code java} may be older). */
+    private static String self() {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        try {
+            Path jar = Path.of(DevCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (jar.toString().endsWith(".jar")) {
+                Path shown = jar.startsWith(Path.of("").toAbsolutePath()) ? Path.of("").toAbsolutePath().relativize(jar) : jar;
+                return java + " -jar " + shown;
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // fall through to the documented form
+        }
+        return java + " -jar target/octo-sts.jar";
     }
 
     private static Path defaultDataDir() {
