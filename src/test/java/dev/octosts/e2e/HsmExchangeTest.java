@@ -1,5 +1,7 @@
 package dev.octosts.e2e;
 
+import dev.octosts.testing.CapturedLogs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,12 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -46,25 +42,7 @@ class HsmExchangeTest {
         KeyPair appKeys = LocalKeys.rsa2048().keys();
         KeyPair ledgerKeys = ecP256();
         importKeys(hsm, appKeys, ledgerKeys);
-        List<String> logLines = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logLines.add(new SimpleFormatter().format(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        Level previous = root.getLevel();
-        root.setLevel(Level.ALL);
-        root.addHandler(capture);
+        CapturedLogs logs = new CapturedLogs();
         try (Harness harness = new Harness()) {
             harness.addApp(appKeys.getPublic());
             harness.install(0, "org");
@@ -104,9 +82,9 @@ class HsmExchangeTest {
             assertThat(exit).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).matches("verified 3 records in 1 chains, [1-9][0-9]* checkpoints\\s*");
         } finally {
-            root.removeHandler(capture);
-            root.setLevel(previous);
+            logs.close();
         }
+        List<String> logLines = logs.lines();
         assertThat(logLines).filteredOn(line -> line.contains("reconnecting to the token and retrying once")).hasSize(1);
         // The JDK logs the command lines of the test's own softhsm2-util runs at FINER; the service logs no PIN.
         assertThat(logLines).filteredOn(line -> !line.contains("ProcessBuilder.start()"))

@@ -1,15 +1,11 @@
 package dev.octosts.e2e;
 
+import dev.octosts.testing.CapturedLogs;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,29 +14,7 @@ class NoSecretsInLogsTest {
 
     @Test
     void tokensNeverAppearInLogs() {
-        List<String> lines = new ArrayList<>();
-        Handler capture = new Handler() {
-            private final SimpleFormatter formatter = new SimpleFormatter();
-
-            @Override
-            public void publish(LogRecord record) {
-                synchronized (lines) {
-                    lines.add(formatter.format(record));
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        Level previous = root.getLevel();
-        root.setLevel(Level.ALL);
-        root.addHandler(capture);
+        CapturedLogs logs = new CapturedLogs();
         List<String> secrets = new ArrayList<>();
         try (Harness harness = new Harness()) {
             harness.install(0, "org");
@@ -69,10 +43,10 @@ class NoSecretsInLogsTest {
             harness.get(good + "x", Map.of("scope", "org/repo", "identity", "ci"));
             harness.github.issuedTokens().forEach(token -> secrets.add(token.token()));
         } finally {
-            root.removeHandler(capture);
-            root.setLevel(previous);
+            logs.close();
         }
 
+        List<String> lines = logs.lines();
         assertThat(lines).as("the exchanges above were logged").isNotEmpty();
         for (String secret : secrets) {
             // The signature part alone identifies a JWT; a GitHub token is checked whole.
