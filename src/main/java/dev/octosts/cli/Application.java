@@ -218,7 +218,7 @@ public final class Application implements AutoCloseable {
                 part.close();
             } catch (Exception e) {
                 LOG.log(System.Logger.Level.WARNING, "while stopping " + part.getClass().getSimpleName() + ": "
-                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                        + ErrorLine.of(e));
             }
         }
     }

@@ -118,23 +118,23 @@ public final class AuditCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             err.println("octo-sts audit: " + e.getMessage());
         } catch (DataAccessException e) {
-            err.println("octo-sts audit: cannot read the ledger: " + rootMessage(e));
+            err.println("octo-sts audit: cannot read the ledger: " + ErrorLine.of(rootCause(e)));
         } catch (Exception e) {
-            err.println("octo-sts audit: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            err.println("octo-sts audit: " + e.getClass().getSimpleName() + ": " + ErrorLine.of(e));
         } finally {
             out.flush();
         }
         return EXIT_ERROR;
     }
 
-    /** The database's own words (e.g. connection refused), not jOOQ's wrapping with the SQL text. */
-    private static String rootMessage(DataAccessException e) {
-        String message = e.getMessage();
+    /** The database's own error (e.g. connection refused), not jOOQ's wrapping with the SQL text. */
+    private static Throwable rootCause(DataAccessException e) {
+        Throwable root = e;
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
             if (cause instanceof SQLException && cause.getMessage() != null) {
-                message = cause.getMessage();
+                root = cause;
             }
         }
-        return message;
+        return root;
     }
 }

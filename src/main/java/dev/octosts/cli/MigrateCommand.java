@@ -27,9 +27,7 @@ final class MigrateCommand implements Callable<Integer> {
             System.out.println("applied " + applied + " migration(s); the ledger schema is current");
             return 0;
         } catch (RuntimeException e) {
-            String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("")
-                    .replaceAll("password=[^&\\s)]*", "password=***");
-            System.err.println("octo-sts: migration failed (" + variable + "): " + reason);
+            System.err.println("octo-sts: migration failed (" + variable + "): " + ErrorLine.of(e));
             return 1;
         }
     }

@@ -22,8 +22,7 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("octo-sts: configuration error: " + e.getMessage());
             return 2;
         } catch (RuntimeException e) {
-            System.err.println("octo-sts: start-up failed: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
-                    .replaceAll("password=[^&\\s)]*", "password=***"));
+            System.err.println("octo-sts: start-up failed: " + ErrorLine.of(e));
             return 1;
         }
         System.out.println("octo-sts listening on " + (application.server().isTls() ? "https" : "http")
