@@ -21,14 +21,7 @@ class AdminListenerTest {
     @BeforeAll
     static void start() {
         harness = new Harness();
-        harness.install(0, "org");
-        harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", """
-                issuer: https://token.actions.githubusercontent.com
-                subject: repo:org/repo:ref:refs/heads/main
-                audience: octo-sts.test
-                permissions:
-                  contents: read
-                """);
+        harness.installWithMainBranchPolicy("ci");
         harness.env.put("AUDIT_READERS_POLICY_FILE", harness.write("audit-readers.yaml", """
                 issuer: https://token.actions.githubusercontent.com
                 subject: %s

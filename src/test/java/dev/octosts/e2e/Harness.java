@@ -119,6 +119,20 @@ final class Harness implements AutoCloseable {
         return github.install(app(appIndex).appId(), owner, ALL_PERMISSIONS, null);
     }
 
+    /** The policy most tests use: GitHub Actions tokens of org/repo's main branch may read its contents. */
+    static final String MAIN_BRANCH_POLICY = """
+            issuer: https://token.actions.githubusercontent.com
+            subject: repo:org/repo:ref:refs/heads/main
+            permissions:
+              contents: read
+            """;
+
+    /** Installs the App on {@code org} and puts {@link #MAIN_BRANCH_POLICY} into org/repo as {@code identity}. */
+    void installWithMainBranchPolicy(String identity) {
+        install(0, "org");
+        putFile("org/repo/.github/chainguard/" + identity + ".sts.yaml", MAIN_BRANCH_POLICY);
+    }
+
     /** Puts a file given as {@code owner/repo/path/in/repo}. */
     void putFile(String ownerRepoPath, String content) {
         String[] parts = ownerRepoPath.split("/", 3);

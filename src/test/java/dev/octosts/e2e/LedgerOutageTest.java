@@ -28,14 +28,7 @@ class LedgerOutageTest {
     void noTokenWithoutACommittedRecordAndRecoveryAfterAnOutage() throws Exception {
         try (LocalPostgres postgres = LocalPostgres.start();
              Harness harness = new Harness(postgres.jdbcUrl("postgres"))) {
-            harness.install(0, "org");
-            harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", """
-                    issuer: https://token.actions.githubusercontent.com
-                    subject: repo:org/repo:ref:refs/heads/main
-                    audience: octo-sts.test
-                    permissions:
-                      contents: read
-                    """);
+            harness.installWithMainBranchPolicy("ci");
             harness.start();
             String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
             Map<String, String> query = Map.of("scope", "org/repo", "identity", "ci");

@@ -17,13 +17,7 @@ class NoSecretsInLogsTest {
         CapturedLogs logs = new CapturedLogs();
         List<String> secrets = new ArrayList<>();
         try (Harness harness = new Harness()) {
-            harness.install(0, "org");
-            harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", """
-                    issuer: https://token.actions.githubusercontent.com
-                    subject: repo:org/repo:ref:refs/heads/main
-                    permissions:
-                      contents: read
-                    """);
+            harness.installWithMainBranchPolicy("ci");
             harness.putFile("org/repo/.github/chainguard/broken.sts.yaml", "issuer: [unclosed\n");
             harness.start();
 

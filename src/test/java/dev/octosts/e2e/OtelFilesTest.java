@@ -46,13 +46,7 @@ class OtelFilesTest {
     @BeforeAll
     static void scrape() {
         harness = new Harness();
-        harness.install(0, "org");
-        harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", """
-                issuer: https://token.actions.githubusercontent.com
-                subject: repo:org/repo:ref:refs/heads/main
-                permissions:
-                  contents: read
-                """);
+        harness.installWithMainBranchPolicy("ci");
         harness.start(Telemetry.fromEnvironment());
         String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
         assertThat(harness.get(token, Map.of("scope", "org/repo", "identity", "ci")).status()).isEqualTo(200);

@@ -49,13 +49,7 @@ class OtlpExportTest {
         System.setProperty("otel.bsp.schedule.delay", "100");
         System.setProperty("otel.metric.export.interval", "60000");
         try (Harness harness = new Harness()) {
-            harness.install(0, "org");
-            harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", """
-                    issuer: https://token.actions.githubusercontent.com
-                    subject: repo:org/repo:ref:refs/heads/main
-                    permissions:
-                      contents: read
-                    """);
+            harness.installWithMainBranchPolicy("ci");
             harness.start(Telemetry.fromEnvironment());
             String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
             assertThat(harness.get(token, Map.of("scope", "org/repo", "identity", "ci")).status()).isEqualTo(200);

@@ -37,13 +37,6 @@ public final class TelemetryOverheadBenchmark {
     private static final int EXCHANGES = 3000;
     private static final List<String> OTLP_SETTINGS = List.of("otel.traces.exporter", "otel.metrics.exporter",
             "otel.exporter.otlp.protocol", "otel.exporter.otlp.endpoint", "otel.metric.export.interval");
-    private static final String POLICY = """
-            issuer: https://token.actions.githubusercontent.com
-            subject: repo:org/repo:ref:refs/heads/main
-            permissions:
-              contents: read
-            """;
-
     public static void main(String[] args) throws Exception {
         // Keep the service's per-request log lines out of the measurement.
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
@@ -109,8 +102,7 @@ public final class TelemetryOverheadBenchmark {
         private final String token;
 
         Service(Telemetry telemetry) {
-            harness.install(0, "org");
-            harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", POLICY);
+            harness.installWithMainBranchPolicy("ci");
             harness.start(telemetry);
             token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
         }

@@ -39,13 +39,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TelemetryTest {
     private static final String CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CALLER_SPAN = "00f067aa0ba902b7";
-    private static final String POLICY = """
-            issuer: https://token.actions.githubusercontent.com
-            subject: repo:org/repo:ref:refs/heads/main
-            permissions:
-              contents: read
-            """;
-
     private static final InMemorySpanExporter spans = InMemorySpanExporter.create();
     private static final InMemoryMetricReader metrics = InMemoryMetricReader.create();
     private static final PrometheusReader prometheus = new PrometheusReader();
@@ -66,8 +59,7 @@ class TelemetryTest {
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .build();
         harness = new Harness();
-        harness.install(0, "org");
-        harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", POLICY);
+        harness.installWithMainBranchPolicy("ci");
         harness.start(Telemetry.of(sdk, prometheus));
 
         String good = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));

@@ -30,20 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TwoWritersTest {
     private static final Pattern LISTENING = Pattern.compile("octo-sts listening on http://127\\.0\\.0\\.1:(\\d+)");
-    private static final String POLICY = """
-            issuer: https://token.actions.githubusercontent.com
-            subject: repo:org/repo:ref:refs/heads/main
-            audience: octo-sts.test
-            permissions:
-              contents: read
-            """;
-
     @Test
     void eachProcessKeepsItsOwnChainAndTheLedgerVerifies() throws Exception {
         String owner = TestDatabase.shared().createDatabase();
         try (Harness harness = new Harness(owner)) {
-            harness.install(0, "org");
-            harness.putFile("org/repo/.github/chainguard/ci.sts.yaml", POLICY);
+            harness.installWithMainBranchPolicy("ci");
             harness.start(); // writes the key files and settings both processes use
             List<Process> processes = new ArrayList<>();
             try {
