@@ -89,18 +89,13 @@ class AuditVerifyCommandTest {
     static Stream<Tampering> tampering() {
         String a = "chain_id = '" + A + "'";
         return Stream.of(
-                new Tampering("edited", ledger -> ledger.tamper(
-                        "UPDATE ledger_record SET canonical = replace(canonical, '\"decision\":\"deny\"', '\"decision\":\"allow\"')"
-                                + " WHERE " + a + " AND seq = 3"),
+                new Tampering("edited", ledger -> ledger.tamper(LedgerVerifierFixture.flipDecision(A, 3)),
                         "seq 3: changed: "),
-                new Tampering("deleted", ledger -> ledger.tamper("DELETE FROM ledger_record WHERE " + a + " AND seq = 2"),
+                new Tampering("deleted", ledger -> ledger.tamper(LedgerVerifierFixture.deleteRecords(A, 2, 2)),
                         "seq 2: missing: "),
-                new Tampering("reordered", ledger -> ledger.tamper(
-                        "UPDATE ledger_record SET seq = 100 WHERE " + a + " AND seq = 2",
-                        "UPDATE ledger_record SET seq = 2 WHERE " + a + " AND seq = 3",
-                        "UPDATE ledger_record SET seq = 3 WHERE " + a + " AND seq = 100"),
+                new Tampering("reordered", ledger -> ledger.tamper(LedgerVerifierFixture.swap(A, 2, 3)),
                         "seq 2: reordered: "),
-                new Tampering("truncated", ledger -> ledger.tamper("TRUNCATE ledger_record"),
+                new Tampering("truncated", ledger -> ledger.tamper(LedgerVerifierFixture.TRUNCATE_RECORDS),
                         "seq 1: missing: "),
                 new Tampering("forged checkpoint", ledger -> {
                     ChainHead head = ledger.head(A);

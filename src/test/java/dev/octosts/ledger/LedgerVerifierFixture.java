@@ -293,6 +293,28 @@ public final class LedgerVerifierFixture {
         }
     }
 
+    /** Turns a denied record of {@code chain} into an allowed one by editing its stored text. */
+    public static String flipDecision(UUID chain, long seq) {
+        return "UPDATE ledger_record SET canonical = replace(canonical, '\"decision\":\"deny\"', '\"decision\":\"allow\"')"
+                + " WHERE chain_id = '" + chain + "' AND seq = " + seq;
+    }
+
+    /** Deletes the records of {@code chain} from {@code first} to {@code last}. */
+    public static String deleteRecords(UUID chain, long first, long last) {
+        return "DELETE FROM ledger_record WHERE chain_id = '" + chain + "' AND seq BETWEEN " + first + " AND " + last;
+    }
+
+    /** Swaps the positions of two records of {@code chain}. */
+    public static String[] swap(UUID chain, long first, long second) {
+        String where = "WHERE chain_id = '" + chain + "' AND seq = ";
+        return new String[] {
+                "UPDATE ledger_record SET seq = 1000000 " + where + first,
+                "UPDATE ledger_record SET seq = " + first + " " + where + second,
+                "UPDATE ledger_record SET seq = " + second + " " + where + "1000000"};
+    }
+
+    public static final String TRUNCATE_RECORDS = "TRUNCATE ledger_record";
+
     public long count(String query) {
         try (Connection connection = DriverManager.getConnection(superuserUrl); Statement sql = connection.createStatement();
              ResultSet rows = sql.executeQuery(query)) {

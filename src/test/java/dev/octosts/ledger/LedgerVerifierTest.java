@@ -91,9 +91,7 @@ class LedgerVerifierTest {
     static Stream<Tampering> tampering() {
         String a = "chain_id = '" + A + "'";
         return Stream.of(
-                new Tampering("canonical text edited", ledger -> ledger.tamper(
-                        "UPDATE ledger_record SET canonical = replace(canonical, '\"decision\":\"deny\"', '\"decision\":\"allow\"')"
-                                + " WHERE " + a + " AND seq = 3"),
+                new Tampering("canonical text edited", ledger -> ledger.tamper(LedgerVerifierFixture.flipDecision(A, 3)),
                         A, 3, Kind.CHANGED, "stored hash"),
                 new Tampering("query column edited", ledger -> ledger.tamper(
                         "UPDATE ledger_record SET subject = 'repo:evil/x:ref:refs/heads/main' WHERE " + a + " AND seq = 2"),
@@ -101,16 +99,15 @@ class LedgerVerifierTest {
                 new Tampering("token hash column edited", ledger -> ledger.tamper(
                         "UPDATE ledger_record SET token_sha256 = '" + "e".repeat(64) + "' WHERE " + a + " AND seq = 4"),
                         A, 4, Kind.CHANGED, "token_sha256"),
-                new Tampering("middle record deleted", ledger -> ledger.tamper(
-                        "DELETE FROM ledger_record WHERE " + a + " AND seq = 3"),
+                new Tampering("middle record deleted", ledger -> ledger.tamper(LedgerVerifierFixture.deleteRecords(A, 3, 3)),
                         A, 3, Kind.MISSING, "no record with seq 3"),
-                new Tampering("two records swapped", ledger -> ledger.tamper(swap(2, 4)),
+                new Tampering("two records swapped", ledger -> ledger.tamper(LedgerVerifierFixture.swap(A, 2, 4)),
                         A, 2, Kind.REORDERED, "follows the record now at seq 3, not the one at seq 1"),
-                new Tampering("neighbours swapped", ledger -> ledger.tamper(swap(3, 4)),
+                new Tampering("neighbours swapped", ledger -> ledger.tamper(LedgerVerifierFixture.swap(A, 3, 4)),
                         A, 3, Kind.REORDERED, "follows the record now at seq 4, not the one at seq 2"),
-                new Tampering("table truncated", ledger -> ledger.tamper("TRUNCATE ledger_record"),
+                new Tampering("table truncated", ledger -> ledger.tamper(LedgerVerifierFixture.TRUNCATE_RECORDS),
                         A, 1, Kind.MISSING, "records 1 to 5 are missing"),
-                new Tampering("tail deleted", ledger -> ledger.tamper("DELETE FROM ledger_record WHERE " + a + " AND seq >= 4"),
+                new Tampering("tail deleted", ledger -> ledger.tamper(LedgerVerifierFixture.deleteRecords(A, 4, 5)),
                         A, 4, Kind.MISSING, "records 4 to 5 are missing"),
                 new Tampering("record edited and its hash recomputed", ledger -> ledger.tamper(
                         "UPDATE ledger_record SET canonical = replace(canonical, '\"reason\":\"subject_mismatch\"', '\"reason\":\"ok\"'),"
@@ -171,14 +168,6 @@ class LedgerVerifierTest {
         VerificationReport report = new LedgerVerifier(ledger.runtime(), List.of(ATTACKER_KEY.publicKey())).verify();
 
         assertThat(report.firstProblem()).map(Problem::kind).contains(Kind.SIGNATURE_INVALID);
-    }
-
-    private static String[] swap(long first, long second) {
-        String where = "WHERE chain_id = '" + A + "' AND seq = ";
-        return new String[] {
-                "UPDATE ledger_record SET seq = 1000000 " + where + first,
-                "UPDATE ledger_record SET seq = " + first + " " + where + second,
-                "UPDATE ledger_record SET seq = " + second + " " + where + "1000000"};
     }
 
     private static String rehash(long seq) {
