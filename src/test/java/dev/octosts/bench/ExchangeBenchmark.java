@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run: {@code ./mvnw -B -q -Pbench test-compile exec:java}. Options (system properties):
  * {@code -Dbench.clients=64}, {@code -Dbench.rate=1000}, {@code -Dbench.seconds=10},
- * {@code -Dbench.githubLatencyMs=0}.
+ * {@code -Dbench.githubLatencyMs=0}, {@code -Dbench.serviceJvmArgs="-XX:StartFlightRecording=filename=svc.jfr"}
+ * (extra JVM options for the service, e.g. to profile it).
  */
 public final class ExchangeBenchmark {
     private static final int CLIENTS = Integer.getInteger("bench.clients", 64);
@@ -276,8 +277,13 @@ public final class ExchangeBenchmark {
     /** {@code octo-sts serve} as a process of its own, on this JVM's class path. */
     private record Service(Process process, URI base, double readySeconds) {
         static Service start(Map<String, String> env) throws Exception {
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", classPath(), "dev.octosts.cli.Main", "serve");
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            String jvmArgs = System.getProperty("bench.serviceJvmArgs", "").strip();
+            if (!jvmArgs.isEmpty()) {
+                command.addAll(List.of(jvmArgs.split("\\s+")));
+            }
+            command.addAll(List.of("-cp", classPath(), "dev.octosts.cli.Main", "serve"));
+            ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().putAll(env);
             builder.redirectErrorStream(true);
             long started = System.nanoTime();
