@@ -156,6 +156,12 @@ final class OrgIssuerAllowlists {
         return inFlight.containsKey(owner);
     }
 
+    /** True when the next lookup of the owner is answered from the cache, without GitHub. */
+    boolean cachedFresh(String owner) {
+        Cached cached = cached(owner);
+        return cached != null && cached.fresh(clock.instant());
+    }
+
     /** Reads GitHub, unless a read that finished just before this one made the cache fresh. */
     private State refresh(AppPool pool, String owner) {
         Cached cached = cached(owner);
