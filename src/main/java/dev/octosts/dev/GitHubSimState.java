@@ -127,6 +127,10 @@ final class GitHubSimState {
         return id;
     }
 
+    synchronized void uninstall(long installationId) {
+        installations.remove(installationId);
+    }
+
     synchronized void createRepository(String owner, String name) {
         repos.computeIfAbsent(repoKey(owner, name), k -> new Repo(nextId(), owner, name, new TreeMap<>()));
         accountId(owner);

@@ -186,6 +186,11 @@ public final class GitHubSimulator implements AutoCloseable {
         return state.install(appId, accountLogin, grantedPermissions, repositories);
     }
 
+    /** Removes an installation, as when an org owner uninstalls the App; its tokens stop working. */
+    public void uninstall(long installationId) {
+        state.uninstall(installationId);
+    }
+
     /** Creates the repository if needed; the blob sha is git's. */
     public void putFile(String owner, String repo, String path, String content) {
         state.putFile(owner, repo, path, content);

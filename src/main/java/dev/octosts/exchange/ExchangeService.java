@@ -18,11 +18,11 @@ import dev.octosts.policy.IssuerAllowlistDecision;
 import dev.octosts.telemetry.Telemetry;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.octosts.exchange.GrpcCode.FAILED_PRECONDITION;
 import static dev.octosts.exchange.GrpcCode.INTERNAL;
 import static dev.octosts.exchange.GrpcCode.INVALID_ARGUMENT;
 import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
@@ -44,6 +44,12 @@ import static dev.octosts.exchange.ExchangeTracing.POLICY_READ;
  * record or ends the exchange with a {@link Refusal}; the order of the steps is Octo STS's.
  */
 public final class ExchangeService {
+    /**
+     * How long an exchange waits for another exchange's read of the same org allowlist before it gives
+     * up with DeadlineExceeded (requests carry no deadline of their own): one GitHub call's timeout.
+     */
+    static final Duration ALLOWLIST_WAIT = Duration.ofSeconds(10);
+
     private final BearerAuthentication authentication;
     private final AppRouter apps;
     private final GitHubClient github;
@@ -65,7 +71,7 @@ public final class ExchangeService {
         this.apps = apps;
         this.github = github;
         this.policyFiles = policyFiles;
-        this.allowlists = new OrgIssuerAllowlists(github, orgPolicyRepo, clock);
+        this.allowlists = new OrgIssuerAllowlists(github, orgPolicyRepo, clock, ALLOWLIST_WAIT);
         this.trustPolicies = new TrustPolicies();
         this.recorder = recorder;
         this.domain = domain;
@@ -135,7 +141,7 @@ public final class ExchangeService {
         Installation installation = lookup.value();
 
         Refusal allowlistRefusal = traced.step(POLICY_ALLOWLIST,
-                () -> applyAllowlist(installation, target.owner(), token.issuer(), record));
+                () -> applyAllowlist(pool, target.owner(), token.issuer(), record));
         if (allowlistRefusal != null) {
             return allowlistRefusal;
         }
@@ -287,8 +293,9 @@ public final class ExchangeService {
         return hash;
     }
 
-    private Refusal applyAllowlist(Installation installation, String owner, String issuer, RecordBuilder record) {
-        return switch (allowlists.lookup(installation.app(), installation.id(), owner)) {
+    /** The org allowlist, read through every installation of the pool (not only the one picked above). */
+    private Refusal applyAllowlist(AppPool pool, String owner, String issuer, RecordBuilder record) {
+        return switch (allowlists.lookup(pool, owner)) {
             case OrgIssuerAllowlists.State.Absent absent -> null;
             case OrgIssuerAllowlists.State.Present present -> {
                 IssuerAllowlistDecision decision = present.allowlist().decide(issuer);
@@ -300,16 +307,10 @@ public final class ExchangeService {
                         ? new Refusal(PERMISSION_DENIED, "issuer_not_permitted", decision.message())
                         : null;
             }
-            case OrgIssuerAllowlists.State.Invalid invalid -> {
-                record.detail("org trusted issuers: " + invalid.error());
-                yield new Refusal(FAILED_PRECONDITION, "issuer_allowlist_invalid",
-                        "organization trusted-issuer configuration is invalid");
+            case OrgIssuerAllowlists.State.Failure failure -> {
+                record.detail(failure.detail());
+                yield failure.refusal();
             }
-            case OrgIssuerAllowlists.State.Unavailable unavailable -> unavailable.rateLimited()
-                    ? new Refusal(RESOURCE_EXHAUSTED, "issuer_allowlist_rate_limited",
-                            "organization trusted-issuer lookup rate limited")
-                    : new Refusal(UNAVAILABLE, "issuer_allowlist_unavailable",
-                            "organization trusted-issuer lookup unavailable");
         };
     }
 

@@ -1,22 +1,30 @@
 package dev.octosts.exchange;
 
-import dev.octosts.github.FileResult;
-import dev.octosts.github.GitHubApp;
+import dev.octosts.github.AppPool;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.policy.OrgTrustedIssuers;
-import dev.octosts.policy.PolicyException;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The org-wide list of trusted OIDC issuers ({@code <org policy repo>/.github/chainguard/trusted-token-issuers.yaml}),
- * read per owner and cached: a verdict is fresh for 5 minutes; when GitHub cannot be read, the last
- * verdict up to an hour old is used. A failed read never turns into "no allowlist", and an invalid
+ * read per owner through every installation of its App pool ({@link OrgIssuerLookup}) and cached: a
+ * verdict is fresh for 5 minutes; when GitHub cannot be read, the last verdict up to an hour old is
+ * used, without making it fresh again. A failed read never turns into "no allowlist", and an invalid
  * file falls back to the last valid one, never to "absent".
+ *
+ * <p>Concurrent lookups of one owner share one read of GitHub; a caller that joins a read in flight
+ * waits at most {@code waitLimit} for it (the exchange has no request deadline of its own), then gets
+ * {@link State.TimedOut} while the read goes on for the others.
  */
 final class OrgIssuerAllowlists {
     static final String PATH = ".github/chainguard/trusted-token-issuers.yaml";
@@ -32,16 +40,69 @@ final class OrgIssuerAllowlists {
         record Present(OrgTrustedIssuers allowlist) implements State {
         }
 
-        record Invalid(String error) implements State {
+        /** A state that ends the exchange whatever the issuer; the message is fixed and names nothing. */
+        sealed interface Failure extends State {
+            Refusal refusal();
+
+            /** For the record's operator-facing detail. */
+            String detail();
+        }
+
+        record Invalid(String error) implements Failure {
+            @Override
+            public Refusal refusal() {
+                return new Refusal(GrpcCode.FAILED_PRECONDITION, "issuer_allowlist_invalid",
+                        "organization trusted-issuer configuration is invalid");
+            }
+
+            @Override
+            public String detail() {
+                return "org trusted issuers: " + error;
+            }
         }
 
         /** GitHub could not be read and nothing usable is cached. */
-        record Unavailable(boolean rateLimited) implements State {
+        record Unavailable(boolean rateLimited, String cause) implements Failure {
+            @Override
+            public Refusal refusal() {
+                return rateLimited
+                        ? new Refusal(GrpcCode.RESOURCE_EXHAUSTED, "issuer_allowlist_rate_limited",
+                                "organization trusted-issuer lookup rate limited")
+                        : new Refusal(GrpcCode.UNAVAILABLE, "issuer_allowlist_unavailable",
+                                "organization trusted-issuer lookup unavailable");
+            }
+
+            @Override
+            public String detail() {
+                return "org trusted issuers: " + cause;
+            }
+        }
+
+        /** This caller waited for another caller's read of the same owner longer than it may. */
+        record TimedOut() implements Failure {
+            @Override
+            public Refusal refusal() {
+                return new Refusal(GrpcCode.DEADLINE_EXCEEDED, "issuer_allowlist_timeout",
+                        "organization trusted-issuer lookup timed out");
+            }
+
+            @Override
+            public String detail() {
+                return "org trusted issuers: gave up waiting for the lookup in flight";
+            }
         }
     }
 
     /** The last verdict read for an owner, and the last valid list seen (kept through an invalid edit). */
     private record Cached(State state, Instant readAt, State.Present lastGood, Instant lastGoodAt) {
+        boolean fresh(Instant now) {
+            return readAt.plus(FRESH).isAfter(now);
+        }
+
+        boolean usableWhenGitHubFails(Instant now) {
+            return readAt.plus(STALE).isAfter(now);
+        }
+
         State effective(Instant now) {
             if (state instanceof State.Invalid && lastGood != null && lastGoodAt.plus(STALE).isAfter(now)) {
                 return lastGood;
@@ -50,9 +111,10 @@ final class OrgIssuerAllowlists {
         }
     }
 
-    private final GitHubClient github;
-    private final String orgPolicyRepo;
+    private final OrgIssuerLookup lookup;
     private final Clock clock;
+    private final Duration waitLimit;
+    private final Map<String, CompletableFuture<State>> inFlight = new ConcurrentHashMap<>();
     private final Map<String, Cached> byOwner = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
@@ -60,25 +122,57 @@ final class OrgIssuerAllowlists {
         }
     };
 
-    OrgIssuerAllowlists(GitHubClient github, String orgPolicyRepo, Clock clock) {
-        this.github = github;
-        this.orgPolicyRepo = orgPolicyRepo;
+    /** @param waitLimit how long a caller waits for another caller's read of the same owner */
+    OrgIssuerAllowlists(GitHubClient github, String orgPolicyRepo, Clock clock, Duration waitLimit) {
+        this.lookup = new OrgIssuerLookup(github, orgPolicyRepo);
         this.clock = clock;
+        this.waitLimit = waitLimit;
     }
 
-    State lookup(GitHubApp app, long installationId, String owner) {
+    State lookup(AppPool pool, String owner) {
+        Cached cached = cached(owner);
+        if (cached != null && cached.fresh(clock.instant())) {
+            return cached.effective(clock.instant());
+        }
+        CompletableFuture<State> mine = new CompletableFuture<>();
+        CompletableFuture<State> running = inFlight.putIfAbsent(owner, mine);
+        if (running != null) {
+            return await(running);
+        }
+        try {
+            State state = refresh(pool, owner);
+            mine.complete(state);
+            return state;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(owner, mine);
+        }
+    }
+
+    /** True while a read of the owner's allowlist is in flight (tests join it on purpose). */
+    boolean reading(String owner) {
+        return inFlight.containsKey(owner);
+    }
+
+    /** True when the next lookup of the owner is answered from the cache, without GitHub. */
+    boolean cachedFresh(String owner) {
+        Cached cached = cached(owner);
+        return cached != null && cached.fresh(clock.instant());
+    }
+
+    /** Reads GitHub, unless a read that finished just before this one made the cache fresh. */
+    private State refresh(AppPool pool, String owner) {
+        Cached cached = cached(owner);
+        if (cached != null && cached.fresh(clock.instant())) {
+            return cached.effective(clock.instant());
+        }
+        State read = lookup.read(pool, owner);
         Instant now = clock.instant();
-        Cached cached;
-        synchronized (byOwner) {
-            cached = byOwner.get(owner);
-        }
-        if (cached != null && cached.readAt().plus(FRESH).isAfter(now)) {
-            return cached.effective(now);
-        }
-        State read = read(app, installationId, owner);
-        if (read instanceof State.Unavailable unavailable) {
-            // Serve the last verdict up to an hour old; it is not re-seeded, so it ages out.
-            return cached != null && cached.readAt().plus(STALE).isAfter(now) ? cached.effective(now) : unavailable;
+        if (read instanceof State.Unavailable) {
+            // The last verdict up to an hour old is served, but not re-seeded, so it ages out.
+            return cached != null && cached.usableWhenGitHubFails(now) ? cached.effective(now) : read;
         }
         Cached entry = read instanceof State.Present present
                 ? new Cached(read, now, present, now)
@@ -90,22 +184,22 @@ final class OrgIssuerAllowlists {
         return entry.effective(now);
     }
 
-    private State read(GitHubApp app, long installationId, String owner) {
-        FileResult result = github.readFile(app, installationId, owner, orgPolicyRepo, PATH);
-        return switch (result) {
-            case FileResult.Missing missing -> new State.Absent();
-            case FileResult.Found found -> parse(found.text());
-            case FileResult.Failed failed when failed.error().status() == 422 && !failed.error().rateLimited() ->
-                    new State.Absent(); // the App cannot see the org policy repo: there is no list it could apply
-            case FileResult.Failed failed -> new State.Unavailable(failed.error().rateLimited());
-        };
+    private State await(CompletableFuture<State> running) {
+        try {
+            return running.get(waitLimit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return new State.TimedOut();
+        } catch (ExecutionException e) {
+            return new State.Unavailable(false, "the lookup in flight failed: " + e.getCause().getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new State.Unavailable(false, "interrupted while waiting for the lookup in flight");
+        }
     }
 
-    private static State parse(String yaml) {
-        try {
-            return new State.Present(OrgTrustedIssuers.parse(yaml));
-        } catch (PolicyException e) {
-            return new State.Invalid(e.getMessage());
+    private Cached cached(String owner) {
+        synchronized (byOwner) {
+            return byOwner.get(owner);
         }
     }
 }

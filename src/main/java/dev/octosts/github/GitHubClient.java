@@ -146,13 +146,24 @@ public final class GitHubClient implements AutoCloseable {
      * cached 5 min; errors: not cached.
      */
     public InstallationResult findInstallation(GitHubApp app, String owner) {
+        return findInstallation(app, owner, false);
+    }
+
+    /**
+     * As {@link #findInstallation(GitHubApp, String)}; with {@code bypassCache} GitHub is asked even when
+     * an answer is cached, and its answer replaces the cached one. For decisions that must not rest on an
+     * hour-old view, such as "no installation of the pool can see the org allowlist".
+     */
+    public InstallationResult findInstallation(GitHubApp app, String owner, boolean bypassCache) {
         InstallKey key = new InstallKey(app.appId(), owner);
-        Long cached = installations.get(key);
-        if (cached != null) {
-            return new InstallationResult.Found(cached);
-        }
-        if (notInstalled.get(key) != null) {
-            return new InstallationResult.NotInstalled();
+        if (!bypassCache) {
+            Long cached = installations.get(key);
+            if (cached != null) {
+                return new InstallationResult.Found(cached);
+            }
+            if (notInstalled.get(key) != null) {
+                return new InstallationResult.NotInstalled();
+            }
         }
         String url = baseUrl + "/app/installations?per_page=100";
         try {
@@ -178,6 +189,7 @@ public final class GitHubClient implements AutoCloseable {
                     }
                 }
                 if (found != null) {
+                    notInstalled.remove(key);
                     return new InstallationResult.Found(found);
                 }
                 url = nextPage(response);
@@ -185,6 +197,7 @@ public final class GitHubClient implements AutoCloseable {
         } catch (CallFailed e) {
             return new InstallationResult.Failed(e.error);
         }
+        installations.remove(key); // uninstalled since it was cached (only a bypassing lookup gets here with one)
         notInstalled.put(key, Boolean.TRUE);
         return new InstallationResult.NotInstalled();
     }
