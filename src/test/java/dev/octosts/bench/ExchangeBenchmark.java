@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * at saturation, open loop at a fixed rate — with many subjects, repositories and policies. Prints a
  * table and writes {@code bench/results/latest.json}.
  *
- * <p>Run: {@code ./mvnw -B -q -Pbench test-compile exec:java}. Options (system properties):
+ * <p>Run: {@code ./mvnw -B -q -Pbench -DskipTests package exec:java}. Options (system properties):
  * {@code -Dbench.clients=64}, {@code -Dbench.rate=1000}, {@code -Dbench.seconds=10},
  * {@code -Dbench.githubLatencyMs=0}, {@code -Dbench.serviceJvmArgs="-XX:StartFlightRecording=filename=svc.jfr"}
  * (extra JVM options for the service, e.g. to profile it).
@@ -56,6 +56,8 @@ public final class ExchangeBenchmark {
     private static final int SUBJECTS = 1000;
     private static final String ORG = "bench-org";
     private static final String DOMAIN = "octo-sts.bench";
+    /** The service's JVM options, as in deploy/. */
+    private static final List<String> SERVICE_JVM_OPTIONS = List.of();
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("octo-sts-bench");
@@ -107,7 +109,17 @@ public final class ExchangeBenchmark {
             env.put("DATABASE_URL", runtime);
             env.put("DATABASE_MIGRATE", "false");
 
-            Service service = Service.start(env);
+            // As deployed (deploy/Containerfile): the packaged jar, with the JDK's ahead-of-time cache written
+            // by a training run of the service itself. The first start, without a cache, is reported too.
+            Path aotConfiguration = work.resolve("octo-sts.aotconf");
+            Path aotCache = work.resolve("octo-sts.aot");
+            Service training = Service.start(env, List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + aotConfiguration));
+            double readyWithoutCache = training.readySeconds();
+            train(training, exchanges);
+            training.stop();
+            Service.createAotCache(aotConfiguration, aotCache);
+
+            Service service = Service.start(env, List.of("-XX:AOTCache=" + aotCache));
             try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newVirtualThreadPerTaskExecutor()).build()) {
                 // Fill caches the way a running service has them: every policy read once.
@@ -132,7 +144,7 @@ public final class ExchangeBenchmark {
                 LedgerRates ledger = LedgerRates.measure(owner, runtime);
 
                 double subtractMs = GITHUB_LATENCY_MS * gitHubCallsPerExchange;
-                report(service.readySeconds(), peakRss, trivial, saturation, latency, subtractMs, oidcPerSecond, ledger,
+                report(service.readySeconds(), readyWithoutCache, peakRss, trivial, saturation, latency, subtractMs, oidcPerSecond, ledger,
                         version(owner));
             } finally {
                 service.stop();
@@ -207,7 +219,21 @@ public final class ExchangeBenchmark {
         }
     }
 
-    private static void report(double readySeconds, long peakRssMb, double trivial, double saturation, long[] latency,
+    /** A few seconds of the benchmark's own traffic, so the cache holds what an exchange loads and runs. */
+    private static void train(Service service, List<Exchange> exchanges) throws Exception {
+        RawHttpClient load = new RawHttpClient(service.base());
+        try {
+            ClosedLoop.measure(8, false, Duration.ZERO, Duration.ofSeconds(5), (client, n) -> {
+                Exchange next = exchanges.get((int) (n % exchanges.size()));
+                check(load.get(next.path(), next.token()));
+                check(load.get("/observe/health", null));
+            });
+        } finally {
+            load.close();
+        }
+    }
+
+    private static void report(double readySeconds, double readyWithoutCacheSeconds, long peakRssMb, double trivial, double saturation, long[] latency,
                                double subtractMs, double oidc, LedgerRates ledger, String postgres) throws Exception {
         double p50 = Math.max(0, percentile(latency, 0.50) - subtractMs);
         double p99 = Math.max(0, percentile(latency, 0.99) - subtractMs);
@@ -224,12 +250,12 @@ public final class ExchangeBenchmark {
                   ledger appends/s (256 writers)              %,10.0f
                   plain batched INSERT rows/s                 %,10.0f   (ledger %.0f%%)
                   OIDC verifications/s (in process)           %,10.0f
-                  ready after start                           %10.2f s
+                  ready after start (AOT cache)               %10.2f s   (without: %.2f s)
                   peak RSS of the service                     %,10d MB
                 """, Runtime.getRuntime().availableProcessors(), memoryMb, System.getProperty("java.version"), postgres,
                 GITHUB_LATENCY_MS, CLIENTS, saturation, CLIENTS, trivial, 100 * saturation / trivial, RATE, p50, p99, p999,
                 ledger.appendsPerSecond(), ledger.plainPerSecond(), 100 * ledger.appendsPerSecond() / ledger.plainPerSecond(),
-                oidc, readySeconds, peakRssMb);
+                oidc, readySeconds, readyWithoutCacheSeconds, peakRssMb);
         ObjectMapper json = new ObjectMapper();
         ObjectNode result = json.createObjectNode();
         result.putObject("machine").put("cores", Runtime.getRuntime().availableProcessors()).put("memory_mb", memoryMb)
@@ -246,6 +272,7 @@ public final class ExchangeBenchmark {
         result.put("plain_insert_per_s", Math.round(ledger.plainPerSecond()));
         result.put("oidc_verifications_per_s", Math.round(oidc));
         result.put("ready_s", round2(readySeconds));
+        result.put("ready_without_aot_cache_s", round2(readyWithoutCacheSeconds));
         result.put("peak_rss_mb", peakRssMb);
         Path out = Path.of("bench", "results", "latest.json");
         Files.createDirectories(out.getParent());
@@ -276,13 +303,20 @@ public final class ExchangeBenchmark {
 
     /** {@code octo-sts serve} as a process of its own, on this JVM's class path. */
     private record Service(Process process, URI base, double readySeconds) {
-        static Service start(Map<String, String> env) throws Exception {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            String jvmArgs = System.getProperty("bench.serviceJvmArgs", "").strip();
-            if (!jvmArgs.isEmpty()) {
-                command.addAll(List.of(jvmArgs.split("\\s+")));
+        static final Path JAR = Path.of("target", "octo-sts.jar");
+
+        static Service start(Map<String, String> env, List<String> jvmOptions) throws Exception {
+            if (!Files.isRegularFile(JAR)) {
+                throw new IllegalStateException(JAR + " is missing: run the benchmark with `-DskipTests package exec:java`");
             }
-            command.addAll(List.of("-cp", classPath(), "dev.octosts.cli.Main", "serve"));
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(SERVICE_JVM_OPTIONS);
+            command.addAll(jvmOptions);
+            String extra = System.getProperty("bench.serviceJvmArgs", "").strip();
+            if (!extra.isEmpty()) {
+                command.addAll(List.of(extra.split("\\s+")));
+            }
+            command.addAll(List.of("-jar", JAR.toString(), "serve"));
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().putAll(env);
             builder.redirectErrorStream(true);
@@ -316,18 +350,6 @@ public final class ExchangeBenchmark {
             return new Service(process, base, ready);
         }
 
-        /** The project's class path, also when run inside Maven (exec:java loads it in a class loader of its own). */
-        private static String classPath() throws Exception {
-            if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader) {
-                List<String> entries = new ArrayList<>();
-                for (java.net.URL url : loader.getURLs()) {
-                    entries.add(Path.of(url.toURI()).toString());
-                }
-                return String.join(java.io.File.pathSeparator, entries);
-            }
-            return System.getProperty("java.class.path");
-        }
-
         long peakRssMb() throws Exception {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
                 if (line.startsWith("VmHWM:")) {
@@ -337,9 +359,23 @@ public final class ExchangeBenchmark {
             return -1;
         }
 
+        /** {@code -XX:AOTMode=create}: turns what a training run recorded into the cache. */
+        static void createAotCache(Path configuration, Path cache) throws Exception {
+            Process create = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:AOTMode=create", "-XX:AOTConfiguration=" + configuration, "-XX:AOTCache=" + cache,
+                    "-jar", JAR.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (create.waitFor() != 0 || !Files.isRegularFile(cache)) {
+                throw new IllegalStateException("the AOT cache was not created (exit " + create.exitValue() + ")");
+            }
+        }
+
+        /** SIGTERM, then waits: a training run writes what it recorded as it exits. */
         void stop() throws InterruptedException {
             process.destroy();
-            process.waitFor(30, TimeUnit.SECONDS);
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
         }
     }
 
