@@ -32,6 +32,19 @@ public final class ValidatedPaths {
         return kept;
     }
 
+    /**
+     * A push's changed files as its payload lists them (rule 43): per commit, the added then the modified
+     * paths; removed ones never (they do not exist at the head). Duplicates are kept.
+     */
+    public static List<String> fromPush(List<WebhookEvent.Commit> commits) {
+        List<String> files = new ArrayList<>();
+        for (WebhookEvent.Commit commit : commits) {
+            files.addAll(commit.added());
+            files.addAll(commit.modified());
+        }
+        return files;
+    }
+
     /** {@code *} of filepath.Match: any run of characters without a separator, possibly empty. */
     static boolean isTrustPolicy(String path) {
         if (!path.startsWith(POLICY_PREFIX) || !path.endsWith(POLICY_SUFFIX)

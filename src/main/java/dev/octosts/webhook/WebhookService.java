@@ -188,7 +188,7 @@ public final class WebhookService {
                 if (sha.equals(ZERO_SHA)) {
                     return Outcome.SKIPPED;
                 }
-                files = push.commits().size() < PUSH_COMMITS_TRUSTED ? pushedFiles(push.commits())
+                files = push.commits().size() < PUSH_COMMITS_TRUSTED ? ValidatedPaths.fromPush(push.commits())
                         : work.compare(push.before(), push.after());
             }
             case WebhookEvent.CheckSuite suite -> {
@@ -223,7 +223,14 @@ public final class WebhookService {
         List<String> errors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         for (String path : paths) {
-            switch (github.contentsAt(work.access(), work.repository.owner(), work.repository.name(), path, sha)) {
+            ContentsResult result = github.contentsAt(work.access(), work.repository.owner(), work.repository.name(), path, sha);
+            if (abortsValidation(result)) {
+                // The remaining reads would be refused too; no verdict is better than a wrong one.
+                LOG.log(System.Logger.Level.WARNING, "webhook validation of " + work.repository.owner() + "/"
+                        + work.repository.name() + " stopped: GitHub rate limit");
+                return Outcome.RATE_LIMITED;
+            }
+            switch (result) {
                 case ContentsResult.File(String text, String blobSha) -> {
                     PolicyVerdicts.Verdict verdict = verdicts.judge(work.repository.name(), path, text);
                     if (!verdict.valid()) {
@@ -234,15 +241,8 @@ public final class WebhookService {
                 case ContentsResult.Directory directory -> errors.add(path + ": not a file");
                 case ContentsResult.NotAFile notAFile -> errors.add(path + ": not a file");
                 case ContentsResult.Missing missing -> errors.add(path + ": not found at " + sha);
-                case ContentsResult.Failed(GitHubError error) -> {
-                    if (error.rateLimitedLenient()) {
-                        // The remaining reads would be refused too; no verdict is better than a wrong one.
-                        LOG.log(System.Logger.Level.WARNING, "webhook validation of " + work.repository.owner() + "/"
-                                + work.repository.name() + " stopped: GitHub rate limit");
-                        return Outcome.RATE_LIMITED;
-                    }
-                    errors.add(path + ": cannot read: " + InstallationTokens.describe(error));
-                }
+                case ContentsResult.Failed(GitHubError error) ->
+                        errors.add(path + ": cannot read: " + InstallationTokens.describe(error));
             }
         }
         CheckRunReport report = CheckRunReport.of(errors, warnings);
@@ -256,14 +256,9 @@ public final class WebhookService {
         return Outcome.CHECKED;
     }
 
-    /** Push commits' added then modified files, per commit, as listed (rule 43). */
-    static List<String> pushedFiles(List<WebhookEvent.Commit> commits) {
-        List<String> files = new ArrayList<>();
-        for (WebhookEvent.Commit commit : commits) {
-            files.addAll(commit.added());
-            files.addAll(commit.modified());
-        }
-        return files;
+    /** Whether a read failure stops validation without a check run: the lenient rate-limit predicate (403 or 429). */
+    public static boolean abortsValidation(ContentsResult result) {
+        return result instanceof ContentsResult.Failed(GitHubError error) && error.rateLimitedLenient();
     }
 
     private static long installationOf(WebhookEvent event) {
