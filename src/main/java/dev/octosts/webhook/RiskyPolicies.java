@@ -23,11 +23,14 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public final class RiskyPolicies {
-    /** A branch and tag name no one names in a policy on purpose. */
-    static final String CANARY_REF = "octo-sts-canary-ref-7d1f";
-    static final String CANARY_REPO_BASE = "repo:octo-sts-canary/octo-sts-canary-7d1f:";
+    /**
+     * A branch, tag, owner and repository name no one names in a policy on purpose; lower-case letters only, so
+     * that classes such as {@code [a-z]+} or {@code [a-z0-9-]+} match it as they would match an attacker's name.
+     */
+    static final String CANARY = "octostscanary";
     /** {@code repo:OWNER/REPO:} as a pattern names it, once {@code \.} and {@code \-} are read as the characters. */
     private static final Pattern NAMED_REPO = Pattern.compile("repo:([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+):");
+    private static final Pattern NAMED_OWNER = Pattern.compile("repo:([A-Za-z0-9_.-]+)/");
     private static final Set<String> WRITE_LEVELS = Set.of("write", "admin");
 
     private RiskyPolicies() {
@@ -46,8 +49,8 @@ public final class RiskyPolicies {
             }
         }
         if (!policy.subjectPattern().isEmpty() && acceptsAnyRef(policy.subjectPattern())) {
-            warnings.add("subject_pattern accepts any branch or tag (it matches the made-up ref "
-                    + CANARY_REF + "), so anyone who can push a branch can use this policy");
+            warnings.add("subject_pattern accepts any branch or tag (it matches the made-up ref refs/heads/"
+                    + CANARY + "), so anyone who can push a branch can use this policy");
         }
         String administration = policy.permissions().get("administration");
         if (administration != null) {
@@ -63,10 +66,13 @@ public final class RiskyPolicies {
 
     /**
      * Whether a subject pattern, matched as the exchange matches it ({@code ^(?:p)$}), accepts a branch or tag
-     * its author cannot have meant: it matches {@code B + "ref:refs/heads/" + CANARY_REF} or
-     * {@code B + "ref:refs/tags/" + CANARY_REF}, where {@code B} is the {@code repo:OWNER/REPO:} the pattern
-     * names, or a made-up repository. So {@code repo:o/r:.*}, {@code repo:o/r:ref:refs/heads/.*} and {@code .*}
-     * are flagged; {@code repo:o/r:ref:refs/heads/release-.*} and {@code repo:o/r:environment:.*} are not.
+     * its author cannot have meant: it matches {@code B + "ref:refs/heads/" + CANARY} or
+     * {@code B + "ref:refs/tags/" + CANARY}, where {@code B} is {@code repo:OWNER/REPO:} as the pattern names
+     * it, else {@code repo:OWNER/CANARY:} with the owner it names, else {@code repo:CANARY/CANARY:}. So
+     * {@code repo:o/r:.*}, {@code repo:o/r:ref:refs/heads/.*}, {@code repo:o/[a-z]+:ref:refs/heads/[a-z-]+}
+     * and {@code .*} are flagged; {@code repo:o/r:ref:refs/heads/release-.*} and
+     * {@code repo:o/r:environment:.*} are not. Best effort: a pattern that spells its owner or repository
+     * with regex syntax beyond {@code \.} and {@code \-} may escape the check.
      */
     static boolean acceptsAnyRef(String subjectPattern) {
         GoRegex regex;
@@ -75,14 +81,19 @@ public final class RiskyPolicies {
         } catch (RegexSyntaxException e) {
             return false;
         }
+        String literal = subjectPattern.replace("\\.", ".").replace("\\-", "-");
         Set<String> bases = new LinkedHashSet<>();
-        Matcher named = NAMED_REPO.matcher(subjectPattern.replace("\\.", ".").replace("\\-", "-"));
+        Matcher named = NAMED_REPO.matcher(literal);
         if (named.find()) {
             bases.add(named.group());
         }
-        bases.add(CANARY_REPO_BASE);
+        Matcher owner = NAMED_OWNER.matcher(literal);
+        if (owner.find()) {
+            bases.add("repo:" + owner.group(1) + "/" + CANARY + ":");
+        }
+        bases.add("repo:" + CANARY + "/" + CANARY + ":");
         for (String base : bases) {
-            if (regex.matches(base + "ref:refs/heads/" + CANARY_REF) || regex.matches(base + "ref:refs/tags/" + CANARY_REF)) {
+            if (regex.matches(base + "ref:refs/heads/" + CANARY) || regex.matches(base + "ref:refs/tags/" + CANARY)) {
                 return true;
             }
         }
