@@ -33,6 +33,8 @@ import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.telemetry.Telemetry;
 import dev.octosts.telemetry.TracedSigningKey;
+import dev.octosts.webhook.WebhookSecrets;
+import dev.octosts.webhook.WebhookService;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -126,11 +128,15 @@ public final class Application implements AutoCloseable {
                 OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock);
         OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
-        ExchangeService exchange = new ExchangeService(oidc, new AppRouter(pools), github,
+        AppRouter router = new AppRouter(pools);
+        ExchangeService exchange = new ExchangeService(oidc, router, github,
                 new PolicyFiles(github, clock, telemetry), ledger, settings.domain(), settings.orgPolicyRepo(), clock,
                 telemetry);
+        WebhookService webhook = settings.webhook() == null ? null
+                : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
+                        settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, clock, telemetry);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
-                settings.tlsCertFile(), settings.tlsKeyFile()), exchange, telemetry);
+                settings.tlsCertFile(), settings.tlsKeyFile()), exchange, webhook, telemetry);
         AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),
                 new AuditReaders(oidc, auditReaders, settings.domain(), ledger, clock), new LedgerQuery(database),
                 new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock, telemetry);

@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  * @param auditReadersPolicyFile trust policy that audit readers' tokens must match; null: no HTTP reads
  * @param pkcs11           the PKCS#11 token holding App or ledger keys; null when every key is a PEM file
  * @param ledgerKeyAlias   alias of the ledger key on the PKCS#11 token; null: {@code ledgerSigningKeyFile}
+ * @param webhook          the policy-validation webhook; null when {@code GITHUB_WEBHOOK_SECRET} is unset (not served)
  */
 public record Settings(
         String bindAddress,
@@ -59,7 +60,8 @@ public record Settings(
         int adminPort,
         Path auditReadersPolicyFile,
         dev.octosts.keys.Pkcs11Settings pkcs11,
-        String ledgerKeyAlias) {
+        String ledgerKeyAlias,
+        Webhook webhook) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -68,6 +70,24 @@ public record Settings(
 
     /** One GitHub App: its ID and where its private key comes from. */
     public record App(long appId, AppKeySource key) {
+    }
+
+    /**
+     * The policy-validation webhook: its secrets (several while one is rotated) and the owners it serves.
+     *
+     * @param organizationFilter owners whose deliveries are processed (ignoring case); empty means all
+     */
+    public record Webhook(List<String> secrets, List<String> organizationFilter) {
+        public Webhook {
+            secrets = List.copyOf(secrets);
+            organizationFilter = List.copyOf(organizationFilter);
+        }
+
+        /** Never prints a secret. */
+        @Override
+        public String toString() {
+            return "Webhook[" + secrets.size() + " secret(s), organizationFilter=" + organizationFilter + "]";
+        }
     }
 
     /** Reads and checks every setting from the given environment. */
@@ -118,7 +138,19 @@ public record Settings(
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         return new Settings(bindAddress, port, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
-                tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias);
+                tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader));
+    }
+
+    private static Webhook webhook(Reader reader) {
+        List<String> secrets = reader.list("GITHUB_WEBHOOK_SECRET");
+        List<String> organizations = reader.list("GITHUB_WEBHOOK_ORGANIZATION_FILTER");
+        if (secrets.isEmpty()) {
+            if (!organizations.isEmpty()) {
+                throw new ConfigException("GITHUB_WEBHOOK_ORGANIZATION_FILTER", "needs GITHUB_WEBHOOK_SECRET (the webhook is off without it)");
+            }
+            return null;
+        }
+        return new Webhook(secrets, organizations);
     }
 
     private static String quoted(String value) {

@@ -93,6 +93,11 @@ final class GitHubSimState {
     private final Map<String, Long> accountIds = new HashMap<>();
     private final Map<String, Repo> repos = new HashMap<>();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    /** Trees of named refs (commit SHAs, branches): repo key + "@" + ref → path → content. */
+    private final Map<String, TreeMap<String, byte[]>> refTrees = new HashMap<>();
+    private final Map<String, List<Map<String, Object>>> pullRequestFiles = new HashMap<>();
+    private final Map<String, List<Map<String, Object>>> comparisons = new HashMap<>();
+    private final List<GitHubSimulator.CreatedCheckRun> checkRuns = new ArrayList<>();
 
     GitHubSimState(Clock clock) {
         this.clock = clock;
@@ -139,6 +144,62 @@ final class GitHubSimState {
     synchronized void putFile(String owner, String repo, String path, String content) {
         createRepository(owner, repo);
         repos.get(repoKey(owner, repo)).files().put(normalisePath(path), content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Installs an App under a given installation id (as a recorded webhook payload names it). */
+    synchronized long installWithId(long installationId, long appId, String account, Map<String, String> permissions,
+                                    List<String> repositories) {
+        if (installationId <= 0 || installations.containsKey(installationId)) {
+            throw new IllegalArgumentException("installation id " + installationId + " is taken or not positive");
+        }
+        long assigned = install(appId, account, permissions, repositories);
+        Installation installation = installations.remove(assigned);
+        installations.put(installationId, new Installation(installationId, installation.appId(), installation.account(),
+                installation.accountId(), installation.permissions(), installation.repositories()));
+        return installationId;
+    }
+
+    /** A file in the tree of {@code ref} (a commit SHA or a branch), which exists from then on. */
+    synchronized void putFileAt(String owner, String repo, String ref, String path, String content) {
+        createRepository(owner, repo);
+        refTrees.computeIfAbsent(refKey(owner, repo, ref), k -> new TreeMap<>())
+                .put(normalisePath(path), content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Makes {@code ref} a known ref with no files (yet). */
+    synchronized void createRef(String owner, String repo, String ref) {
+        createRepository(owner, repo);
+        refTrees.computeIfAbsent(refKey(owner, repo, ref), k -> new TreeMap<>());
+    }
+
+    synchronized void setPullRequestFiles(long number, String owner, String repo, List<GitHubSimulator.SimulatedChange> files) {
+        createRepository(owner, repo);
+        pullRequestFiles.put(repoKey(owner, repo) + "#" + number, changesJson(files));
+    }
+
+    synchronized void setComparison(String owner, String repo, String base, String head, List<GitHubSimulator.SimulatedChange> files) {
+        createRepository(owner, repo);
+        comparisons.put(repoKey(owner, repo) + "@" + base + "..." + head, changesJson(files));
+    }
+
+    synchronized List<GitHubSimulator.CreatedCheckRun> checkRuns() {
+        return List.copyOf(checkRuns);
+    }
+
+    private static List<Map<String, Object>> changesJson(List<GitHubSimulator.SimulatedChange> files) {
+        List<Map<String, Object>> json = new ArrayList<>();
+        for (GitHubSimulator.SimulatedChange file : files) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("sha", sha1Hex(file.filename().getBytes(StandardCharsets.UTF_8)));
+            entry.put("filename", file.filename());
+            entry.put("status", file.status());
+            json.add(entry);
+        }
+        return json;
+    }
+
+    private static String refKey(String owner, String repo, String ref) {
+        return repoKey(owner, repo) + "@" + ref;
     }
 
     synchronized void removeFile(String owner, String repo, String path) {
@@ -214,8 +275,20 @@ final class GitHubSimState {
         }
         if (method.equals("GET") && n >= 4 && first.equals("repos") && segments.get(3).equals("contents")) {
             String path = String.join("/", segments.subList(4, n));
+            String ref = parseQuery(request.rawQuery()).get("ref");
             return withToken(request, caller, token -> contents(token, segments.get(1), segments.get(2), path,
-                    request.accept()));
+                    request.accept(), ref));
+        }
+        if (method.equals("POST") && n == 4 && first.equals("repos") && segments.get(3).equals("check-runs")) {
+            return withToken(request, caller, token -> createCheckRun(token, segments.get(1), segments.get(2), request.body()));
+        }
+        if (method.equals("GET") && n == 6 && first.equals("repos") && segments.get(3).equals("pulls")
+                && segments.get(5).equals("files")) {
+            return withToken(request, caller, token -> pullRequestFiles(token, segments.get(1), segments.get(2),
+                    segments.get(4), request.rawQuery()));
+        }
+        if (method.equals("GET") && n == 5 && first.equals("repos") && segments.get(3).equals("compare")) {
+            return withToken(request, caller, token -> compare(token, segments.get(1), segments.get(2), segments.get(4)));
         }
         return GitHubSimResponse.notFound();
     }
@@ -490,7 +563,8 @@ final class GitHubSimState {
         return token.toString();
     }
 
-    private synchronized GitHubSimResponse contents(Token token, String owner, String repoName, String path, String accept) {
+    private synchronized GitHubSimResponse contents(Token token, String owner, String repoName, String path, String accept,
+                                                    String ref) {
         Repo repo = repos.get(repoKey(owner, repoName));
         Installation installation = installations.get(token.installationId);
         String level = token.permissions.get("contents");
@@ -502,7 +576,11 @@ final class GitHubSimState {
         if (!visible) {
             return GitHubSimResponse.notFound();
         }
-        byte[] file = path.isEmpty() ? null : repo.files().get(path);
+        TreeMap<String, byte[]> tree = ref == null || ref.isEmpty() ? repo.files() : refTrees.get(refKey(owner, repoName, ref));
+        if (tree == null) {
+            return GitHubSimResponse.message(404, "No commit found for the ref " + ref);
+        }
+        byte[] file = path.isEmpty() ? null : tree.get(path);
         if (file != null) {
             if (accept != null && accept.contains("application/vnd.github.raw")) {
                 return GitHubSimResponse.raw(file);
@@ -511,7 +589,7 @@ final class GitHubSimState {
         }
         String prefix = path.isEmpty() ? "" : path + "/";
         Map<String, Map<String, Object>> children = new TreeMap<>();
-        for (Map.Entry<String, byte[]> entry : repo.files().tailMap(prefix, true).entrySet()) {
+        for (Map.Entry<String, byte[]> entry : tree.tailMap(prefix, true).entrySet()) {
             if (!entry.getKey().startsWith(prefix)) {
                 break;
             }
@@ -528,6 +606,90 @@ final class GitHubSimState {
             return GitHubSimResponse.notFound();
         }
         return GitHubSimResponse.json(200, new ArrayList<>(children.values()));
+    }
+
+    /** The repository when the token may use it with at least {@code level} of {@code permission}; else null. */
+    private Repo usableRepo(Token token, String owner, String repoName, String permission, String level) {
+        Repo repo = repos.get(repoKey(owner, repoName));
+        Installation installation = installations.get(token.installationId);
+        String granted = token.permissions.get(permission);
+        boolean visible = repo != null && installation != null
+                && installation.account().equalsIgnoreCase(repo.owner())
+                && installation.covers(repo.name())
+                && (token.repositories == null || token.repositories.stream().anyMatch(r -> r.equalsIgnoreCase(repo.name())));
+        return visible && granted != null && LEVELS.containsKey(granted) && LEVELS.get(granted) >= LEVELS.get(level) ? repo : null;
+    }
+
+    private synchronized GitHubSimResponse createCheckRun(Token token, String owner, String repoName, byte[] rawBody) {
+        Repo repo = repos.get(repoKey(owner, repoName));
+        if (repo == null || usableRepo(token, owner, repoName, "contents", "read") == null
+                && usableRepo(token, owner, repoName, "checks", "read") == null) {
+            return GitHubSimResponse.notFound();
+        }
+        if (usableRepo(token, owner, repoName, "checks", "write") == null) {
+            return GitHubSimResponse.message(403, "Resource not accessible by integration");
+        }
+        JsonNode body;
+        try {
+            body = GitHubSimResponse.JSON.readTree(rawBody);
+        } catch (IOException e) {
+            return GitHubSimResponse.message(400, "Problems parsing JSON");
+        }
+        if (body == null || !body.isObject() || !body.path("name").isTextual() || !body.path("head_sha").isTextual()
+                || body.path("name").asText().isEmpty() || body.path("head_sha").asText().isEmpty()) {
+            return GitHubSimResponse.message(422, "Invalid request.\n\n\"name\" and \"head_sha\" are required.");
+        }
+        String status = body.path("status").asText("queued");
+        if (status.equals("completed") && !body.path("conclusion").isTextual()) {
+            return GitHubSimResponse.message(422, "Invalid request.\n\n\"conclusion\" is required when status is completed.");
+        }
+        JsonNode output = body.path("output");
+        long id = nextId();
+        GitHubSimulator.CreatedCheckRun run = new GitHubSimulator.CreatedCheckRun(id, repo.owner(), repo.name(),
+                token.installationId, body.path("name").asText(), body.path("head_sha").asText(),
+                body.path("external_id").asText(null), status, body.path("conclusion").asText(null),
+                output.path("title").asText(null), output.path("summary").asText(null), output.path("text").asText(null));
+        checkRuns.add(run);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", id);
+        json.put("name", run.name());
+        json.put("head_sha", run.headSha());
+        json.put("external_id", run.externalId());
+        json.put("status", run.status());
+        json.put("conclusion", run.conclusion());
+        return GitHubSimResponse.json(201, json);
+    }
+
+    private synchronized GitHubSimResponse pullRequestFiles(Token token, String owner, String repoName, String number,
+                                                            String rawQuery) {
+        if (usableRepo(token, owner, repoName, "pull_requests", "read") == null) {
+            return GitHubSimResponse.notFound();
+        }
+        List<Map<String, Object>> files = pullRequestFiles.get(repoKey(owner, repoName) + "#" + number);
+        if (files == null) {
+            return GitHubSimResponse.notFound();
+        }
+        Map<String, String> query = parseQuery(rawQuery);
+        int perPage = clamp(parseInt(query.get("per_page"), DEFAULT_PER_PAGE), 1, MAX_PER_PAGE);
+        int page = Math.max(1, parseInt(query.get("page"), 1));
+        int from = Math.min(files.size(), (page - 1) * perPage);
+        return GitHubSimResponse.json(200, files.subList(from, Math.min(files.size(), from + perPage)));
+    }
+
+    private synchronized GitHubSimResponse compare(Token token, String owner, String repoName, String basehead) {
+        if (usableRepo(token, owner, repoName, "contents", "read") == null) {
+            return GitHubSimResponse.notFound();
+        }
+        List<Map<String, Object>> files = comparisons.get(repoKey(owner, repoName) + "@" + basehead);
+        if (files == null) {
+            return GitHubSimResponse.notFound();
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("status", "ahead");
+        json.put("ahead_by", 1);
+        json.put("behind_by", 0);
+        json.put("files", files);
+        return GitHubSimResponse.json(200, json);
     }
 
     private static Map<String, Object> fileJson(String path, byte[] content) {

@@ -106,6 +106,16 @@ public final class GitHubSimulator implements AutoCloseable {
         }
     }
 
+    /** A file of a pull request or a comparison: {@code status} added, removed, modified, renamed, … */
+    public record SimulatedChange(String filename, String status) {
+    }
+
+    /** A check run an App created ({@code POST /repos/{owner}/{repo}/check-runs}), as GitHub stored it. */
+    public record CreatedCheckRun(long id, String owner, String repo, long installationId, String name, String headSha,
+                                  String externalId, String status, String conclusion, String title, String summary,
+                                  String text) {
+    }
+
     private record ActiveFault(Fault fault, Pattern pattern, AtomicInteger remaining) {
     }
 
@@ -194,6 +204,85 @@ public final class GitHubSimulator implements AutoCloseable {
     /** Creates the repository if needed; the blob sha is git's. */
     public void putFile(String owner, String repo, String path, String content) {
         state.putFile(owner, repo, path, content);
+    }
+
+    /** Installs an App under the given installation id, e.g. the one a recorded webhook payload names. */
+    public long installWithId(long installationId, long appId, String accountLogin, Map<String, String> grantedPermissions,
+                              List<String> repositories) {
+        return state.installWithId(installationId, appId, accountLogin, grantedPermissions, repositories);
+    }
+
+    /** Puts a file into the tree of {@code ref} (a commit SHA or branch), read with {@code GET contents/{path}?ref=}. */
+    public void putFileAt(String owner, String repo, String ref, String path, String content) {
+        state.putFileAt(owner, repo, ref, path, content);
+    }
+
+    /** Makes {@code ref} exist with an empty tree; an unknown ref answers 404 "No commit found for the ref". */
+    public void createRef(String owner, String repo, String ref) {
+        state.createRef(owner, repo, ref);
+    }
+
+    /** What {@code GET /repos/{owner}/{repo}/pulls/{number}/files} lists (paginated, 30 a page by default). */
+    public void setPullRequestFiles(String owner, String repo, long number, List<SimulatedChange> files) {
+        state.setPullRequestFiles(number, owner, repo, files);
+    }
+
+    /** What {@code GET /repos/{owner}/{repo}/compare/{base}...{head}} lists as its files. */
+    public void setComparison(String owner, String repo, String base, String head, List<SimulatedChange> files) {
+        state.setComparison(owner, repo, base, head, files);
+    }
+
+    /** The check runs created so far, oldest first. */
+    public List<CreatedCheckRun> checkRuns() {
+        return state.checkRuns();
+    }
+
+    /**
+     * The headers GitHub sends with a webhook delivery: {@code X-GitHub-Event}, {@code X-GitHub-Delivery},
+     * {@code X-GitHub-Hook-ID}, both signatures ({@code X-Hub-Signature} HMAC-SHA1 and
+     * {@code X-Hub-Signature-256} HMAC-SHA256 of the exact body) and {@code Content-Type: application/json}.
+     */
+    public static Map<String, String> webhookHeaders(String secret, String event, String deliveryId, byte[] body) {
+        byte[] key = secret.getBytes(StandardCharsets.UTF_8);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("User-Agent", "GitHub-Hookshot/simulated");
+        headers.put("X-GitHub-Event", event);
+        headers.put("X-GitHub-Delivery", deliveryId);
+        headers.put("X-GitHub-Hook-ID", "1");
+        headers.put("X-Hub-Signature", "sha1=" + hmacHex("HmacSHA1", key, body));
+        headers.put("X-Hub-Signature-256", "sha256=" + hmacHex("HmacSHA256", key, body));
+        return headers;
+    }
+
+    /** POSTs a webhook delivery to {@code url} (loopback only) with the given headers; answers the status and body. */
+    public static java.net.http.HttpResponse<String> deliverWebhook(URI url, Map<String, String> headers, byte[] body) {
+        if (!"127.0.0.1".equals(url.getHost()) && !"localhost".equals(url.getHost())) {
+            throw new IllegalArgumentException("the simulator delivers webhooks to loopback only");
+        }
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(url)
+                .timeout(Duration.ofSeconds(30))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build()) {
+            return client.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while delivering a webhook", e);
+        }
+    }
+
+    private static String hmacHex(String algorithm, byte[] key, byte[] body) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance(algorithm);
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, algorithm));
+            return java.util.HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(algorithm + " is required by every Java platform", e);
+        }
     }
 
     public void removeFile(String owner, String repo, String path) {

@@ -16,15 +16,16 @@ import java.util.regex.Pattern;
 /**
  * Trust policy files turned into compiled policies, cached by content so that a policy is parsed and
  * its patterns compiled once, not on every exchange. Failures are cached too: a broken policy stays
- * broken until its text changes.
+ * broken until its text changes. Public so that the policy-validation webhook judges a file exactly as
+ * the exchange does.
  */
-final class TrustPolicies {
+public final class TrustPolicies {
     private static final int MAX_ENTRIES = 10_000;
     /** Identities name a file in .github/chainguard: no path separators, no traversal, no control characters. */
     private static final Pattern PLAIN_IDENTITY = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
 
     /** A policy file's outcome: the compiled policy, or why it cannot be used. */
-    record Compiled(String sha256, TrustPolicy parsed, CompiledTrustPolicy policy, PolicyException error,
+    public record Compiled(String sha256, TrustPolicy parsed, CompiledTrustPolicy policy, PolicyException error,
                     boolean parseFailed) {
         String errorVerb() {
             return parseFailed ? "parse" : "compile";
@@ -46,7 +47,8 @@ final class TrustPolicies {
         return PLAIN_IDENTITY.matcher(identity).matches() && !identity.startsWith(".");
     }
 
-    Compiled compile(String yaml, boolean orgPolicy) {
+    /** @param orgPolicy the file lives in the org policy repository, so it may list {@code repositories} */
+    public Compiled compile(String yaml, boolean orgPolicy) {
         String sha256 = sha256Hex(yaml);
         String key = (orgPolicy ? "org:" : "repo:") + sha256;
         synchronized (byContent) {

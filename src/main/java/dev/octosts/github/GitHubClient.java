@@ -64,7 +64,11 @@ public final class GitHubClient implements AutoCloseable {
         LIST_INSTALLATIONS("installations.list", "GET", "/app/installations"),
         CREATE_TOKEN("installation.token.create", "POST", "/app/installations/{installation_id}/access_tokens"),
         GET_CONTENTS("repository.contents.get", "GET", "/repos/{owner}/{repo}/contents/{path}"),
-        REVOKE_TOKEN("installation.token.revoke", "DELETE", "/installation/token");
+        REVOKE_TOKEN("installation.token.revoke", "DELETE", "/installation/token"),
+        LIST_PULL_REQUEST_FILES("pulls.files.list", "GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files"),
+        COMPARE_COMMITS("repository.compare", "GET", "/repos/{owner}/{repo}/compare/{basehead}"),
+        GET_CONTENTS_AT_REF("repository.contents.get", "GET", "/repos/{owner}/{repo}/contents/{path}"),
+        CREATE_CHECK_RUN("checks.runs.create", "POST", "/repos/{owner}/{repo}/check-runs");
 
         final String label;
         final String method;
@@ -271,6 +275,154 @@ public final class GitHubClient implements AutoCloseable {
         } catch (CallFailed e) {
             return false;
         }
+    }
+
+    /**
+     * {@code GET /repos/{owner}/{repo}/pulls/{number}/files}: the first page only, at GitHub's default page
+     * size, as Octo STS reads it.
+     */
+    public ChangedFilesResult pullRequestFiles(InstallationAccess access, String owner, String repo, long number) {
+        Optional<String> path = repoPath(owner, repo);
+        if (path.isEmpty() || number <= 0) {
+            return new ChangedFilesResult.Failed(GitHubError.transport("not a pull request: " + number));
+        }
+        try {
+            Response response = send(new Call(Endpoint.LIST_PULL_REQUEST_FILES, access.app().appId(), access.installationId()),
+                    HttpRequest.newBuilder(URI.create(baseUrl + path.get() + "/pulls/" + number + "/files")).GET(),
+                    access.token().token());
+            if (response.status() != 200) {
+                return new ChangedFilesResult.Failed(errorOf(response));
+            }
+            JsonNode list = parseJson(response);
+            if (!list.isArray()) {
+                throw new CallFailed(malformed(response, "the pull request files are not a JSON array"));
+            }
+            return new ChangedFilesResult.Listed(changedFiles(list));
+        } catch (CallFailed e) {
+            return new ChangedFilesResult.Failed(e.error);
+        }
+    }
+
+    /** {@code GET /repos/{owner}/{repo}/compare/{base}...{head}}: the files of the first page of the comparison. */
+    public ChangedFilesResult compare(InstallationAccess access, String owner, String repo, String base, String head) {
+        Optional<String> path = repoPath(owner, repo);
+        if (path.isEmpty() || base == null || base.isEmpty() || head == null || head.isEmpty()) {
+            return new ChangedFilesResult.Failed(GitHubError.transport("nothing to compare"));
+        }
+        try {
+            Response response = send(new Call(Endpoint.COMPARE_COMMITS, access.app().appId(), access.installationId()),
+                    HttpRequest.newBuilder(URI.create(baseUrl + path.get() + "/compare/" + encodeSegment(base) + "..."
+                            + encodeSegment(head))).GET(), access.token().token());
+            if (response.status() != 200) {
+                return new ChangedFilesResult.Failed(errorOf(response));
+            }
+            JsonNode body = parseJson(response);
+            if (!body.isObject()) {
+                throw new CallFailed(malformed(response, "the comparison is not a JSON object"));
+            }
+            return new ChangedFilesResult.Listed(changedFiles(body.path("files")));
+        } catch (CallFailed e) {
+            return new ChangedFilesResult.Failed(e.error);
+        }
+    }
+
+    /**
+     * {@code GET /repos/{owner}/{repo}/contents/{path}?ref=}, with the installation's own token: a file, a
+     * directory listing, or nothing. An empty {@code ref} reads the default branch.
+     */
+    public ContentsResult contentsAt(InstallationAccess access, String owner, String repo, String path, String ref) {
+        Optional<String> contentsPath = contentsPath(owner, repo, path);
+        if (contentsPath.isEmpty()) {
+            return new ContentsResult.Missing();
+        }
+        String query = ref == null || ref.isEmpty() ? "" : "?ref=" + encodeSegment(ref);
+        try {
+            Response response = send(new Call(Endpoint.GET_CONTENTS_AT_REF, access.app().appId(), access.installationId()),
+                    HttpRequest.newBuilder(URI.create(baseUrl + contentsPath.get() + query)).GET(), access.token().token());
+            if (response.status() == 404) {
+                return new ContentsResult.Missing();
+            }
+            if (response.status() != 200) {
+                return new ContentsResult.Failed(errorOf(response));
+            }
+            JsonNode body = parseJson(response);
+            if (body.isArray()) {
+                List<ContentsResult.Entry> entries = new ArrayList<>();
+                for (JsonNode entry : body) {
+                    entries.add(new ContentsResult.Entry(entry.path("type").asText(""), entry.path("name").asText(""),
+                            entry.path("path").asText("")));
+                }
+                return new ContentsResult.Directory(entries);
+            }
+            String type = body.path("type").asText("");
+            if (!type.equals("file")) {
+                return new ContentsResult.NotAFile(type);
+            }
+            return switch (fileOf(response)) {
+                case FileResult.Found(String text, String blobSha) -> new ContentsResult.File(text, blobSha);
+                case FileResult.Failed(GitHubError error) -> new ContentsResult.Failed(error);
+                case FileResult.Missing() -> new ContentsResult.Missing();
+            };
+        } catch (CallFailed e) {
+            return new ContentsResult.Failed(e.error);
+        }
+    }
+
+    /** {@code POST /repos/{owner}/{repo}/check-runs} with a completed check run. */
+    public CheckRunResult createCheckRun(InstallationAccess access, String owner, String repo, CheckRun run) {
+        Optional<String> path = repoPath(owner, repo);
+        if (path.isEmpty()) {
+            return new CheckRunResult.Failed(GitHubError.transport("not a repository: " + owner + "/" + repo));
+        }
+        Map<String, Object> output = new LinkedHashMap<>();
+        output.put("title", run.title());
+        output.put("summary", run.summary());
+        if (run.text() != null) {
+            output.put("text", run.text());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", run.name());
+        body.put("head_sha", run.headSha());
+        body.put("external_id", run.externalId());
+        body.put("status", "completed");
+        body.put("conclusion", run.conclusion());
+        body.put("started_at", run.startedAt().toString());
+        body.put("completed_at", run.completedAt().toString());
+        body.put("output", output);
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path.get() + "/check-runs"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+            Response response = send(new Call(Endpoint.CREATE_CHECK_RUN, access.app().appId(), access.installationId()),
+                    request, access.token().token());
+            if (response.status() != 201) {
+                return new CheckRunResult.Failed(errorOf(response));
+            }
+            return new CheckRunResult.Created(parseJson(response).path("id").asLong(0));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode a check run", e);
+        } catch (CallFailed e) {
+            return new CheckRunResult.Failed(e.error);
+        }
+    }
+
+    private static List<ChangedFile> changedFiles(JsonNode list) {
+        List<ChangedFile> files = new ArrayList<>();
+        for (JsonNode file : list) {
+            String filename = file.path("filename").asText("");
+            if (!filename.isEmpty()) {
+                files.add(new ChangedFile(filename, file.path("status").asText("")));
+            }
+        }
+        return files;
+    }
+
+    /** {@code /repos/{owner}/{repo}} with both names percent-encoded, or empty. */
+    private static Optional<String> repoPath(String owner, String repo) {
+        if (!isNameSegment(owner) || !isNameSegment(repo)) {
+            return Optional.empty();
+        }
+        return Optional.of("/repos/" + encodeSegment(owner) + "/" + encodeSegment(repo));
     }
 
     @Override

@@ -117,7 +117,7 @@ final class ExchangeHandler {
         }
         String contentType = req.headers().contentType()
                 .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
-        String body = req.content().as(String.class);
+        String body = boundedBody(req);
         switch (contentType) {
             case "application/x-www-form-urlencoded" -> {
                 List<String> formScopes = new ArrayList<>();
@@ -171,6 +171,19 @@ final class ExchangeHandler {
                     "unsupported content type; send application/x-www-form-urlencoded or application/json");
         }
         return new Parameters(scope, scopes, identity);
+    }
+
+    /** The body, at most {@link StsServer#MAX_PAYLOAD} bytes even when the listener allows webhook-sized ones. */
+    private static String boundedBody(ServerRequest req) {
+        try (java.io.InputStream in = req.content().inputStream()) {
+            byte[] bytes = in.readNBytes(Math.toIntExact(StsServer.MAX_PAYLOAD + 1));
+            if (bytes.length > StsServer.MAX_PAYLOAD) {
+                throw new IllegalArgumentException("request body too large");
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String text(JsonNode node, String field, String fallback) {

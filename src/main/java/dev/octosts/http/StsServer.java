@@ -15,10 +15,14 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 
+import dev.octosts.webhook.WebhookService;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The public HTTP listener: the exchange API, health, and the limits that keep bad input cheap.
@@ -31,6 +35,14 @@ public final class StsServer implements AutoCloseable {
     public static final int MAX_HEADERS_SIZE = 32 * 1024;
     /** Largest request body (a form or JSON with scope and identity). */
     public static final long MAX_PAYLOAD = 16 * 1024;
+    /**
+     * Largest webhook delivery. GitHub sends up to 25 MiB, but the events validated here are far smaller: a
+     * pull request or check suite is a few KiB, and a push lists at most 20 commits with their paths. 4 MiB
+     * keeps every realistic delivery while bounding what an unsigned request can make the server buffer
+     * before its signature is checked; a larger one gets 413 and shows up as a failed delivery on GitHub.
+     */
+    public static final long MAX_WEBHOOK_PAYLOAD = 4 * 1024 * 1024;
+    static final String WEBHOOK_PATH = "/webhook";
     private static final System.Logger LOG = System.getLogger(StsServer.class.getName());
 
     /** Where to listen, and the PEM files for HTTPS (both null for plain HTTP). */
@@ -43,19 +55,43 @@ public final class StsServer implements AutoCloseable {
     private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", "/observe/health");
 
     public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
+        this(listener, exchange, null, telemetry);
+    }
+
+    /** @param webhook the policy-validation webhook, served on {@code POST /webhook}; null: not served (404) */
+    public StsServer(Listener listener, ExchangeService exchange, WebhookService webhook, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
         ExchangeHandler handler = new ExchangeHandler(exchange, json);
+        Set<String> routes = webhook == null ? ROUTES
+                : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = WebServer.builder()
                 // Answers leave at once: without TCP_NODELAY a response written in two parts waits for a delayed ACK.
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host(listener.host())
                 .port(listener.port())
-                .maxPayloadSize(MAX_PAYLOAD)
+                .maxPayloadSize(webhook == null ? MAX_PAYLOAD : MAX_WEBHOOK_PAYLOAD)
                 .addProtocol(Http1Config.builder()
                         .maxPrologueLength(MAX_REQUEST_LINE)
                         .maxHeadersSize(MAX_HEADERS_SIZE)
                         .build())
-                .routing(routing -> routes(routing.addFilter(telemetry.httpServerFilter("public", ROUTES)), handler, json));
+                .routing(routing -> {
+                    routing.addFilter(telemetry.httpServerFilter("public", routes));
+                    if (webhook != null) {
+                        // The listener accepts webhook-sized bodies; everything else keeps the small limit.
+                        routing.addFilter((chain, req, res) -> {
+                            if (!req.path().path().equals(WEBHOOK_PATH)
+                                    && req.headers().contentLength().orElse(0) > MAX_PAYLOAD) {
+                                res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
+                                res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                                res.send(GrpcError.body(json, GrpcCode.INVALID_ARGUMENT, "request body too large"));
+                                return;
+                            }
+                            chain.proceed();
+                        });
+                        routing.post(WEBHOOK_PATH, new WebhookRoute(webhook, MAX_WEBHOOK_PAYLOAD)::deliver);
+                    }
+                    routes(routing, handler, json);
+                });
         if (listener.tlsCertFile() != null) {
             builder.tls(tls(listener.tlsCertFile(), listener.tlsKeyFile()));
         }

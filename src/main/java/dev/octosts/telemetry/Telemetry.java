@@ -41,6 +41,8 @@ public final class Telemetry implements AutoCloseable {
 
     public static final AttributeKey<String> DECISION = AttributeKey.stringKey("octosts.decision");
     public static final AttributeKey<String> REASON = AttributeKey.stringKey("octosts.reason");
+    public static final AttributeKey<String> WEBHOOK_EVENT = AttributeKey.stringKey("octosts.webhook.event");
+    public static final AttributeKey<String> WEBHOOK_OUTCOME = AttributeKey.stringKey("octosts.webhook.outcome");
     static final AttributeKey<String> CACHE_RESULT = AttributeKey.stringKey("octosts.cache.result");
     static final AttributeKey<String> GITHUB_ENDPOINT = AttributeKey.stringKey("octosts.github.endpoint");
     static final AttributeKey<Long> GITHUB_INSTALLATION = AttributeKey.longKey("octosts.github.installation_id");
@@ -75,6 +77,7 @@ public final class Telemetry implements AutoCloseable {
     private final LongGauge githubRateLimitRemaining;
     private final LongGauge githubRateLimitLimit;
     private final LongCounter policyCache;
+    private final LongCounter webhookDeliveries;
     private final DoubleHistogram signingDuration;
     private final LongCounter signingFailures;
     private final DoubleHistogram httpServerDuration;
@@ -107,6 +110,8 @@ public final class Telemetry implements AutoCloseable {
                 .setUnit("{request}").setDescription("GitHub X-RateLimit-Limit, per installation or App").build();
         policyCache = meter.counterBuilder("octosts.policy.cache").setUnit("{lookup}")
                 .setDescription("Trust policy reads by cache result (hit, miss)").build();
+        webhookDeliveries = meter.counterBuilder("octosts.webhook.deliveries").setUnit("{delivery}")
+                .setDescription("Policy-validation webhook deliveries by event and outcome").build();
         signingDuration = meter.histogramBuilder("octosts.signing.duration").setUnit("s")
                 .setDescription("Time to make one signature with a service key (App JWT, ledger checkpoint)")
                 .build();
@@ -260,6 +265,16 @@ public final class Telemetry implements AutoCloseable {
     public void policyCache(String result) {
         policyCache.add(1, Attributes.of(CACHE_RESULT, result));
         Span.current().setAttribute(CACHE_RESULT, result);
+    }
+
+    /**
+     * Counts one webhook delivery.
+     *
+     * @param event  the {@code X-GitHub-Event} name when it is a known one, else {@code unknown}
+     * @param outcome a fixed word, e.g. {@code checked}, {@code skipped}, {@code rejected}
+     */
+    public void webhookDelivered(String event, String outcome) {
+        webhookDeliveries.add(1, Attributes.of(WEBHOOK_EVENT, event, WEBHOOK_OUTCOME, outcome));
     }
 
     /**

@@ -172,4 +172,17 @@ class SettingsTest {
                 .hasMessageStartingWith(message)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "1234"));
     }
+
+    @Test
+    void theWebhookIsOffWithoutASecretAndNeverPrintsOne() {
+        assertThat(Settings.fromEnvironment(env).webhook()).isNull();
+        env.put("GITHUB_WEBHOOK_SECRET", "s3cret-one, s3cret-two");
+        env.put("GITHUB_WEBHOOK_ORGANIZATION_FILTER", "Acme,other");
+        Settings.Webhook webhook = Settings.fromEnvironment(env).webhook();
+        assertThat(webhook.secrets()).containsExactly("s3cret-one", "s3cret-two");
+        assertThat(webhook.organizationFilter()).containsExactly("Acme", "other");
+        assertThat(Settings.fromEnvironment(env).toString()).doesNotContain("s3cret");
+        env.remove("GITHUB_WEBHOOK_SECRET");
+        assertThatThrownBy(() -> Settings.fromEnvironment(env)).hasMessageContaining("GITHUB_WEBHOOK_ORGANIZATION_FILTER");
+    }
 }

@@ -1,0 +1,57 @@
+package dev.octosts.webhook;
+
+import dev.octosts.exchange.TrustPolicies;
+import dev.octosts.policy.OrgTrustedIssuers;
+import dev.octosts.policy.PolicyException;
+import java.util.List;
+
+/**
+ * Judges one validated file as the exchange would read it: a trust policy is parsed AND compiled by the
+ * exchange's own {@link TrustPolicies} (a deliberate deviation from Octo STS, which only parses), as an org
+ * policy in the org policy repository; the issuer allowlist is parsed and compiled by
+ * {@link OrgTrustedIssuers#parse}. Valid trust policies may carry {@link RiskyPolicies warnings}.
+ */
+public final class PolicyVerdicts {
+    /**
+     * One file's verdict.
+     *
+     * @param error    {@code "<path>: <reason>"}, or null when the file is valid
+     * @param warnings {@code "<path>: <warning>"} for a valid but risky policy
+     */
+    public record Verdict(String error, List<String> warnings) {
+        public Verdict {
+            warnings = List.copyOf(warnings);
+        }
+
+        public boolean valid() {
+            return error == null;
+        }
+    }
+
+    private final TrustPolicies trustPolicies = new TrustPolicies();
+    private final String orgPolicyRepo;
+
+    public PolicyVerdicts(String orgPolicyRepo) {
+        this.orgPolicyRepo = orgPolicyRepo;
+    }
+
+    public Verdict judge(String repo, String path, String text) {
+        if (ValidatedPaths.isAllowlist(path) && ValidatedPaths.isOrgPolicyRepo(repo, orgPolicyRepo)) {
+            try {
+                OrgTrustedIssuers.parse(text);
+                return new Verdict(null, List.of());
+            } catch (PolicyException e) {
+                return new Verdict(path + ": " + e.getMessage(), List.of());
+            }
+        }
+        // GitHub repository names ignore case, and the exchange reads the org policy repo of scope "org" as
+        // an org policy whatever case the repository has: so does the webhook.
+        boolean orgPolicy = ValidatedPaths.isOrgPolicyRepo(repo, orgPolicyRepo);
+        TrustPolicies.Compiled compiled = trustPolicies.compile(text, orgPolicy);
+        if (compiled.error() != null) {
+            return new Verdict(path + ": " + compiled.error().getMessage(), List.of());
+        }
+        return new Verdict(null, RiskyPolicies.warnings(compiled.parsed(), orgPolicy).stream()
+                .map(warning -> path + ": " + warning).toList());
+    }
+}
