@@ -288,8 +288,7 @@ public final class GitHubClient implements AutoCloseable {
         }
         try {
             Response response = send(new Call(Endpoint.LIST_PULL_REQUEST_FILES, access.app().appId(), access.installationId()),
-                    HttpRequest.newBuilder(URI.create(baseUrl + path.get() + "/pulls/" + number + "/files")).GET(),
-                    access.token().token());
+                    baseUrl + path.get() + "/pulls/" + number + "/files", null, access.token().token());
             if (response.status() != 200) {
                 return new ChangedFilesResult.Failed(errorOf(response));
             }
@@ -311,8 +310,8 @@ public final class GitHubClient implements AutoCloseable {
         }
         try {
             Response response = send(new Call(Endpoint.COMPARE_COMMITS, access.app().appId(), access.installationId()),
-                    HttpRequest.newBuilder(URI.create(baseUrl + path.get() + "/compare/" + encodeSegment(base) + "..."
-                            + encodeSegment(head))).GET(), access.token().token());
+                    baseUrl + path.get() + "/compare/" + encodeSegment(base) + "..." + encodeSegment(head), null,
+                    access.token().token());
             if (response.status() != 200) {
                 return new ChangedFilesResult.Failed(errorOf(response));
             }
@@ -338,7 +337,7 @@ public final class GitHubClient implements AutoCloseable {
         String query = ref == null || ref.isEmpty() ? "" : "?ref=" + encodeSegment(ref);
         try {
             Response response = send(new Call(Endpoint.GET_CONTENTS_AT_REF, access.app().appId(), access.installationId()),
-                    HttpRequest.newBuilder(URI.create(baseUrl + contentsPath.get() + query)).GET(), access.token().token());
+                    baseUrl + contentsPath.get() + query, null, access.token().token());
             if (response.status() == 404) {
                 return new ContentsResult.Missing();
             }
@@ -390,11 +389,8 @@ public final class GitHubClient implements AutoCloseable {
         body.put("completed_at", run.completedAt().toString());
         body.put("output", output);
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path.get() + "/check-runs"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
             Response response = send(new Call(Endpoint.CREATE_CHECK_RUN, access.app().appId(), access.installationId()),
-                    request, access.token().token());
+                    baseUrl + path.get() + "/check-runs", JSON.writeValueAsBytes(body), access.token().token());
             if (response.status() != 201) {
                 return new CheckRunResult.Failed(errorOf(response));
             }
