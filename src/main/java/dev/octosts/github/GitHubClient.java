@@ -22,10 +22,12 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -530,8 +532,8 @@ public final class GitHubClient implements AutoCloseable {
         }
         Instant expiresAt;
         try {
-            expiresAt = OffsetDateTime.parse(expiresAtRaw).toInstant();
-        } catch (DateTimeParseException e) {
+            expiresAt = timestamp(expiresAtRaw);
+        } catch (DateTimeException e) {
             throw new CallFailed(malformed(response, "token response with an unreadable expires_at"));
         }
         Map<String, String> permissions = new LinkedHashMap<>();
@@ -544,6 +546,31 @@ public final class GitHubClient implements AutoCloseable {
             }
         }
         return new InstallationToken(token, expiresAt, expiresAtRaw, permissions, repositories);
+    }
+
+    /**
+     * An RFC 3339 time. GitHub writes {@code 2026-11-27T21:00:00Z}, which is read field by field: the general
+     * parser is a noticeable share of an exchange's CPU.
+     */
+    static Instant timestamp(String text) {
+        if (text.length() == 20 && text.charAt(4) == '-' && text.charAt(7) == '-' && text.charAt(10) == 'T'
+                && text.charAt(13) == ':' && text.charAt(16) == ':' && text.charAt(19) == 'Z') {
+            int[] fields = new int[6];
+            int[] starts = {0, 5, 8, 11, 14, 17};
+            for (int i = 0; i < fields.length; i++) {
+                int end = i == 0 ? 4 : starts[i] + 2;
+                for (int at = starts[i]; at < end; at++) {
+                    char c = text.charAt(at);
+                    if (c < '0' || c > '9') {
+                        return OffsetDateTime.parse(text).toInstant();
+                    }
+                    fields[i] = fields[i] * 10 + (c - '0');
+                }
+            }
+            return LocalDateTime.of(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
+                    .toInstant(ZoneOffset.UTC);
+        }
+        return OffsetDateTime.parse(text).toInstant();
     }
 
     private static FileResult fileOf(Response response) throws CallFailed {

@@ -74,6 +74,9 @@ class DeployFilesTest {
         assertThat(user.find()).isTrue();
         assertThat(Integer.parseInt(user.group(1))).isPositive();
         assertThat(containerfile).contains("octo-sts.jar").contains("CMD [\"serve\"]");
+        // The cache the image trains is the one its entry point starts with.
+        assertThat(containerfile).contains("-XX:AOTMode=create").contains("-XX:AOTCache=/opt/octo-sts/aot/octo-sts.aot \\")
+                .contains("ENTRYPOINT [\"java\", \"-XX:AOTCache=/opt/octo-sts/aot/octo-sts.aot\"");
     }
 
     @Test

@@ -432,4 +432,18 @@ class GitHubClientTest {
             assertThat(ok.baseUrl()).isEqualTo(URI.create(url));
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-11-27T21:00:00Z", "2024-02-29T23:59:59Z", "1970-01-01T00:00:00Z",
+            "2026-11-27T21:00:00.123Z", "2026-11-27T22:00:00+01:00"})
+    void tokenExpiryTimesReadAsTheGeneralParserReadsThem(String text) {
+        assertThat(GitHubClient.timestamp(text)).isEqualTo(java.time.OffsetDateTime.parse(text).toInstant());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-13-27T21:00:00Z", "2025-02-29T10:00:00Z", "2026-11-27T24:00:00Z", "2026-1-+7T21:00:00Z",
+            "2026-11-27 21:00:00Z", "tomorrow"})
+    void unreadableTokenExpiryTimesAreRefused(String text) {
+        assertThatThrownBy(() -> GitHubClient.timestamp(text)).isInstanceOf(java.time.DateTimeException.class);
+    }
 }
