@@ -9,13 +9,19 @@ import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongFunction;
 
-/** GitHub's checks of an App JWT: RS256 by the App's key, {@code iss} = App ID, a sane iat/exp window. */
+/**
+ * GitHub's checks of an App JWT: RS256 by the App's key, {@code iss} = App ID, a sane iat/exp window. The
+ * signature of a JWT is checked once and remembered (the service sends the same JWT for minutes, and the
+ * simulator shares its machine with the service in the benchmark); the time window is checked on every use.
+ */
 final class GitHubSimJwtCheck {
     static final Duration MAX_LIFETIME = Duration.ofMinutes(10);
     static final Duration ALLOWED_DRIFT = Duration.ofSeconds(60);
+    private static final int REMEMBERED = 1_024;
 
     /** The App ID of a good JWT, or the message GitHub would answer with 401. */
     sealed interface Outcome {
@@ -26,10 +32,50 @@ final class GitHubSimJwtCheck {
         }
     }
 
-    private GitHubSimJwtCheck() {
+    /** A JWT whose signature verified: who signed it and its time claims (null when absent). */
+    private record Signed(long appId, Instant issuedAt, Instant expiresAt) {
     }
 
-    static Outcome check(String jwt, Instant now, LongFunction<PublicKey> appKeys) {
+    private final LongFunction<PublicKey> appKeys;
+    private final Map<String, Signed> verified = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Signed> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+
+    GitHubSimJwtCheck(LongFunction<PublicKey> appKeys) {
+        this.appKeys = appKeys;
+    }
+
+    Outcome check(String jwt, Instant now) {
+        Signed signed;
+        synchronized (verified) {
+            signed = verified.get(jwt);
+        }
+        if (signed == null) {
+            try {
+                signed = verifySignature(jwt);
+            } catch (Refused refused) {
+                return invalid(refused.getMessage());
+            }
+            synchronized (verified) {
+                verified.put(jwt, signed);
+            }
+        }
+        return checkTimes(signed, now);
+    }
+
+    /** Why GitHub refuses a JWT, in its words. */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Signed verifySignature(String jwt) throws Refused {
         SignedJWT signed;
         Map<String, Object> claims;
         try {
@@ -37,31 +83,35 @@ final class GitHubSimJwtCheck {
             // The raw payload: Nimbus's claims set refuses a numeric "iss", which GitHub accepts.
             claims = signed.getPayload().toJSONObject();
         } catch (ParseException e) {
-            return invalid("A JSON web token could not be decoded");
+            throw new Refused("A JSON web token could not be decoded");
         }
         if (claims == null) {
-            return invalid("A JSON web token could not be decoded");
+            throw new Refused("A JSON web token could not be decoded");
         }
         if (!JWSAlgorithm.RS256.equals(signed.getHeader().getAlgorithm())) {
-            return invalid("A JSON web token could not be decoded");
+            throw new Refused("A JSON web token could not be decoded");
         }
         Long appId = appIdOf(claims.get("iss"));
         if (appId == null) {
-            return invalid("'Issuer' claim ('iss') must be an Integer");
+            throw new Refused("'Issuer' claim ('iss') must be an Integer");
         }
         PublicKey key = appKeys.apply(appId);
         if (!(key instanceof RSAPublicKey rsaKey)) {
-            return invalid("Integration not found");
+            throw new Refused("Integration not found");
         }
         try {
             if (!signed.verify(new RSASSAVerifier(rsaKey))) {
-                return invalid("A JSON web token could not be decoded");
+                throw new Refused("A JSON web token could not be decoded");
             }
         } catch (JOSEException e) {
-            return invalid("A JSON web token could not be decoded");
+            throw new Refused("A JSON web token could not be decoded");
         }
-        Instant issuedAt = instantOf(claims, "iat");
-        Instant expiresAt = instantOf(claims, "exp");
+        return new Signed(appId, instantOf(claims, "iat"), instantOf(claims, "exp"));
+    }
+
+    private static Outcome checkTimes(Signed signed, Instant now) {
+        Instant issuedAt = signed.issuedAt();
+        Instant expiresAt = signed.expiresAt();
         if (issuedAt == null || issuedAt.isAfter(now.plus(ALLOWED_DRIFT))) {
             return invalid("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
         }
@@ -72,10 +122,10 @@ final class GitHubSimJwtCheck {
                 || expiresAt.isAfter(now.plus(MAX_LIFETIME).plus(ALLOWED_DRIFT))) {
             return invalid("'Expiration time' claim ('exp') is too far in the future");
         }
-        return new Outcome.Valid(appId);
+        return new Outcome.Valid(signed.appId());
     }
 
-    private static Outcome invalid(String message) {
+    private static Outcome.Invalid invalid(String message) {
         return new Outcome.Invalid(message);
     }
 

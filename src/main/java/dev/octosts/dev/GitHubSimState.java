@@ -89,6 +89,7 @@ final class GitHubSimState {
     private final SecureRandom random = new SecureRandom();
     private final AtomicLong ids = new AtomicLong(1000);
     private final Map<Long, PublicKey> appKeys = new ConcurrentHashMap<>();
+    private final GitHubSimJwtCheck jwtCheck = new GitHubSimJwtCheck(appKeys::get);
     private final Map<Long, Installation> installations = new TreeMap<>();
     private final Map<String, Long> accountIds = new HashMap<>();
     private final Map<String, Repo> repos = new HashMap<>();
@@ -327,7 +328,7 @@ final class GitHubSimState {
         if (credential == null) {
             return GitHubSimResponse.message(401, "A JSON web token could not be decoded");
         }
-        return switch (GitHubSimJwtCheck.check(credential, clock.instant(), appKeys::get)) {
+        return switch (jwtCheck.check(credential, clock.instant())) {
             case GitHubSimJwtCheck.Outcome.Invalid(String message) -> GitHubSimResponse.message(401, message);
             case GitHubSimJwtCheck.Outcome.Valid(long appId) -> {
                 caller.bucket = "app:" + appId;

@@ -177,6 +177,15 @@ class GitHubSimulatorTest {
         assertThat(call("GET", "/app", jwt, null).status()).isEqualTo(401);
     }
 
+    @Test
+    void aJwtAcceptedBeforeIsRefusedOnceItExpires() throws Exception {
+        String jwt = goodJwt();
+        assertThat(call("GET", "/app", jwt, null).status()).isEqualTo(200);
+        clock.advance(Duration.ofMinutes(9));
+
+        assertThat(call("GET", "/app", jwt, null).status()).isEqualTo(401);
+    }
+
     // ---- installations ---------------------------------------------------------------------------
 
     @Test
