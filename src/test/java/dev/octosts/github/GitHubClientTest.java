@@ -13,6 +13,15 @@ import dev.octosts.dev.GitHubSimulator.IssuedToken;
 import dev.octosts.dev.GitHubSimulator.RecordedCall;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.keys.PemKeys;
+import dev.octosts.keys.SelfSignedCertificates;
+import io.helidon.common.tls.Tls;
+import io.helidon.webserver.WebServer;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.DateTimeException;
+import java.time.OffsetDateTime;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -437,13 +446,37 @@ class GitHubClientTest {
     @ValueSource(strings = {"2026-11-27T21:00:00Z", "2024-02-29T23:59:59Z", "1970-01-01T00:00:00Z",
             "2026-11-27T21:00:00.123Z", "2026-11-27T22:00:00+01:00"})
     void tokenExpiryTimesReadAsTheGeneralParserReadsThem(String text) {
-        assertThat(GitHubClient.timestamp(text)).isEqualTo(java.time.OffsetDateTime.parse(text).toInstant());
+        assertThat(GitHubClient.timestamp(text)).isEqualTo(OffsetDateTime.parse(text).toInstant());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"2026-13-27T21:00:00Z", "2025-02-29T10:00:00Z", "2026-11-27T24:00:00Z", "2026-1-+7T21:00:00Z",
             "2026-11-27 21:00:00Z", "tomorrow"})
     void unreadableTokenExpiryTimesAreRefused(String text) {
-        assertThatThrownBy(() -> GitHubClient.timestamp(text)).isInstanceOf(java.time.DateTimeException.class);
+        assertThatThrownBy(() -> GitHubClient.timestamp(text)).isInstanceOf(DateTimeException.class);
+    }
+
+    @Test
+    void anHttpsServerWithAnUntrustedCertificateGetsNoRequest() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair pair = generator.generateKeyPair();
+        X509Certificate certificate = SelfSignedCertificates.create(pair, "127.0.0.1", null);
+        AtomicInteger requests = new AtomicInteger();
+        WebServer impostor = WebServer.builder().host("127.0.0.1").port(0)
+                .tls(Tls.builder().privateKey(pair.getPrivate())
+                        .privateKeyCertChain(List.of(certificate)).build())
+                .routing(routing -> routing.any((req, res) -> {
+                    requests.incrementAndGet();
+                    res.send("[]");
+                }))
+                .build().start();
+        try (GitHubClient https = new GitHubClient(URI.create("https://127.0.0.1:" + impostor.port()), Duration.ofSeconds(5), clock)) {
+            assertThat(https.findInstallation(app, "acme")).isInstanceOfSatisfying(InstallationResult.Failed.class,
+                    failed -> assertThat(failed.error().message()).contains("failed"));
+            assertThat(requests).as("the App JWT must not reach a server GitHub's certificate checks refuse").hasValue(0);
+        } finally {
+            impostor.stop();
+        }
     }
 }
