@@ -53,7 +53,11 @@ public final class CanonicalJson {
                 if (!node.canConvertToExactIntegral()) {
                     throw new IllegalArgumentException("ledger documents hold integers only, got " + node);
                 }
-                out.append(node.bigIntegerValue());
+                if (node.canConvertToLong()) {
+                    out.append(node.longValue());
+                } else {
+                    out.append(node.bigIntegerValue());
+                }
             }
             case BOOLEAN -> out.append(node.booleanValue());
             case NULL -> out.append("null");
@@ -63,7 +67,10 @@ public final class CanonicalJson {
 
     private static void writeString(String value, StringBuilder out) {
         out.append('"');
-        for (int i = 0; i < value.length(); i++) {
+        // Most strings need no escape at all: copy the plain prefix in one go.
+        int plain = plainPrefix(value);
+        out.append(value, 0, plain);
+        for (int i = plain; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
@@ -86,5 +93,16 @@ public final class CanonicalJson {
             }
         }
         out.append('"');
+    }
+
+    /** How many leading characters are written as they are: no quote, backslash, control or surrogate. */
+    private static int plainPrefix(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return value.length();
     }
 }

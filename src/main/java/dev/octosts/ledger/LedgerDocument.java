@@ -112,8 +112,10 @@ public final class LedgerDocument {
         tail.append('}');
         JsonNode actor = document.get("actor");
         JsonNode issued = document.get("issued");
-        return new LedgerEntry(head.toString(), tail.toString(),
-                head.toString().getBytes(StandardCharsets.UTF_8), tail.toString().getBytes(StandardCharsets.UTF_8),
+        String headText = head.toString();
+        String tailText = tail.toString();
+        return new LedgerEntry(headText, tailText,
+                headText.getBytes(StandardCharsets.UTF_8), tailText.getBytes(StandardCharsets.UTF_8),
                 record.time().truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC),
                 document.get("request_id").textValue(), document.get("decision").textValue(),
                 document.get("grpc_code").intValue(), document.get("reason").textValue(),

@@ -19,6 +19,7 @@ class CanonicalJsonTest {
             "`[\"a\\u0000b\",\"\\u001f\",\"tab\\t\",\"\\u2028\",\"</\"]`|`[\"a\\u0000b\",\"\\u001f\",\"tab\\t\",\"\u2028\",\"</\"]`",
             // whitespace dropped, integers plain
             "`{ \"n\" : [ 1 , -2 , 12345678901234 ] }`|`{\"n\":[1,-2,12345678901234]}`",
+            "`[\"say \\\"hi\\\"\",\"a\\\\b\",\"x\\ud83d\\ude00y\",123456789012345678901234567890,-9223372036854775808]`|`[\"say \\\"hi\\\"\",\"a\\\\b\",\"x😀y\",123456789012345678901234567890,-9223372036854775808]`",
     })
     void canonicalisesLikeRfc8785(String input, String expected) throws Exception {
         assertThat(CanonicalJson.of(JSON.readTree(input))).isEqualTo(expected);
