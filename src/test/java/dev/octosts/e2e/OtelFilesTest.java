@@ -2,6 +2,7 @@ package dev.octosts.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.dev.GitHubSimulator;
 import dev.octosts.telemetry.Telemetry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterAll;
@@ -12,6 +13,7 @@ import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,9 +49,13 @@ class OtelFilesTest {
     static void scrape() {
         harness = new Harness();
         harness.installWithMainBranchPolicy("ci");
+        harness.env.put("GITHUB_WEBHOOK_SECRET", "webhook-secret");
         harness.start(Telemetry.fromEnvironment());
         String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
         assertThat(harness.get(token, Map.of("scope", "org/repo", "identity", "ci")).status()).isEqualTo(200);
+        byte[] delivery = "{}".getBytes(StandardCharsets.UTF_8);
+        assertThat(GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness),
+                GitHubSimulator.webhookHeaders("not-the-secret", "push", "d1", delivery), delivery).statusCode()).isEqualTo(400);
         Harness.Response metrics = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/observe/metrics"))
                 .GET().build());
         assertThat(metrics.status()).isEqualTo(200);
@@ -76,7 +82,7 @@ class OtelFilesTest {
 
     @Test
     void theScrapeHasEveryMetricOfTheService() {
-        assertThat(exportedNames).contains("octosts_exchanges_total", "octosts_exchange_duration_seconds_bucket",
+        assertThat(exportedNames).contains("octosts_exchanges_total", "octosts_webhook_deliveries_total", "octosts_exchange_duration_seconds_bucket",
                 "octosts_ledger_queue_depth", "octosts_ledger_batch_size_count", "octosts_ledger_commit_duration_seconds_sum",
                 "octosts_ledger_write_failures_total", "octosts_github_calls_total", "octosts_github_ratelimit_remaining",
                 "octosts_github_ratelimit_limit", "octosts_policy_cache_total", "octosts_signing_failures_total",
