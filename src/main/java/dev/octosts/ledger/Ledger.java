@@ -68,6 +68,8 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
     private static final String CONFIGURE_TRANSACTION =
             "select set_config('synchronous_commit', 'on', true), set_config('statement_timeout', ?, true)";
     private static final long IDLE_POLL_MILLIS = 50;
+    /** How long a batch waits for one more append before it closes (see {@link #collect}). */
+    private static final Duration ARRIVAL_GAP = Duration.ofNanos(200_000);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(25);
     private static final Duration MAX_BACKOFF = Duration.ofMillis(500);
     /** Attempts of a batch whose failure came before anything was sent for it (e.g. a dead pooled connection). */
@@ -216,9 +218,6 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
             throw new RecordingException("ledger record not committed: " + describe(e.getCause()), e.getCause());
         }
     }
-
-    /** How long a batch waits for one more append before it closes (see {@link #collect}). */
-    private static final java.time.Duration ARRIVAL_GAP = Duration.ofNanos(200_000);
 
     private void runWriter() {
         List<Pending> batch = new ArrayList<>(settings.maxBatch());
