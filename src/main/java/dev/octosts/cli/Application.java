@@ -134,7 +134,8 @@ public final class Application implements AutoCloseable {
                 telemetry);
         WebhookService webhook = settings.webhook() == null ? null
                 : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
-                        settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, clock, telemetry);
+                        settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, database, clock,
+                        telemetry);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.tlsCertFile(), settings.tlsKeyFile()), exchange, webhook, telemetry);
         AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),

@@ -3,61 +3,117 @@ package dev.octosts.webhook;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
+import javax.sql.DataSource;
 
 /**
- * Replay protection: the most recent deliveries, by {@code X-GitHub-Delivery} id and by the SHA-256 of the
- * signed body, so that a replayed delivery (GitHub's redelivery or a captured request sent again) creates no
- * second check run. Bounded to {@link #MAX_REMEMBERED} keys, oldest forgotten first. Thread-safe.
+ * Replay protection shared by every service process on the database (table {@code webhook_delivery}): a
+ * delivery is claimed under its {@code X-GitHub-Delivery} id and under the SHA-256 of its signed body, so
+ * a replayed delivery (GitHub's redelivery or a captured request sent again) creates no second check run,
+ * whichever replica receives it. Claims are kept for {@link #RETENTION}. Thread-safe.
  */
 final class DeliveryMemory {
-    /** About 1.5 MB at most; several days of deliveries for a busy organization. */
-    static final int MAX_REMEMBERED = 10_000;
+    static final Duration RETENTION = Duration.ofDays(7);
+    private static final Duration PRUNE_EVERY = Duration.ofHours(1);
 
-    private final Map<String, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_REMEMBERED;
-        }
-    };
+    /** The database could not be asked; the delivery is not processed (GitHub may deliver it again). */
+    static final class Unavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
 
-    /** Claims a delivery; false when it (its id or its exact body) was claimed before and not released. */
-    synchronized boolean claim(String deliveryId, byte[] body) {
-        String bodyKey = bodyKey(body);
-        String idKey = idKey(deliveryId);
-        if (seen.containsKey(bodyKey) || (idKey != null && seen.containsKey(idKey))) {
-            return false;
+        Unavailable(SQLException cause) {
+            super("webhook delivery memory unavailable: SQLState " + cause.getSQLState(), null, false, false);
         }
-        seen.put(bodyKey, Boolean.TRUE);
-        if (idKey != null) {
-            seen.put(idKey, Boolean.TRUE);
+    }
+
+    private final DataSource database;
+    private final Clock clock;
+    private volatile Instant prunedAt = Instant.EPOCH;
+
+    DeliveryMemory(DataSource database, Clock clock) {
+        this.database = database;
+        this.clock = clock;
+    }
+
+    /** Claims a delivery; false when its id or its exact body was claimed before and not released. */
+    boolean claim(String deliveryId, byte[] body) {
+        List<String> keys = keys(deliveryId, body);
+        Instant now = clock.instant();
+        try (Connection connection = database.getConnection()) {
+            connection.setAutoCommit(false);
+            boolean fresh;
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO webhook_delivery (delivery_key, claimed_at) VALUES "
+                            + String.join(", ", keys.stream().map(key -> "(?, ?)").toList())
+                            + " ON CONFLICT DO NOTHING")) {
+                int parameter = 1;
+                for (String key : keys) {
+                    insert.setString(parameter++, key);
+                    insert.setTimestamp(parameter++, Timestamp.from(now));
+                }
+                // A concurrent claim of the same key waits for this one's commit, then inserts nothing.
+                fresh = insert.executeUpdate() == keys.size();
+            }
+            if (fresh) {
+                connection.commit();
+            } else {
+                connection.rollback();
+            }
+            if (fresh && prunedAt.plus(PRUNE_EVERY).isBefore(now)) {
+                prune(connection, now);
+            }
+            return fresh;
+        } catch (SQLException e) {
+            throw new Unavailable(e);
         }
-        return true;
     }
 
     /** Forgets a delivery that could not be processed, so that GitHub's redelivery is processed. */
-    synchronized void release(String deliveryId, byte[] body) {
-        seen.remove(bodyKey(body));
-        String idKey = idKey(deliveryId);
-        if (idKey != null) {
-            seen.remove(idKey);
+    void release(String deliveryId, byte[] body) {
+        List<String> keys = keys(deliveryId, body);
+        try (Connection connection = database.getConnection();
+             PreparedStatement delete = connection.prepareStatement(
+                     "DELETE FROM webhook_delivery WHERE delivery_key = ANY (?)")) {
+            delete.setArray(1, connection.createArrayOf("text", keys.toArray()));
+            delete.executeUpdate();
+            if (!connection.getAutoCommit()) {
+                connection.commit();
+            }
+        } catch (SQLException e) {
+            throw new Unavailable(e);
         }
     }
 
-    private static String idKey(String deliveryId) {
-        // Hashed, so that a long header cannot make an entry large.
-        return deliveryId == null || deliveryId.isEmpty() ? null : "id:" + sha256(deliveryId.getBytes(StandardCharsets.UTF_8));
+    private void prune(Connection connection, Instant now) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM webhook_delivery WHERE claimed_at < ?")) {
+            delete.setTimestamp(1, Timestamp.from(now.minus(RETENTION)));
+            delete.executeUpdate();
+            connection.commit();
+        }
+        prunedAt = now;
     }
 
-    private static String bodyKey(byte[] body) {
-        return "body:" + sha256(body);
+    private static List<String> keys(String deliveryId, byte[] body) {
+        List<String> keys = new ArrayList<>(2);
+        keys.add("body:" + sha256(body));
+        if (deliveryId != null && !deliveryId.isEmpty()) {
+            // Hashed, so that a long header cannot make a row large.
+            keys.add("id:" + sha256(deliveryId.getBytes(StandardCharsets.UTF_8)));
+        }
+        return keys;
     }
 
-    private static String sha256(byte[] body) {
+    private static String sha256(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }

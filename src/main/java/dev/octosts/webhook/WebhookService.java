@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import javax.sql.DataSource;
 
 /**
  * The policy-validation webhook (README section G): a signed GitHub delivery about a push, pull request or
@@ -81,19 +82,24 @@ public final class WebhookService {
     private final GitHubClient github;
     private final InstallationTokens tokens;
     private final PolicyVerdicts verdicts;
-    private final DeliveryMemory memory = new DeliveryMemory();
+    private final DeliveryMemory memory;
     private final Clock clock;
     private final Telemetry telemetry;
 
-    /** @param organizationFilter owners served (ignoring case); empty serves every owner */
+    /**
+     * @param organizationFilter owners served (ignoring case); empty serves every owner
+     * @param database           holds the deliveries already handled (table {@code webhook_delivery}), shared
+     *                           with the other service processes
+     */
     public WebhookService(WebhookSecrets secrets, List<String> organizationFilter, String orgPolicyRepo,
-                          AppRouter router, GitHubClient github, Clock clock, Telemetry telemetry) {
+                          AppRouter router, GitHubClient github, DataSource database, Clock clock, Telemetry telemetry) {
         this.secrets = secrets;
         this.organizationFilter = List.copyOf(organizationFilter);
         this.orgPolicyRepo = orgPolicyRepo;
         this.github = github;
         this.tokens = new InstallationTokens(router, github, clock);
         this.verdicts = new PolicyVerdicts(orgPolicyRepo);
+        this.memory = new DeliveryMemory(database, clock);
         this.clock = clock;
         this.telemetry = telemetry;
     }
