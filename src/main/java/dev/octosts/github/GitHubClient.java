@@ -256,7 +256,7 @@ public final class GitHubClient implements AutoCloseable {
             Response response = send(new Call(Endpoint.GET_CONTENTS, app.appId(), installationId),
                     baseUrl + contentsPath.get(), null, token);
             return switch (response.status()) {
-                case 200 -> fileOf(response);
+                case 200 -> fileOf(response, parseJson(response));
                 case 404 -> new FileResult.Missing();
                 default -> new FileResult.Failed(errorOf(response));
             };
@@ -359,7 +359,7 @@ public final class GitHubClient implements AutoCloseable {
             if (!type.equals("file")) {
                 return new ContentsResult.NotAFile(type);
             }
-            return switch (fileOf(response)) {
+            return switch (fileOf(response, body)) {
                 case FileResult.Found(String text, String blobSha) -> new ContentsResult.File(text, blobSha);
                 case FileResult.Failed(GitHubError error) -> new ContentsResult.Failed(error);
                 case FileResult.Missing() -> new ContentsResult.Missing();
@@ -573,8 +573,8 @@ public final class GitHubClient implements AutoCloseable {
         return OffsetDateTime.parse(text).toInstant();
     }
 
-    private static FileResult fileOf(Response response) throws CallFailed {
-        JsonNode body = parseJson(response);
+    /** The file a contents answer ({@code body}, already parsed) holds, or why it holds none. */
+    private static FileResult fileOf(Response response, JsonNode body) {
         if (body.isArray()) {
             return new FileResult.Failed(malformed(response, "the path is a directory, not a file"));
         }
@@ -632,11 +632,11 @@ public final class GitHubClient implements AutoCloseable {
 
     /** {@code /repos/{owner}/{repo}/contents/{path}} with every segment percent-encoded, or empty. */
     static Optional<String> contentsPath(String owner, String repo, String path) {
-        if (!isNameSegment(owner) || !isNameSegment(repo) || path == null) {
+        Optional<String> repoPath = repoPath(owner, repo);
+        if (repoPath.isEmpty() || path == null) {
             return Optional.empty();
         }
-        StringBuilder url = new StringBuilder("/repos/").append(encodeSegment(owner)).append('/')
-                .append(encodeSegment(repo)).append("/contents");
+        StringBuilder url = new StringBuilder(repoPath.get()).append("/contents");
         for (String segment : path.split("/", -1)) {
             if (!isNameSegment(segment)) {
                 return Optional.empty();
