@@ -17,15 +17,22 @@ public sealed interface WebhookEvent {
         }
     }
 
+    /** An event the validator acts on: it names a repository and the App installation that sent it. */
+    sealed interface Handled extends WebhookEvent {
+        Repository repository();
+
+        long installationId();
+    }
+
     record Push(Repository repository, long installationId, String before, String after, List<Commit> commits)
-            implements WebhookEvent {
+            implements Handled {
         public Push {
             commits = List.copyOf(commits);
         }
     }
 
     record PullRequest(Repository repository, long installationId, String action, long number, String headSha)
-            implements WebhookEvent {
+            implements Handled {
     }
 
     /**
@@ -35,7 +42,7 @@ public sealed interface WebhookEvent {
      */
     record CheckSuite(String eventName, Repository repository, long installationId, String action, String sender,
                       String headBranch, String headSha, String before, List<Long> pullRequests)
-            implements WebhookEvent {
+            implements Handled {
         public CheckSuite {
             pullRequests = List.copyOf(pullRequests);
         }

@@ -140,10 +140,10 @@ public final class WebhookService {
         } catch (WebhookEvents.InvalidPayload e) {
             return rejected(span, event, e.getMessage());
         }
-        if (parsed instanceof WebhookEvent.Unhandled) {
+        if (!(parsed instanceof WebhookEvent.Handled handled)) {
             return answer(Outcome.UNHANDLED, span, event);
         }
-        if (parsed instanceof WebhookEvent.CheckSuite suite && suite.sender().endsWith("[bot]")) {
+        if (handled instanceof WebhookEvent.CheckSuite suite && suite.sender().endsWith("[bot]")) {
             return answer(Outcome.BOT, span, event);
         }
         if (!memory.claim(delivery.deliveryId(), delivery.body())) {
@@ -151,7 +151,7 @@ public final class WebhookService {
         }
         Outcome outcome;
         try {
-            outcome = process(parsed, span);
+            outcome = process(handled, span);
         } catch (StepFailed e) {
             LOG.log(System.Logger.Level.WARNING, "webhook " + event + " delivery failed: " + e.getMessage());
             outcome = Outcome.FAILED;
@@ -166,18 +166,13 @@ public final class WebhookService {
         return answer(outcome, span, event);
     }
 
-    private Outcome process(WebhookEvent event, Span span) throws StepFailed {
-        WebhookEvent.Repository repository = switch (event) {
-            case WebhookEvent.Push push -> push.repository();
-            case WebhookEvent.PullRequest pr -> pr.repository();
-            case WebhookEvent.CheckSuite suite -> suite.repository();
-            case WebhookEvent.Unhandled unhandled -> throw new IllegalStateException("unhandled events are answered earlier");
-        };
+    private Outcome process(WebhookEvent.Handled event, Span span) throws StepFailed {
+        WebhookEvent.Repository repository = event.repository();
         span.setAttribute("octosts.webhook.repository", repository.owner() + "/" + repository.name());
         if (!organizationFilter.isEmpty() && organizationFilter.stream().noneMatch(o -> o.equalsIgnoreCase(repository.owner()))) {
             return Outcome.SKIPPED;
         }
-        Work work = new Work(repository, installationOf(event));
+        Work work = new Work(repository, event.installationId());
         String sha;
         List<String> files;
         switch (event) {
@@ -213,7 +208,6 @@ public final class WebhookService {
                     files.addAll(work.pullRequestFiles(number));
                 }
             }
-            case WebhookEvent.Unhandled unhandled -> throw new IllegalStateException("unhandled events are answered earlier");
         }
         span.setAttribute("octosts.webhook.sha", sha);
         List<String> validated = List.copyOf(new TreeSet<>(ValidatedPaths.filter(repository.name(), files, orgPolicyRepo)));
@@ -265,15 +259,6 @@ public final class WebhookService {
     /** Whether a read failure stops validation without a check run: the lenient rate-limit predicate (403 or 429). */
     public static boolean abortsValidation(ContentsResult result) {
         return result instanceof ContentsResult.Failed(GitHubError error) && error.rateLimitedLenient();
-    }
-
-    private static long installationOf(WebhookEvent event) {
-        return switch (event) {
-            case WebhookEvent.Push push -> push.installationId();
-            case WebhookEvent.PullRequest pr -> pr.installationId();
-            case WebhookEvent.CheckSuite suite -> suite.installationId();
-            case WebhookEvent.Unhandled unhandled -> 0;
-        };
     }
 
     /** One delivery's GitHub work: the installation token is minted (or taken from the cache) when first needed. */
