@@ -28,7 +28,6 @@ import static dev.octosts.exchange.GrpcCode.INVALID_ARGUMENT;
 import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
 import static dev.octosts.exchange.GrpcCode.PERMISSION_DENIED;
 import static dev.octosts.exchange.GrpcCode.RESOURCE_EXHAUSTED;
-import static dev.octosts.exchange.GrpcCode.UNAUTHENTICATED;
 import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_INSTALLATION;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_MINT;
