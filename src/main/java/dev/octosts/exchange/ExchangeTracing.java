@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * The exchange as a trace: one span per exchange (a child of the HTTP server span) carrying the
- * record's facts as {@code octosts.*} attributes, one child span per step, and the exchange metrics.
+ * record's facts as {@code octosts.*} attributes, one child span per step, and the exchange metrics
+ * (its duration, and each step's).
  * Only what the record holds is exported, so never a raw token: an issued token only as its SHA-256.
  */
 final class ExchangeTracing {
@@ -68,6 +69,7 @@ final class ExchangeTracing {
 
         /** Runs one step of the exchange in its own child span. */
         <T> T step(String name, Supplier<T> body) {
+            long stepStarted = System.nanoTime();
             Span step = tracer.spanBuilder(name).startSpan();
             try (Scope ignored = step.makeCurrent()) {
                 return body.get();
@@ -77,12 +79,14 @@ final class ExchangeTracing {
                 throw e;
             } finally {
                 step.end();
+                telemetry.exchangeStepEnded(name, System.nanoTime() - stepStarted);
             }
         }
 
         /** The ledger append, with its queue wait and its batch's commit (as the ledger timed them). */
         ExchangeRecorder.Receipt append(ExchangeRecorder recorder, ExchangeRecord record)
                 throws ExchangeRecorder.RecordingException {
+            long appendStarted = System.nanoTime();
             Span append = tracer.spanBuilder(LEDGER_APPEND).startSpan();
             try (Scope ignored = append.makeCurrent()) {
                 ExchangeRecorder.Receipt receipt = recorder.append(record);
@@ -98,6 +102,7 @@ final class ExchangeTracing {
                 throw e;
             } finally {
                 append.end();
+                telemetry.exchangeStepEnded(LEDGER_APPEND, System.nanoTime() - appendStarted);
             }
         }
 

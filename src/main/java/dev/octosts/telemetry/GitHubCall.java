@@ -19,6 +19,7 @@ public final class GitHubCall {
     private final String endpoint;
     private final Span span;
     private final Attributes rateLimitOwner;
+    private final long started = System.nanoTime();
 
     GitHubCall(Telemetry telemetry, String endpoint, String method, String template, URI uri, long appId,
                long installationId) {
@@ -54,7 +55,8 @@ public final class GitHubCall {
             span.setAttribute("error.type", Integer.toString(status));
         }
         span.end();
-        telemetry.githubCallEnded(endpoint, Integer.toString(status), rateLimitOwner, remaining, number(rateLimitLimit));
+        telemetry.githubCallEnded(endpoint, Integer.toString(status), rateLimitOwner, remaining, number(rateLimitLimit),
+                System.nanoTime() - started);
     }
 
     /** The call produced no HTTP response. */
@@ -62,7 +64,7 @@ public final class GitHubCall {
         span.setStatus(StatusCode.ERROR);
         span.setAttribute("error.type", errorType);
         span.end();
-        telemetry.githubCallEnded(endpoint, "error", null, null, null);
+        telemetry.githubCallEnded(endpoint, "error", null, null, null, System.nanoTime() - started);
     }
 
     private static Long number(String header) {

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -43,6 +44,7 @@ public final class Telemetry implements AutoCloseable {
     public static final AttributeKey<String> REASON = AttributeKey.stringKey("octosts.reason");
     public static final AttributeKey<String> WEBHOOK_EVENT = AttributeKey.stringKey("octosts.webhook.event");
     public static final AttributeKey<String> WEBHOOK_OUTCOME = AttributeKey.stringKey("octosts.webhook.outcome");
+    static final AttributeKey<String> STEP = AttributeKey.stringKey("octosts.step");
     static final AttributeKey<String> CACHE_RESULT = AttributeKey.stringKey("octosts.cache.result");
     static final AttributeKey<String> GITHUB_ENDPOINT = AttributeKey.stringKey("octosts.github.endpoint");
     static final AttributeKey<Long> GITHUB_INSTALLATION = AttributeKey.longKey("octosts.github.installation_id");
@@ -70,6 +72,8 @@ public final class Telemetry implements AutoCloseable {
     private final Tracer tracer;
     private final LongCounter exchanges;
     private final DoubleHistogram exchangeDuration;
+    private final DoubleHistogram exchangeStepDuration;
+    private final Map<String, Attributes> stepAttributes = new ConcurrentHashMap<>();
     private final LongHistogram ledgerBatchSize;
     private final DoubleHistogram ledgerCommitDuration;
     private final LongCounter ledgerWriteFailures;
@@ -81,6 +85,7 @@ public final class Telemetry implements AutoCloseable {
     private final DoubleHistogram signingDuration;
     private final LongCounter signingFailures;
     private final DoubleHistogram httpServerDuration;
+    private final DoubleHistogram httpClientDuration;
     private final List<AutoCloseable> observers = new ArrayList<>();
 
     private Telemetry(OpenTelemetry openTelemetry, PrometheusReader prometheus, OpenTelemetrySdk owned) {
@@ -93,6 +98,9 @@ public final class Telemetry implements AutoCloseable {
                 .setDescription("Token exchanges by decision and reason code").build();
         exchangeDuration = meter.histogramBuilder("octosts.exchange.duration").setUnit("s")
                 .setDescription("Exchange latency, from request to durable decision")
+                .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
+        exchangeStepDuration = meter.histogramBuilder("octosts.exchange.step.duration").setUnit("s")
+                .setDescription("Time an exchange spent in one step (OIDC verification, GitHub calls, policy, ledger append)")
                 .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
         ledgerBatchSize = meter.histogramBuilder("octosts.ledger.batch.size").ofLongs().setUnit("{record}")
                 .setDescription("Records per ledger commit")
@@ -122,6 +130,9 @@ public final class Telemetry implements AutoCloseable {
         signingFailures.add(0, Attributes.of(KEY, GITHUB_APP_KEY));
         httpServerDuration = meter.histogramBuilder("http.server.request.duration").setUnit("s")
                 .setDescription("Duration of HTTP server requests")
+                .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
+        httpClientDuration = meter.histogramBuilder("http.client.request.duration").setUnit("s")
+                .setDescription("Duration of GitHub API calls, from sending the request to the answer or the failure")
                 .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
     }
 
@@ -197,6 +208,11 @@ public final class Telemetry implements AutoCloseable {
     public void exchangeDecided(String decision, String reason, long nanos) {
         exchanges.add(1, Attributes.of(DECISION, decision, REASON, reason));
         exchangeDuration.record(nanos / 1e9, Attributes.of(DECISION, decision));
+    }
+
+    /** One step of an exchange ended; {@code step} is one of the exchange's fixed step names. */
+    public void exchangeStepEnded(String step, long nanos) {
+        exchangeStepDuration.record(nanos / 1e9, stepAttributes.computeIfAbsent(step, name -> Attributes.of(STEP, name)));
     }
 
     public void ledgerCommitted(int records, long nanos) {
@@ -289,9 +305,10 @@ public final class Telemetry implements AutoCloseable {
         return new GitHubCall(this, endpoint, method, template, uri, appId, installationId);
     }
 
-    void githubCallEnded(String endpoint, String status, Attributes rateLimitOwner, Long remaining, Long limit) {
-        githubCalls.add(1, Attributes.of(GITHUB_ENDPOINT, endpoint, AttributeKey.stringKey("http.response.status_code"),
-                status));
+    void githubCallEnded(String endpoint, String status, Attributes rateLimitOwner, Long remaining, Long limit, long nanos) {
+        Attributes call = Attributes.of(GITHUB_ENDPOINT, endpoint, AttributeKey.stringKey("http.response.status_code"), status);
+        githubCalls.add(1, call);
+        httpClientDuration.record(nanos / 1e9, call);
         if (rateLimitOwner != null && remaining != null) {
             githubRateLimitRemaining.set(remaining, rateLimitOwner);
             if (limit != null) {

@@ -86,7 +86,8 @@ class OtelFilesTest {
                 "octosts_ledger_queue_depth", "octosts_ledger_batch_size_count", "octosts_ledger_commit_duration_seconds_sum",
                 "octosts_ledger_write_failures_total", "octosts_github_calls_total", "octosts_github_ratelimit_remaining",
                 "octosts_github_ratelimit_limit", "octosts_policy_cache_total", "octosts_signing_failures_total",
-                "http_server_request_duration_seconds_count");
+                "http_server_request_duration_seconds_count", "http_client_request_duration_seconds_bucket",
+                "octosts_exchange_step_duration_seconds_bucket");
         assertThat(exportedLabels).as("no subject, repository or token as a label")
                 .noneMatch(label -> label.contains("subject") || label.contains("repositor") || label.contains("token"));
     }

@@ -252,6 +252,16 @@ class TelemetryTest {
         assertThat(sum(collected, "octosts.policy.cache", Map.of("octosts.cache.result", "hit"))).isEqualTo(1);
         assertThat(sum(collected, "octosts.github.calls", Map.of("octosts.github.endpoint", "installation.token.create",
                 "http.response.status_code", "201"))).isEqualTo(2);
+        MetricData gitHubLatency = metric(collected, "http.client.request.duration").orElseThrow();
+        assertThat(gitHubLatency.getHistogramData().getPoints())
+                .filteredOn(point -> point.getAttributes().asMap().equals(Map.of(
+                        AttributeKey.stringKey("octosts.github.endpoint"), "installation.token.create",
+                        AttributeKey.stringKey("http.response.status_code"), "201")))
+                .singleElement()
+                .satisfies(point -> {
+                    assertThat(point.getCount()).isEqualTo(2);
+                    assertThat(point.getSum()).isPositive();
+                });
         assertThat(sum(collected, "octosts.ledger.write.failures", Map.of())).isZero();
         MetricData batches = metric(collected, "octosts.ledger.batch.size").orElseThrow();
         assertThat(batches.getHistogramData().getPoints().iterator().next().getSum()).isEqualTo(2);
@@ -263,6 +273,13 @@ class TelemetryTest {
                         .hasSize(1));
         assertThat(metric(collected, "octosts.ledger.queue.depth")).isPresent();
         assertThat(metric(collected, "octosts.exchange.duration")).isPresent();
+        Map<String, Long> stepCounts = new java.util.TreeMap<>();
+        metric(collected, "octosts.exchange.step.duration").orElseThrow().getHistogramData().getPoints()
+                .forEach(point -> stepCounts.merge(point.getAttributes().get(AttributeKey.stringKey("octosts.step")),
+                        point.getCount(), Long::sum));
+        // Every exchange that got this far was timed in each step, and every recorded one in its ledger append.
+        assertThat(stepCounts).containsKeys("oidc.verify", "github.installation", "policy.read", "policy.check", "github.mint")
+                .containsEntry("ledger.append", sum(collected, "octosts.exchanges", Map.of()));
     }
 
     @Test
