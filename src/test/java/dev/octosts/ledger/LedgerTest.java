@@ -302,6 +302,30 @@ class LedgerTest {
     }
 
     @Test
+    void aBatchSentOnAConnectionTheServerClosedIsWrittenOnAnother() throws Exception {
+        Database database = Database.fresh();
+        try (HikariDataSource pool = pool(database.runtimeUrl());
+             Ledger ledger = new Ledger(pool, LedgerSettings.defaults(), Clock.systemUTC()).start();
+             Connection owner = DriverManager.getConnection(database.ownerUrl());
+             Statement sql = owner.createStatement()) {
+            ledger.append(record("a", true));
+            // As a failover does: the server ends the service's sessions, and the pool, which used its
+            // connection a moment ago, hands it out again without checking it.
+            try (ResultSet ended = sql.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))"
+                    + " FROM pg_stat_activity WHERE datname = current_database() AND usename <> current_user")) {
+                ended.next();
+                assertThat(ended.getLong(1)).isPositive();
+            }
+
+            assertThat(ledger.append(record("b", true)).seq()).isEqualTo(2);
+
+            List<Row> rows = database.chain(ledger.chainId());
+            verifyChain(ledger.chainId(), rows);
+            assertThat(rows).extracting(row -> row.column("request_id")).containsExactly("a", "b");
+        }
+    }
+
+    @Test
     void startFailsClearlyWhenTheDatabaseCannotBeReached() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
