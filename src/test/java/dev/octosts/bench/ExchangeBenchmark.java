@@ -98,7 +98,8 @@ public final class ExchangeBenchmark {
             Map<String, String> env = new HashMap<>();
             env.put("BIND_ADDRESS", "127.0.0.1");
             env.put("PORT", "0");
-            env.put("ADMIN_PORT", "0");
+            int adminPort = freePort();
+            env.put("ADMIN_PORT", Integer.toString(adminPort));
             env.put("STS_DOMAIN", DOMAIN);
             env.put("GITHUB_APP_IDS", Long.toString(app.appId()));
             env.put("APP_SECRET_CERTIFICATE_FILE", Files.writeString(work.resolve("app.pem"), app.privateKeyPem()).toString());
@@ -137,18 +138,107 @@ public final class ExchangeBenchmark {
                 double saturation = closedLoop(load, exchange);
                 long gitHubCallsPerExchange = Math.round((double) (github.calls().size() - callsBefore)
                         / Math.max(1, saturation * (System.nanoTime() - before) / 1e9));
+                URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
+                Histograms atStart = Histograms.scrape(http, metrics);
                 long[] latency = openLoop(load, exchange);
+                ServiceSide serviceSide = ServiceSide.between(atStart, Histograms.scrape(http, metrics));
                 load.close();
                 long peakRss = service.peakRssMb();
                 double oidcPerSecond = oidcVerifications(issuer, exchanges);
                 LedgerRates ledger = LedgerRates.measure(owner, runtime);
 
                 double subtractMs = GITHUB_LATENCY_MS * gitHubCallsPerExchange;
-                report(service.readySeconds(), readyWithoutCache, peakRss, trivial, saturation, latency, subtractMs, oidcPerSecond, ledger,
-                        version(owner));
+                report(service.readySeconds(), readyWithoutCache, peakRss, trivial, saturation, latency, subtractMs, serviceSide,
+                        oidcPerSecond, ledger, version(owner));
             } finally {
                 service.stop();
             }
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * What the service itself timed during the open loop (its histograms have buckets at 1, 2.5 and 5 ms):
+     * the share of exchanges done within 5 ms, and per step, within 1 ms and 5 ms. This tells the service's
+     * own tail from the load generator's, and shows which step it comes from; {@code github.call} is the
+     * HTTP call to the simulator alone, {@code ledger.commit} one batch's insert and commit.
+     */
+    private record ServiceSide(double exchangesWithin5ms, Map<String, double[]> stepsWithin1And5ms) {
+        private static final List<String> STEPS = List.of("oidc.verify", "github.installation", "policy.allowlist",
+                "policy.read", "policy.check", "github.mint", "ledger.append");
+
+        static ServiceSide between(Histograms before, Histograms after) {
+            Histograms run = after.minus(before);
+            Map<String, double[]> steps = new java.util.LinkedHashMap<>();
+            for (String step : STEPS) {
+                steps.put(step, run.shares("octosts_exchange_step_duration_seconds", Map.of("octosts_step", step)));
+            }
+            steps.put("github.call", run.shares("http_client_request_duration_seconds",
+                    Map.of("octosts_github_endpoint", "installation.token.create")));
+            steps.put("ledger.commit", run.shares("octosts_ledger_commit_duration_seconds", Map.of()));
+            return new ServiceSide(run.shares("octosts_exchange_duration_seconds", Map.of("octosts_decision", "allow"))[1], steps);
+        }
+
+        String table() {
+            StringBuilder table = new StringBuilder();
+            stepsWithin1And5ms.forEach((step, shares) -> table.append("      %-20s %6.1f%%  %6.1f%%%n"
+                    .formatted(step, 100 * shares[0], 100 * shares[1])));
+            return table.toString();
+        }
+    }
+
+    /** Cumulative histogram bucket counts from a Prometheus scrape: metric name, labels (with le), count. */
+    private record Histograms(Map<String, Map<Map<String, String>, Double>> buckets) {
+        static Histograms scrape(HttpClient http, URI metrics) throws Exception {
+            String text = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, Map<Map<String, String>, Double>> buckets = new HashMap<>();
+            for (String line : text.split("\n")) {
+                int brace = line.indexOf('{');
+                if (brace < 0 || !line.substring(0, brace).endsWith("_bucket")) {
+                    continue;
+                }
+                int close = line.lastIndexOf('}');
+                Map<String, String> labels = new HashMap<>();
+                for (String pair : line.substring(brace + 1, close).split(",")) {
+                    int equals = pair.indexOf('=');
+                    labels.put(pair.substring(0, equals), pair.substring(equals + 2, pair.length() - 1));
+                }
+                buckets.computeIfAbsent(line.substring(0, brace - "_bucket".length()), name -> new HashMap<>())
+                        .merge(labels, Double.parseDouble(line.substring(close + 1).strip()), Double::sum);
+            }
+            return new Histograms(buckets);
+        }
+
+        Histograms minus(Histograms earlier) {
+            Map<String, Map<Map<String, String>, Double>> difference = new HashMap<>();
+            buckets.forEach((name, series) -> series.forEach((labels, count) -> difference
+                    .computeIfAbsent(name, n -> new HashMap<>())
+                    .put(labels, count - earlier.buckets.getOrDefault(name, Map.of()).getOrDefault(labels, 0.0))));
+            return new Histograms(difference);
+        }
+
+        /** The shares of the matching series' observations at or below 1 ms and 5 ms. */
+        double[] shares(String name, Map<String, String> match) {
+            double within1ms = 0;
+            double within5ms = 0;
+            double all = 0;
+            for (var entry : buckets.getOrDefault(name, Map.of()).entrySet()) {
+                if (!entry.getKey().entrySet().containsAll(match.entrySet())) {
+                    continue;
+                }
+                switch (entry.getKey().get("le")) {
+                    case "0.001" -> within1ms += entry.getValue();
+                    case "0.005" -> within5ms += entry.getValue();
+                    case "+Inf" -> all += entry.getValue();
+                    default -> { }
+                }
+            }
+            return all == 0 ? new double[] {Double.NaN, Double.NaN} : new double[] {within1ms / all, within5ms / all};
         }
     }
 
@@ -234,7 +324,7 @@ public final class ExchangeBenchmark {
     }
 
     private static void report(double readySeconds, double readyWithoutCacheSeconds, long peakRssMb, double trivial, double saturation, long[] latency,
-                               double subtractMs, double oidc, LedgerRates ledger, String postgres) throws Exception {
+                               double subtractMs, ServiceSide serviceSide, double oidc, LedgerRates ledger, String postgres) throws Exception {
         double p50 = Math.max(0, percentile(latency, 0.50) - subtractMs);
         double p99 = Math.max(0, percentile(latency, 0.99) - subtractMs);
         double p999 = Math.max(0, percentile(latency, 0.999) - subtractMs);
@@ -247,13 +337,15 @@ public final class ExchangeBenchmark {
                   trivial route/s (%d clients)               %,10.0f
                   exchanges / trivial route                    %9.0f%%
                   added latency at %,d exchanges/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms
-                  ledger appends/s (256 writers)              %,10.0f
+                    as the service timed it: %.1f%% of exchanges within 5 ms; share of each step within 1 ms, 5 ms:
+                %s  ledger appends/s (256 writers)              %,10.0f
                   plain batched INSERT rows/s                 %,10.0f   (ledger %.0f%%)
                   OIDC verifications/s (in process)           %,10.0f
                   ready after start (AOT cache)               %10.2f s   (without: %.2f s)
                   peak RSS of the service                     %,10d MB
                 """, Runtime.getRuntime().availableProcessors(), memoryMb, System.getProperty("java.version"), postgres,
                 GITHUB_LATENCY_MS, CLIENTS, saturation, CLIENTS, trivial, 100 * saturation / trivial, RATE, p50, p99, p999,
+                100 * serviceSide.exchangesWithin5ms(), serviceSide.table(),
                 ledger.appendsPerSecond(), ledger.plainPerSecond(), 100 * ledger.appendsPerSecond() / ledger.plainPerSecond(),
                 oidc, readySeconds, readyWithoutCacheSeconds, peakRssMb);
         ObjectMapper json = new ObjectMapper();
@@ -268,6 +360,10 @@ public final class ExchangeBenchmark {
         result.put("ratio_to_trivial", Math.round(1000 * saturation / trivial) / 1000.0);
         result.putObject("latency_ms").put("p50", round2(p50)).put("p99", round2(p99)).put("p999", round2(p999))
                 .put("fixed_rate_per_s", RATE);
+        ObjectNode service = result.putObject("service_side");
+        service.put("exchanges_within_5ms", round3(serviceSide.exchangesWithin5ms()));
+        ObjectNode steps = service.putObject("steps_within_1ms_5ms");
+        serviceSide.stepsWithin1And5ms().forEach((step, shares) -> steps.putArray(step).add(round3(shares[0])).add(round3(shares[1])));
         result.put("ledger_appends_per_s", Math.round(ledger.appendsPerSecond()));
         result.put("plain_insert_per_s", Math.round(ledger.plainPerSecond()));
         result.put("oidc_verifications_per_s", Math.round(oidc));
@@ -281,6 +377,10 @@ public final class ExchangeBenchmark {
 
     private static double percentile(long[] sortedMicros, double p) {
         return sortedMicros[Math.min(sortedMicros.length - 1, (int) Math.ceil(p * sortedMicros.length) - 1)] / 1000.0;
+    }
+
+    private static double round3(double value) {
+        return Math.round(value * 1000) / 1000.0;
     }
 
     private static double round2(double value) {
