@@ -468,8 +468,10 @@ public final class GitHubClient implements AutoCloseable {
         try (HttpClientResponse response = json == null ? request.request()
                 : request.header(HeaderNames.CONTENT_TYPE, "application/json").submit(json)) {
             byte[] body;
+            // A declared length within the limit is read in one buffer of its size (GitHub's answers are small).
+            long declared = response.headers().contentLength().orElse(MAX_BODY_BYTES + 1);
             try (InputStream in = response.inputStream()) {
-                body = in.readNBytes(MAX_BODY_BYTES + 1);
+                body = in.readNBytes((int) Math.min(declared, MAX_BODY_BYTES + 1));
             }
             if (body.length > MAX_BODY_BYTES) {
                 throw new CallFailed(GitHubError.transport(what + ": response body larger than " + MAX_BODY_BYTES + " bytes"));
