@@ -68,8 +68,6 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
     private static final String CONFIGURE_TRANSACTION =
             "select set_config('synchronous_commit', 'on', true), set_config('statement_timeout', ?, true)";
     private static final long IDLE_POLL_MILLIS = 50;
-    /** How long a batch waits for one more append before it closes (see {@link #collect}). */
-    private static final Duration ARRIVAL_GAP = Duration.ofNanos(200_000);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(25);
     private static final Duration MAX_BACKOFF = Duration.ofMillis(500);
     /** Attempts of a batch whose failure came before anything was sent for it (e.g. a dead pooled connection). */
@@ -250,24 +248,13 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
     }
 
     /**
-     * Fills the batch: up to maxBatch appends, waiting at most maxBatchWait after the first, and closing
-     * early once no append arrived for {@link #ARRIVAL_GAP}: when every caller is already in the batch,
-     * waiting longer only adds latency.
+     * The batch is what waits when the writer is free, up to maxBatch appends: group commit without a
+     * timer. Appends that arrive during a commit form the next batch, so batches grow with the load and
+     * an append alone is never held back waiting for company.
      */
-    private void collect(Pending first, List<Pending> batch) throws InterruptedException {
+    private void collect(Pending first, List<Pending> batch) {
         batch.add(first);
-        long deadline = System.nanoTime() + settings.maxBatchWait().toNanos();
-        while (batch.size() < settings.maxBatch()) {
-            if (queue.drainTo(batch, settings.maxBatch() - batch.size()) > 0) {
-                continue;
-            }
-            long left = Math.min(deadline - System.nanoTime(), ARRIVAL_GAP.toNanos());
-            Pending next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
-            if (next == null) {
-                return;
-            }
-            batch.add(next);
-        }
+        queue.drainTo(batch, settings.maxBatch() - 1);
     }
 
     private void commit(List<Pending> batch) {

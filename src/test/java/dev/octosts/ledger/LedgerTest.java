@@ -135,7 +135,7 @@ class LedgerTest {
     @Test
     void afterAFailedCommitTheWriterReReadsItsHeadBeforeTheNextBatch() throws Exception {
         Database database = Database.fresh();
-        LedgerSettings settings = new LedgerSettings(100, 16, Duration.ZERO, Duration.ofSeconds(1));
+        LedgerSettings settings = new LedgerSettings(100, 16, Duration.ofSeconds(1));
         try (HikariDataSource pool = pool(database.runtimeUrl());
              Ledger ledger = new Ledger(pool, settings, Clock.systemUTC()).start();
              Connection owner = DriverManager.getConnection(database.ownerUrl());
@@ -168,7 +168,7 @@ class LedgerTest {
     @Test
     void aFullQueueRefusesAtOnceWhileTheDatabaseIsBlocked() throws Exception {
         Database database = Database.fresh();
-        LedgerSettings settings = new LedgerSettings(2, 1, Duration.ZERO, Duration.ofSeconds(30));
+        LedgerSettings settings = new LedgerSettings(2, 1, Duration.ofSeconds(30));
         try (HikariDataSource pool = pool(database.runtimeUrl());
              Ledger ledger = new Ledger(pool, settings, Clock.systemUTC()).start();
              Connection blocker = DriverManager.getConnection(database.ownerUrl());
@@ -204,7 +204,7 @@ class LedgerTest {
 
     @Test
     void anOutageFailsAppendsAndTheChainContinuesAfterRestart() throws Exception {
-        LedgerSettings settings = new LedgerSettings(1_000, 64, Duration.ofMillis(2), Duration.ofSeconds(3));
+        LedgerSettings settings = new LedgerSettings(1_000, 64, Duration.ofSeconds(3));
         try (LocalPostgres postgres = LocalPostgres.start()) {
             String ownerUrl = postgres.jdbcUrl("postgres");
             Migrations.migrate(ownerUrl);
@@ -268,7 +268,7 @@ class LedgerTest {
     @Test
     void closeCommitsWhatIsQueuedAndThenRefuses() throws Exception {
         Database database = Database.fresh();
-        LedgerSettings settings = new LedgerSettings(100, 1, Duration.ZERO, Duration.ofSeconds(30));
+        LedgerSettings settings = new LedgerSettings(100, 1, Duration.ofSeconds(30));
         try (HikariDataSource pool = pool(database.runtimeUrl());
              Connection blocker = DriverManager.getConnection(database.ownerUrl());
              ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
