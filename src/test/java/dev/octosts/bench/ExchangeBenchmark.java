@@ -139,8 +139,13 @@ public final class ExchangeBenchmark {
                 long gitHubCallsPerExchange = Math.round((double) (github.calls().size() - callsBefore)
                         / Math.max(1, saturation * (System.nanoTime() - before) / 1e9));
                 URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
+                // Warmed up at the fixed rate first, like the closed loops: the switch from saturation to a
+                // lighter load makes the JIT recompile for a few seconds.
+                openLoop(load, exchange, WARM_UP);
                 Histograms atStart = Histograms.scrape(http, metrics);
-                long[] latency = openLoop(load, exchange);
+                CpuTimes cpuAtStart = CpuTimes.now(service.process().pid());
+                long[] latency = openLoop(load, exchange, MEASURE);
+                CpuTimes openLoopCpu = CpuTimes.now(service.process().pid()).minus(cpuAtStart);
                 ServiceSide serviceSide = ServiceSide.between(atStart, Histograms.scrape(http, metrics));
                 load.close();
                 long peakRss = service.peakRssMb();
@@ -148,7 +153,7 @@ public final class ExchangeBenchmark {
                 LedgerRates ledger = LedgerRates.measure(owner, runtime);
 
                 double subtractMs = GITHUB_LATENCY_MS * gitHubCallsPerExchange;
-                report(service.readySeconds(), readyWithoutCache, peakRss, trivial, saturation, latency, subtractMs, serviceSide,
+                report(service.readySeconds(), readyWithoutCache, peakRss, trivial, saturation, latency, subtractMs, serviceSide, openLoopCpu,
                         oidcPerSecond, ledger, version(owner));
             } finally {
                 service.stop();
@@ -189,6 +194,55 @@ public final class ExchangeBenchmark {
             stepsWithin1And5ms.forEach((step, shares) -> table.append("      %-20s %6.1f%%  %6.1f%%%n"
                     .formatted(step, 100 * shares[0], 100 * shares[1])));
             return table.toString();
+        }
+    }
+
+    /**
+     * CPU time in clock ticks: the machine's from {@code /proc/stat} (user, nice, system, idle, iowait, irq,
+     * softirq, steal), the service's and this JVM's (simulator, issuer, load generator) from their
+     * {@code /proc/PID/stat}. Shows how busy the cores were during a phase, who used them, and how much a
+     * virtual machine's host took: stolen time shows up as latency no code of ours causes.
+     */
+    private record CpuTimes(long[] machine, long service, long self) {
+        static CpuTimes now(long servicePid) throws java.io.IOException {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long[] machine = new long[8];
+            for (int i = 0; i < machine.length; i++) {
+                machine[i] = Long.parseLong(fields[i + 1]);
+            }
+            return new CpuTimes(machine, processTicks(servicePid), processTicks(ProcessHandle.current().pid()));
+        }
+
+        /** utime + stime: fields 14 and 15, counted after the command name, which may hold spaces. */
+        private static long processTicks(long pid) throws java.io.IOException {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+
+        CpuTimes minus(CpuTimes earlier) {
+            long[] difference = new long[machine.length];
+            for (int i = 0; i < machine.length; i++) {
+                difference[i] = machine[i] - earlier.machine[i];
+            }
+            return new CpuTimes(difference, service - earlier.service, self - earlier.self);
+        }
+
+        private long total() {
+            return Arrays.stream(machine).sum();
+        }
+
+        double busy() {
+            return 1 - (double) (machine[3] + machine[4]) / total();
+        }
+
+        double stolen() {
+            return (double) machine[7] / total();
+        }
+
+        /** A process's ticks as a share of all the machine's. */
+        double share(long processTicks) {
+            return (double) processTicks / total();
         }
     }
 
@@ -264,8 +318,8 @@ public final class ExchangeBenchmark {
     }
 
     /** Requests started at a fixed rate whatever the answers; each one's latency in microseconds. */
-    private static long[] openLoop(RawHttpClient http, Requests requests) throws Exception {
-        int total = (int) (RATE * MEASURE.toSeconds());
+    private static long[] openLoop(RawHttpClient http, Requests requests, Duration duration) throws Exception {
+        int total = (int) (RATE * duration.toSeconds());
         long[] latencies = new long[total];
         long intervalNanos = 1_000_000_000L / RATE;
         try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -324,7 +378,8 @@ public final class ExchangeBenchmark {
     }
 
     private static void report(double readySeconds, double readyWithoutCacheSeconds, long peakRssMb, double trivial, double saturation, long[] latency,
-                               double subtractMs, ServiceSide serviceSide, double oidc, LedgerRates ledger, String postgres) throws Exception {
+                               double subtractMs, ServiceSide serviceSide, CpuTimes openLoopCpu, double oidc, LedgerRates ledger,
+                               String postgres) throws Exception {
         double p50 = Math.max(0, percentile(latency, 0.50) - subtractMs);
         double p99 = Math.max(0, percentile(latency, 0.99) - subtractMs);
         double p999 = Math.max(0, percentile(latency, 0.999) - subtractMs);
@@ -337,6 +392,7 @@ public final class ExchangeBenchmark {
                   trivial route/s (%d clients)               %,10.0f
                   exchanges / trivial route                    %9.0f%%
                   added latency at %,d exchanges/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms
+                    machine during it: CPU %.0f%% busy (service %.0f%%, this JVM %.0f%%, the rest %.0f%%), %.1f%% stolen by the hypervisor
                     as the service timed it: %.1f%% of exchanges within 5 ms; share of each step within 1 ms, 5 ms:
                 %s  ledger appends/s (256 writers)              %,10.0f
                   plain batched INSERT rows/s                 %,10.0f   (ledger %.0f%%)
@@ -345,7 +401,9 @@ public final class ExchangeBenchmark {
                   peak RSS of the service                     %,10d MB
                 """, Runtime.getRuntime().availableProcessors(), memoryMb, System.getProperty("java.version"), postgres,
                 GITHUB_LATENCY_MS, CLIENTS, saturation, CLIENTS, trivial, 100 * saturation / trivial, RATE, p50, p99, p999,
-                100 * serviceSide.exchangesWithin5ms(), serviceSide.table(),
+                100 * openLoopCpu.busy(), 100 * openLoopCpu.share(openLoopCpu.service()), 100 * openLoopCpu.share(openLoopCpu.self()),
+                100 * (openLoopCpu.busy() - openLoopCpu.share(openLoopCpu.service()) - openLoopCpu.share(openLoopCpu.self())),
+                100 * openLoopCpu.stolen(), 100 * serviceSide.exchangesWithin5ms(), serviceSide.table(),
                 ledger.appendsPerSecond(), ledger.plainPerSecond(), 100 * ledger.appendsPerSecond() / ledger.plainPerSecond(),
                 oidc, readySeconds, readyWithoutCacheSeconds, peakRssMb);
         ObjectMapper json = new ObjectMapper();
@@ -360,6 +418,10 @@ public final class ExchangeBenchmark {
         result.put("ratio_to_trivial", Math.round(1000 * saturation / trivial) / 1000.0);
         result.putObject("latency_ms").put("p50", round2(p50)).put("p99", round2(p99)).put("p999", round2(p999))
                 .put("fixed_rate_per_s", RATE);
+        result.putObject("open_loop_cpu").put("busy", round3(openLoopCpu.busy()))
+                .put("service", round3(openLoopCpu.share(openLoopCpu.service())))
+                .put("benchmark_jvm", round3(openLoopCpu.share(openLoopCpu.self())))
+                .put("steal", round3(openLoopCpu.stolen()));
         ObjectNode service = result.putObject("service_side");
         service.put("exchanges_within_5ms", round3(serviceSide.exchangesWithin5ms()));
         ObjectNode steps = service.putObject("steps_within_1ms_5ms");
