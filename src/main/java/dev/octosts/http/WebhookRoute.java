@@ -7,12 +7,22 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.concurrent.Semaphore;
 
-/** {@code POST /webhook}: hands GitHub's delivery, headers and exact body bytes, to the webhook service. */
+/**
+ * {@code POST /webhook}: hands GitHub's delivery, headers and exact body bytes, to the webhook service.
+ * A body must be held whole before its signature can be checked, so the bytes held at once over all
+ * deliveries are bounded: past {@link #MAX_HELD_BYTES}, a delivery gets 503 instead of the service
+ * running out of memory for the exchange.
+ */
 final class WebhookRoute {
+    /** Eight bodies of the largest size; real deliveries are a few KiB, so only a flood reaches it. */
+    static final int MAX_HELD_BYTES = 32 * 1024 * 1024;
+    private static final int CHUNK = 16 * 1024;
     static final HeaderName EVENT = HeaderNames.create("X-GitHub-Event");
     static final HeaderName DELIVERY = HeaderNames.create("X-GitHub-Delivery");
     static final HeaderName SIGNATURE_256 = HeaderNames.create("X-Hub-Signature-256");
@@ -20,6 +30,7 @@ final class WebhookRoute {
 
     private final WebhookService webhook;
     private final long maxBody;
+    private final Semaphore held = new Semaphore(MAX_HELD_BYTES);
 
     WebhookRoute(WebhookService webhook, long maxBody) {
         this.webhook = webhook;
@@ -27,22 +38,37 @@ final class WebhookRoute {
     }
 
     void deliver(ServerRequest req, ServerResponse res) {
-        byte[] body;
-        try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes(Math.toIntExact(maxBody + 1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        if (body.length > maxBody) {
-            res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
-            res.send("payload too large");
-            return;
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int holding = 0;
+        try {
+            try (InputStream in = req.content().inputStream()) {
+                byte[] chunk = new byte[CHUNK];
+                for (int read; (read = in.read(chunk)) > 0; ) {
+                    if (body.size() + read > maxBody) {
+                        res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
+                        res.send("payload too large");
+                        return;
+                    }
+                    if (!held.tryAcquire(read)) {
+                        res.status(Status.SERVICE_UNAVAILABLE_503);
+                        res.send("too many webhook deliveries in progress");
+                        return;
+                    }
+                    holding += read;
+                    body.write(chunk, 0, read);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            WebhookService.Response answer = webhook.deliver(new WebhookService.Delivery(header(req, HeaderNames.CONTENT_TYPE),
+                    header(req, SIGNATURE_256), header(req, SIGNATURE), header(req, EVENT), header(req, DELIVERY),
+                    body.toByteArray()));
+            res.status(Status.create(answer.status()));
+            res.send(answer.message());
+        } finally {
+            held.release(holding);
         }
-        WebhookService.Response answer = webhook.deliver(new WebhookService.Delivery(header(req, HeaderNames.CONTENT_TYPE),
-                header(req, SIGNATURE_256), header(req, SIGNATURE), header(req, EVENT), header(req, DELIVERY), body));
-        res.status(Status.create(answer.status()));
-        res.send(answer.message());
     }
 
     private static String header(ServerRequest req, HeaderName name) {

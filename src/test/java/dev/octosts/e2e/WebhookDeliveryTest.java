@@ -6,6 +6,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -303,6 +306,57 @@ class WebhookDeliveryTest {
             assertThat(response.statusCode()).isEqualTo(404);
             assertThat(plain.github.calls()).isEmpty();
         }
+    }
+
+    @Test
+    void whileUnsignedBodiesHoldThirtyTwoMibANewDeliveryGets503() throws Exception {
+        URI webhook = WebhookConformanceTest.webhookUri(harness);
+        int largest = Math.toIntExact(dev.octosts.http.StsServer.MAX_WEBHOOK_PAYLOAD);
+        List<Socket> floods = new java.util.ArrayList<>();
+        try {
+            // Eight deliveries of the largest size, each one byte short, so the server holds them all.
+            byte[] almostWhole = new byte[largest - 1];
+            for (int i = 0; i < 8; i++) {
+                Socket flood = new Socket(webhook.getHost(), webhook.getPort());
+                floods.add(flood);
+                OutputStream out = flood.getOutputStream();
+                out.write(("POST /webhook HTTP/1.1\r\nHost: " + webhook.getAuthority() + "\r\nContent-Type: application/json\r\n"
+                        + "X-GitHub-Event: push\r\nContent-Length: " + largest + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(almostWhole);
+                out.flush();
+            }
+            assertThat(statusOnceSettled(WebhookDeliveryTest::unsignedProbe, 503)).isEqualTo(503);
+            String sha = newSha();
+            assertThat(deliver(OLD_SECRET, "push", push(sha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)))
+                    .statusCode()).isEqualTo(503);
+            assertThat(runsFor(sha)).isEmpty();
+        } finally {
+            for (Socket flood : floods) {
+                flood.close();
+            }
+        }
+        // The closed floods give their bytes back: deliveries go through again.
+        assertThat(statusOnceSettled(WebhookDeliveryTest::unsignedProbe, 400)).isEqualTo(400);
+        String sha = newSha();
+        assertThat(deliver(OLD_SECRET, "push", push(sha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)))
+                .statusCode()).isEqualTo(200);
+        assertThat(runsFor(sha)).hasSize(1);
+    }
+
+    /** A 1 KiB delivery with a wrong signature: 400 when its body could be held, 503 when not. */
+    private static int unsignedProbe() {
+        return deliver("not-the-secret", "push", "{\"pad\":\"" + "x".repeat(1024) + "\"}").statusCode();
+    }
+
+    /** Sends until the answer is {@code wanted} (the server reads and drops the floods as they come), 30 s at most. */
+    private static int statusOnceSettled(java.util.function.IntSupplier send, int wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        int status = send.getAsInt();
+        while (status != wanted && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            status = send.getAsInt();
+        }
+        return status;
     }
 
     @Test
