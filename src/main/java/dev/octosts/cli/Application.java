@@ -137,7 +137,7 @@ public final class Application implements AutoCloseable {
                         settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, database, clock,
                         telemetry);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
-                settings.tlsCertFile(), settings.tlsKeyFile()), exchange, webhook, telemetry);
+                settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), exchange, webhook, telemetry);
         AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),
                 new AuditReaders(oidc, auditReaders, settings.domain(), ledger, clock), new LedgerQuery(database),
                 new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock, telemetry);

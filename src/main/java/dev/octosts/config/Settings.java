@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  * The service's settings, read from environment variables (Octo STS's names where they exist) and
  * checked before anything starts: a bad value stops start-up with one line naming the variable.
  *
+ * @param maxConnections   connections the public listener holds at once; more wait in the accept backlog,
+ *                         so a flood of connections cannot take the memory the exchange needs
  * @param apps             the GitHub Apps, each with where its key comes from
  * @param pools            App IDs per org (lower-case), with {@code "*"} as the fallback pool
  * @param jwksOverrides    issuer → JWKS file or URL, for pinned keys without discovery
@@ -42,6 +44,7 @@ import java.util.regex.Pattern;
 public record Settings(
         String bindAddress,
         int port,
+        int maxConnections,
         String domain,
         List<App> apps,
         Map<String, List<Long>> pools,
@@ -95,6 +98,7 @@ public record Settings(
         Reader reader = new Reader(env);
         String bindAddress = reader.optional("BIND_ADDRESS", "0.0.0.0");
         int port = reader.port("PORT", 8080);
+        int maxConnections = reader.positiveInt("MAX_CONNECTIONS", 2048);
         String domain = reader.required("STS_DOMAIN");
         if (!DOMAIN.matcher(domain).matches()) {
             throw new ConfigException("STS_DOMAIN", "must be a host name such as sts.example.com (got " + quoted(domain) + ")");
@@ -136,7 +140,7 @@ public record Settings(
         String adminHost = reader.optional("ADMIN_HOST", "127.0.0.1");
         int adminPort = reader.port("ADMIN_PORT", 9090);
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
-        return new Settings(bindAddress, port, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
+        return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
                 tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader));
     }

@@ -45,8 +45,11 @@ public final class StsServer implements AutoCloseable {
     static final String WEBHOOK_PATH = "/webhook";
     private static final System.Logger LOG = System.getLogger(StsServer.class.getName());
 
-    /** Where to listen, and the PEM files for HTTPS (both null for plain HTTP). */
-    public record Listener(String host, int port, Path tlsCertFile, Path tlsKeyFile) {
+    /**
+     * Where to listen, how many connections to hold at once (more wait to be accepted), and the PEM files
+     * for HTTPS (both null for plain HTTP).
+     */
+    public record Listener(String host, int port, int maxConnections, Path tlsCertFile, Path tlsKeyFile) {
     }
 
     private final WebServer server;
@@ -69,6 +72,9 @@ public final class StsServer implements AutoCloseable {
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host(listener.host())
                 .port(listener.port())
+                // Each connection holds buffers and a thread stack: bounded, a flood of them (or an overload
+                // where clients open more) waits in the backlog instead of filling the heap.
+                .maxTcpConnections(listener.maxConnections())
                 .maxPayloadSize(webhook == null ? MAX_PAYLOAD : MAX_WEBHOOK_PAYLOAD)
                 .addProtocol(Http1Config.builder()
                         .maxPrologueLength(MAX_REQUEST_LINE)

@@ -35,6 +35,7 @@ class SettingsTest {
     void defaultsFollowOctoSts() {
         Settings settings = Settings.fromEnvironment(env);
         assertThat(settings.port()).isEqualTo(8080);
+        assertThat(settings.maxConnections()).isEqualTo(2048);
         assertThat(settings.orgPolicyRepo()).isEqualTo(".github");
         assertThat(settings.githubBaseUrl()).hasToString("https://api.github.com");
         assertThat(settings.pools()).isEqualTo(Map.of("*", List.of(12L)));
@@ -67,6 +68,7 @@ class SettingsTest {
             "LEDGER_SIGNING_KEY_FILE|''|LEDGER_SIGNING_KEY_FILE: is required",
             "LEDGER_CHECKPOINT_SECONDS|0|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
             "ADMIN_PORT|x|ADMIN_PORT: must be a port number",
+            "MAX_CONNECTIONS|0|MAX_CONNECTIONS: must be a positive whole number",
             "AUDIT_READERS_POLICY_FILE|/nonexistent.yaml|AUDIT_READERS_POLICY_FILE: file /nonexistent.yaml does not exist",
             "TLS_CERT_FILE|/nonexistent.pem|TLS_CERT_FILE: file /nonexistent.pem does not exist",
             "OIDC_JWKS_OVERRIDES|/nonexistent.json|OIDC_JWKS_OVERRIDES:",

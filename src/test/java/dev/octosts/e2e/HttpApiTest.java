@@ -6,11 +6,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -254,6 +260,27 @@ class HttpApiTest {
             rogue.respondToDiscovery(LocalOidcIssuer.Fault.redirect("https://10.1.2.3/.well-known/openid-configuration"));
             String token = rogue.mint(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
             assertError(harness.get(token, query("org/repo", "ci")), 400, 3, "unable to fetch or create the provider");
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitWaitUntilOneCloses() throws Exception {
+        try (Harness limited = new Harness()) {
+            limited.env.put("MAX_CONNECTIONS", "2");
+            limited.app(0);
+            limited.start();
+            URI base = limited.baseUri();
+            try (Socket first = new Socket(base.getHost(), base.getPort());
+                 Socket second = new Socket(base.getHost(), base.getPort());
+                 HttpClient http = HttpClient.newHttpClient()) {
+                CompletableFuture<HttpResponse<Void>> third = http.sendAsync(
+                        HttpRequest.newBuilder(base.resolve("/observe/health")).build(), HttpResponse.BodyHandlers.discarding());
+                Thread.sleep(500);
+                assertThat(third).as("answered while two connections were held").isNotDone();
+
+                first.close();
+                assertThat(third.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
         }
     }
 
