@@ -10,17 +10,22 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 
 /**
  * A minimal HTTP/1.1 keep-alive client for the load generator: a GET over pooled sockets, reading the
  * status and skipping the body. It costs a fraction of the JDK client's CPU, which otherwise competes
- * with the service for the machine's two cores and caps what the benchmark can measure.
+ * with the service for the machine's two cores and caps what the benchmark can measure. It opens at most
+ * {@link #MAX_CONNECTIONS}, like a real client's pool; beyond that a request waits for a connection to come
+ * back (an open loop measures that wait too, from when the request was due).
  */
 final class RawHttpClient implements AutoCloseable {
     private final InetSocketAddress address;
     private final String host;
-    private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
+    static final int MAX_CONNECTIONS = 256;
+    private final LinkedBlockingQueue<Connection> idle = new LinkedBlockingQueue<>();
+    private final Semaphore opened = new Semaphore(MAX_CONNECTIONS);
 
     RawHttpClient(URI base) {
         this.address = new InetSocketAddress(base.getHost(), base.getPort());
@@ -32,30 +37,55 @@ final class RawHttpClient implements AutoCloseable {
         byte[] request = ("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + "\r\n"
                 + (bearer == null ? "" : "Authorization: Bearer " + bearer + "\r\n") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        Connection connection = idle.poll();
+        Connection connection = null;
         try {
-            if (connection == null) {
-                connection = new Connection(address);
-            }
+            connection = take();
             int status = connection.exchange(request);
             if (connection.reusable) {
                 idle.add(connection);
             } else {
-                connection.close();
+                discard(connection);
             }
             return status;
         } catch (IOException e) {
             if (connection != null) {
-                connection.close();
+                discard(connection);
             }
             throw new UncheckedIOException(e);
         }
     }
 
+    /** An idle connection, else a new one while fewer than the maximum are open, else the next one back. */
+    private Connection take() throws IOException {
+        Connection connection = idle.poll();
+        if (connection != null) {
+            return connection;
+        }
+        if (opened.tryAcquire()) {
+            try {
+                return new Connection(address);
+            } catch (IOException | RuntimeException e) {
+                opened.release();
+                throw e;
+            }
+        }
+        try {
+            return idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a connection", e);
+        }
+    }
+
+    private void discard(Connection connection) {
+        connection.close();
+        opened.release();
+    }
+
     @Override
     public void close() {
         for (Connection connection; (connection = idle.poll()) != null; ) {
-            connection.close();
+            discard(connection);
         }
     }
 
