@@ -7,10 +7,10 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -22,7 +22,6 @@ import java.util.concurrent.Semaphore;
 final class WebhookRoute {
     /** Eight bodies of the largest size; real deliveries are a few KiB, so only a flood reaches it. */
     static final int MAX_HELD_BYTES = 32 * 1024 * 1024;
-    private static final int CHUNK = 16 * 1024;
     static final HeaderName EVENT = HeaderNames.create("X-GitHub-Event");
     static final HeaderName DELIVERY = HeaderNames.create("X-GitHub-Delivery");
     static final HeaderName SIGNATURE_256 = HeaderNames.create("X-Hub-Signature-256");
@@ -39,36 +38,45 @@ final class WebhookRoute {
 
     void deliver(ServerRequest req, ServerResponse res) {
         res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        int holding = 0;
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > maxBody) {
+            res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
+            res.send("payload too large");
+            return;
+        }
+        // What the body will take in memory, reserved before it is read: its declared length, read into
+        // one array of that size, or else the most it may be.
+        int reserved = Math.toIntExact(declared >= 0 ? declared : maxBody);
+        if (!held.tryAcquire(reserved)) {
+            res.status(Status.SERVICE_UNAVAILABLE_503);
+            res.send("too many webhook deliveries in progress");
+            return;
+        }
         try {
+            byte[] body;
             try (InputStream in = req.content().inputStream()) {
-                byte[] chunk = new byte[CHUNK];
-                for (int read; (read = in.read(chunk)) > 0; ) {
-                    if (body.size() + read > maxBody) {
-                        res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
-                        res.send("payload too large");
-                        return;
-                    }
-                    if (!held.tryAcquire(read)) {
-                        res.status(Status.SERVICE_UNAVAILABLE_503);
-                        res.send("too many webhook deliveries in progress");
-                        return;
-                    }
-                    holding += read;
-                    body.write(chunk, 0, read);
-                }
+                body = declared >= 0 ? readDeclared(in, reserved) : in.readNBytes(reserved + 1);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            if (body.length > maxBody) {
+                res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
+                res.send("payload too large");
+                return;
+            }
             WebhookService.Response answer = webhook.deliver(new WebhookService.Delivery(header(req, HeaderNames.CONTENT_TYPE),
-                    header(req, SIGNATURE_256), header(req, SIGNATURE), header(req, EVENT), header(req, DELIVERY),
-                    body.toByteArray()));
+                    header(req, SIGNATURE_256), header(req, SIGNATURE), header(req, EVENT), header(req, DELIVERY), body));
             res.status(Status.create(answer.status()));
             res.send(answer.message());
         } finally {
-            held.release(holding);
+            held.release(reserved);
         }
+    }
+
+    private static byte[] readDeclared(InputStream in, int length) throws IOException {
+        byte[] body = new byte[length];
+        int read = in.readNBytes(body, 0, length);
+        return read == length ? body : Arrays.copyOf(body, read);
     }
 
     private static String header(ServerRequest req, HeaderName name) {
