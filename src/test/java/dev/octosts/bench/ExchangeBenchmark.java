@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The end-to-end benchmark: PostgreSQL ({@code synchronous_commit=on}), the GitHub simulator and the
  * local OIDC issuer in this JVM, the service as a separate process, and a load generator — closed loop
- * at saturation, open loop at a fixed rate — with many subjects, repositories and policies. Prints a
- * table and writes {@code bench/results/latest.json}.
+ * at saturation, open loop at a fixed rate, then the trivial route at that rate for the floor — with many
+ * subjects, repositories and policies. Prints a table and writes {@code bench/results/latest.json}.
  *
  * <p>Run: {@code ./mvnw -B -q -Pbench -DskipTests package exec:java}. Options (system properties):
  * {@code -Dbench.clients=64}, {@code -Dbench.rate=1000}, {@code -Dbench.seconds=10},
@@ -150,13 +150,18 @@ public final class ExchangeBenchmark {
                 long[] latency = openLoop(load, exchange, MEASURE);
                 CpuTimes openLoopCpu = CpuTimes.now(service.process().pid()).minus(cpuAtStart);
                 ServiceSide serviceSide = ServiceSide.between(atStart, Histograms.scrape(http, metrics));
+                // The floor under those figures: the same rate on the trivial route, through the same load
+                // generator and server, shows what this machine and client add before the exchange does anything.
+                Requests health = (client, i) -> client.get("/observe/health", null);
+                openLoop(load, health, WARM_UP);
+                long[] floor = openLoop(load, health, MEASURE);
                 load.close();
                 long peakRss = service.peakRssMb();
                 double oidcPerSecond = oidcVerifications(issuer, exchanges);
                 LedgerRates ledger = LedgerRates.measure(owner, runtime);
 
                 double subtractMs = GITHUB_LATENCY_MS * gitHubCallsPerExchange;
-                report(service.readySeconds(), readyWithoutCache, peakRss, trivial, saturation, latency, subtractMs, serviceSide, openLoopCpu,
+                report(service.readySeconds(), readyWithoutCache, peakRss, trivial, saturation, latency, floor, subtractMs, serviceSide, openLoopCpu,
                         oidcPerSecond, ledger, version(owner));
             } finally {
                 service.stop();
@@ -381,7 +386,7 @@ public final class ExchangeBenchmark {
     }
 
     private static void report(double readySeconds, double readyWithoutCacheSeconds, long peakRssMb, double trivial, double saturation, long[] latency,
-                               double subtractMs, ServiceSide serviceSide, CpuTimes openLoopCpu, double oidc, LedgerRates ledger,
+                               long[] floor, double subtractMs, ServiceSide serviceSide, CpuTimes openLoopCpu, double oidc, LedgerRates ledger,
                                String postgres) throws Exception {
         double p50 = Math.max(0, percentile(latency, 0.50) - subtractMs);
         double p99 = Math.max(0, percentile(latency, 0.99) - subtractMs);
@@ -395,6 +400,7 @@ public final class ExchangeBenchmark {
                   trivial route/s (%d clients)               %,10.0f
                   exchanges / trivial route                    %9.0f%%
                   added latency at %,d exchanges/s: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms
+                    the trivial route at that rate (the floor): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms
                     machine during it: CPU %.0f%% busy (service %.0f%%, this JVM %.0f%%, the rest %.0f%%), %.1f%% stolen by the hypervisor
                     as the service timed it: %.1f%% of exchanges within 5 ms; share of each step within 1 ms, 5 ms:
                 %s  ledger appends/s (256 writers)              %,10.0f
@@ -404,6 +410,7 @@ public final class ExchangeBenchmark {
                   peak RSS of the service                     %,10d MB
                 """, Runtime.getRuntime().availableProcessors(), memoryMb, System.getProperty("java.version"), postgres,
                 GITHUB_LATENCY_MS, CLIENTS, saturation, CLIENTS, trivial, 100 * saturation / trivial, RATE, p50, p99, p999,
+                percentile(floor, 0.50), percentile(floor, 0.99), percentile(floor, 0.999),
                 100 * openLoopCpu.busy(), 100 * openLoopCpu.share(openLoopCpu.service()), 100 * openLoopCpu.share(openLoopCpu.self()),
                 100 * (openLoopCpu.busy() - openLoopCpu.share(openLoopCpu.service()) - openLoopCpu.share(openLoopCpu.self())),
                 100 * openLoopCpu.stolen(), 100 * serviceSide.exchangesWithin5ms(), serviceSide.table(),
@@ -421,6 +428,8 @@ public final class ExchangeBenchmark {
         result.put("ratio_to_trivial", Math.round(1000 * saturation / trivial) / 1000.0);
         result.putObject("latency_ms").put("p50", round2(p50)).put("p99", round2(p99)).put("p999", round2(p999))
                 .put("fixed_rate_per_s", RATE);
+        result.putObject("trivial_route_latency_ms").put("p50", round2(percentile(floor, 0.50)))
+                .put("p99", round2(percentile(floor, 0.99))).put("p999", round2(percentile(floor, 0.999)));
         result.putObject("open_loop_cpu").put("busy", round3(openLoopCpu.busy()))
                 .put("service", round3(openLoopCpu.share(openLoopCpu.service())))
                 .put("benchmark_jvm", round3(openLoopCpu.share(openLoopCpu.self())))
