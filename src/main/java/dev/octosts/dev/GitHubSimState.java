@@ -16,8 +16,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -41,7 +43,10 @@ final class GitHubSimState {
     static final int MAX_PER_PAGE = 100;
     static final int DEFAULT_PER_PAGE = 30;
     static final int MAX_TOKEN_REPOSITORIES = 500;
-    /** Beyond this many tokens, expired ones are forgotten, so a long benchmark stays bounded. */
+    /**
+     * Tokens kept; beyond this the oldest are forgotten (a call with one then gets 401), so a long-running
+     * sandbox or benchmark stays bounded in memory and in time per mint.
+     */
     static final int MAX_KEPT_TOKENS = 100_000;
     private static final DateTimeFormatter RFC3339_SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
@@ -94,14 +99,18 @@ final class GitHubSimState {
     private final Map<String, Long> accountIds = new HashMap<>();
     private final Map<String, Repo> repos = new HashMap<>();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    /** Token values in the order they were issued; guarded by this object's monitor. */
+    private final Deque<String> issuedOrder = new ArrayDeque<>();
+    private final int maxKeptTokens;
     /** Trees of named refs (commit SHAs, branches): repo key + "@" + ref → path → content. */
     private final Map<String, TreeMap<String, byte[]>> refTrees = new HashMap<>();
     private final Map<String, List<Map<String, Object>>> pullRequestFiles = new HashMap<>();
     private final Map<String, List<Map<String, Object>>> comparisons = new HashMap<>();
     private final List<GitHubSimulator.CreatedCheckRun> checkRuns = new ArrayList<>();
 
-    GitHubSimState(Clock clock) {
+    GitHubSimState(Clock clock, int maxKeptTokens) {
         this.clock = clock;
+        this.maxKeptTokens = maxKeptTokens;
     }
 
     // ---- model ---------------------------------------------------------------------------------
@@ -530,11 +539,12 @@ final class GitHubSimState {
 
         Instant expiresAt = clock.instant().truncatedTo(ChronoUnit.SECONDS).plus(TOKEN_LIFETIME);
         String value = newToken();
-        if (tokens.size() >= MAX_KEPT_TOKENS) {
-            Instant now = clock.instant();
-            tokens.values().removeIf(t -> !now.isBefore(t.expiresAt));
-        }
         tokens.put(value, new Token(value, installationId, Map.copyOf(permissions), tokenRepositories, expiresAt));
+        issuedOrder.addLast(value);
+        // Every token lives TOKEN_LIFETIME, so the oldest issued is also the first to expire.
+        while (tokens.size() > maxKeptTokens) {
+            tokens.remove(issuedOrder.removeFirst());
+        }
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("token", value);

@@ -129,15 +129,17 @@ public final class GitHubSimulator implements AutoCloseable {
     private final GitHubSimState state;
     private final List<ActiveFault> faults = new CopyOnWriteArrayList<>();
     private final Deque<RecordedCall> calls = new ArrayDeque<>();
+    /** Guarded by {@link #calls}. */
+    private long callCount;
     private final Map<String, RateBucket> rateBuckets = new ConcurrentHashMap<>();
     private volatile Duration latency = Duration.ZERO;
     private final WebServer server;
     private final URI baseUrl;
 
-    private GitHubSimulator(String basePath, Clock clock) {
+    private GitHubSimulator(String basePath, Clock clock, int maxKeptTokens) {
         this.basePath = normaliseBasePath(basePath);
         this.clock = clock;
-        this.state = new GitHubSimState(clock);
+        this.state = new GitHubSimState(clock, maxKeptTokens);
         this.server = WebServer.builder()
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host("127.0.0.1")
@@ -162,7 +164,12 @@ public final class GitHubSimulator implements AutoCloseable {
 
     /** With a controllable clock, for tests that move time (JWT checks, token expiry). */
     public static GitHubSimulator start(String basePath, Clock clock) {
-        return new GitHubSimulator(basePath, clock);
+        return new GitHubSimulator(basePath, clock, GitHubSimState.MAX_KEPT_TOKENS);
+    }
+
+    /** Keeping at most {@code maxKeptTokens} installation tokens, to test the bound. */
+    static GitHubSimulator start(String basePath, Clock clock, int maxKeptTokens) {
+        return new GitHubSimulator(basePath, clock, maxKeptTokens);
     }
 
     /** {@code http://127.0.0.1:<port><basePath>} */
@@ -312,6 +319,13 @@ public final class GitHubSimulator implements AutoCloseable {
         }
     }
 
+    /** Calls answered since the start, including those no longer kept by {@link #calls()}. */
+    public long callCount() {
+        synchronized (calls) {
+            return callCount;
+        }
+    }
+
     public void clearCalls() {
         synchronized (calls) {
             calls.clear();
@@ -435,6 +449,7 @@ public final class GitHubSimulator implements AutoCloseable {
                 calls.removeFirst();
             }
             calls.addLast(call);
+            callCount++;
         }
     }
 

@@ -130,14 +130,14 @@ public final class ExchangeBenchmark {
                 }
                 RawHttpClient load = new RawHttpClient(service.base());
                 double trivial = closedLoop(load, (client, i) -> client.get("/observe/health", null));
-                long callsBefore = github.calls().size();
+                long callsBefore = github.callCount();
                 long before = System.nanoTime();
                 Requests exchange = (client, i) -> {
                     Exchange next = exchanges.get((int) (i % exchanges.size()));
                     return client.get(next.path(), next.token());
                 };
                 double saturation = closedLoop(load, exchange);
-                long gitHubCallsPerExchange = Math.round((double) (github.calls().size() - callsBefore)
+                long gitHubCallsPerExchange = Math.round((double) (github.callCount() - callsBefore)
                         / Math.max(1, saturation * (System.nanoTime() - before) / 1e9));
                 URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
                 // Warmed up at the fixed rate first, like the closed loops: the switch from saturation to a

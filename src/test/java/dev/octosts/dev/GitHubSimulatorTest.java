@@ -339,6 +339,36 @@ class GitHubSimulatorTest {
         assertThat(tokens).hasSize(200);
         assertThat(github.issuedTokens()).hasSize(200);
         assertThat(github.calls()).hasSize(200);
+        assertThat(github.callCount()).isEqualTo(200);
+    }
+
+    @Test
+    void beyondItsBoundTheSimulatorForgetsTheOldestTokensEvenBeforeTheyExpire() throws Exception {
+        try (GitHubSimulator bounded = GitHubSimulator.start("", clock, 3)) {
+            SimulatedApp boundedApp = bounded.createApp();
+            long id = bounded.install(boundedApp.appId(), "acme", Map.of("contents", "read"), null);
+            bounded.putFile("acme", "repo", "f.txt", "hello");
+            PrivateKey key = privateKey(boundedApp.privateKeyPem());
+            Instant now = clock.instant();
+            String jwt = jwt(Long.toString(boundedApp.appId()), now.minusSeconds(60), now.plusSeconds(540), key);
+            List<String> issued = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> minted = http.send(HttpRequest.newBuilder(
+                                URI.create(bounded.baseUrl() + "/app/installations/" + id + "/access_tokens"))
+                        .header("Authorization", "Bearer " + jwt).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(minted.statusCode()).isEqualTo(201);
+                issued.add(JSON.readTree(minted.body()).get("token").asText());
+            }
+
+            assertThat(bounded.issuedTokens()).extracting(IssuedToken::token)
+                    .containsExactlyInAnyOrderElementsOf(issued.subList(2, 5));
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<Void> read = http.send(HttpRequest.newBuilder(URI.create(bounded.baseUrl() + "/repos/acme/repo/contents/f.txt"))
+                        .header("Authorization", "Bearer " + issued.get(i)).build(), HttpResponse.BodyHandlers.discarding());
+                assertThat(read.statusCode()).as("token %d", i).isEqualTo(i < 2 ? 401 : 200);
+            }
+        }
     }
 
     // ---- contents --------------------------------------------------------------------------------
