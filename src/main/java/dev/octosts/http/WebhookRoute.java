@@ -40,8 +40,7 @@ final class WebhookRoute {
         res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         long declared = req.headers().contentLength().orElse(-1);
         if (declared > maxBody) {
-            res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
-            res.send("payload too large");
+            tooLarge(res);
             return;
         }
         // What the body will take in memory, reserved before it is read: its declared length, read into
@@ -60,8 +59,7 @@ final class WebhookRoute {
                 throw new UncheckedIOException(e);
             }
             if (body.length > maxBody) {
-                res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
-                res.send("payload too large");
+                tooLarge(res);
                 return;
             }
             WebhookService.Response answer = webhook.deliver(new WebhookService.Delivery(header(req, HeaderNames.CONTENT_TYPE),
@@ -71,6 +69,11 @@ final class WebhookRoute {
         } finally {
             held.release(reserved);
         }
+    }
+
+    private static void tooLarge(ServerResponse res) {
+        res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
+        res.send("payload too large");
     }
 
     private static byte[] readDeclared(InputStream in, int length) throws IOException {
