@@ -134,7 +134,8 @@ public final class ExchangeBenchmark {
                     check(http.send(exchange.request(service.base()), HttpResponse.BodyHandlers.discarding()).statusCode());
                 }
                 RawHttpClient load = new RawHttpClient(service.base());
-                double trivial = closedLoop(load, (client, i) -> client.get("/observe/health", null));
+                Requests health = (client, i) -> client.get("/observe/health", null);
+                double trivial = closedLoop(load, health);
                 long callsBefore = github.callCount();
                 long before = System.nanoTime();
                 Requests exchange = (client, i) -> {
@@ -157,7 +158,6 @@ public final class ExchangeBenchmark {
                 ServiceSide serviceSide = ServiceSide.between(atStart, Histograms.scrape(http, metrics));
                 // The floor under those figures: the same rate on the trivial route, through the same load
                 // generator and server, shows what this machine and client add before the exchange does anything.
-                Requests health = (client, i) -> client.get("/observe/health", null);
                 openLoop(load, health, WARM_UP);
                 long[] floor = openLoop(load, health, MEASURE);
                 load.close();

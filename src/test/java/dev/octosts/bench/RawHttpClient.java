@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A minimal HTTP/1.1 keep-alive client for the load generator: a GET over pooled sockets, reading the
@@ -55,22 +56,31 @@ final class RawHttpClient implements AutoCloseable {
         }
     }
 
-    /** An idle connection, else a new one while fewer than the maximum are open, else the next one back. */
+    /**
+     * An idle connection, else a new one while fewer than the maximum are open, else the next one back.
+     * The wait is bounded and then both are tried again: a connection closed instead of returned frees a
+     * slot without putting anything in the idle queue.
+     */
     private Connection take() throws IOException {
-        Connection connection = idle.poll();
-        if (connection != null) {
-            return connection;
-        }
-        if (opened.tryAcquire()) {
-            try {
-                return new Connection(address);
-            } catch (IOException | RuntimeException e) {
-                opened.release();
-                throw e;
-            }
-        }
         try {
-            return idle.take();
+            while (true) {
+                Connection connection = idle.poll();
+                if (connection != null) {
+                    return connection;
+                }
+                if (opened.tryAcquire()) {
+                    try {
+                        return new Connection(address);
+                    } catch (IOException | RuntimeException e) {
+                        opened.release();
+                        throw e;
+                    }
+                }
+                connection = idle.poll(10, TimeUnit.MILLISECONDS);
+                if (connection != null) {
+                    return connection;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for a connection", e);
