@@ -6,6 +6,7 @@ import dev.octosts.config.Settings;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.octosts.exchange.ExchangeService;
+import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubApp;
@@ -129,7 +130,10 @@ public final class Application implements AutoCloseable {
         OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         AppRouter router = new AppRouter(pools);
-        ExchangeService exchange = new ExchangeService(oidc, router, github,
+        Settings.RateLimits rates = settings.rateLimits();
+        RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perKnownIssuer(),
+                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords()));
+        ExchangeService exchange = new ExchangeService(limits, oidc, router, github,
                 new PolicyFiles(github, clock, telemetry), ledger, settings.domain(), settings.orgPolicyRepo(), clock,
                 telemetry);
         WebhookService webhook = settings.webhook() == null ? null

@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
  * @param pkcs11           the PKCS#11 token holding App or ledger keys; null when every key is a PEM file
  * @param ledgerKeyAlias   alias of the ledger key on the PKCS#11 token; null: {@code ledgerSigningKeyFile}
  * @param webhook          the policy-validation webhook; null when {@code GITHUB_WEBHOOK_SECRET} is unset (not served)
+ * @param rateLimits       budgets of {@code /sts/exchange} callers, in requests per second
  */
 public record Settings(
         String bindAddress,
@@ -64,7 +65,8 @@ public record Settings(
         Path auditReadersPolicyFile,
         dev.octosts.keys.Pkcs11Settings pkcs11,
         String ledgerKeyAlias,
-        Webhook webhook) {
+        Webhook webhook,
+        RateLimits rateLimits) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -90,6 +92,24 @@ public record Settings(
         @Override
         public String toString() {
             return "Webhook[" + secrets.size() + " secret(s), organizationFilter=" + organizationFilter + "]";
+        }
+    }
+
+    /**
+     * Sustained requests per second to {@code /sts/exchange} (bursts of twice as many); 0 turns a limit off.
+     *
+     * @param perAddress        each client address ({@code RATE_LIMIT_PER_ADDRESS})
+     * @param perKnownIssuer    each issuer that has earned a token here ({@code RATE_LIMIT_PER_ISSUER})
+     * @param perUnknownIssuer  each issuer that has not yet ({@code RATE_LIMIT_PER_UNKNOWN_ISSUER})
+     * @param allUnknownIssuers all of those together ({@code RATE_LIMIT_UNKNOWN_ISSUERS})
+     * @param limitedRecords    ledger records of rate-limited requests ({@code RATE_LIMITED_RECORDS})
+     */
+    public record RateLimits(long perAddress, long perKnownIssuer, long perUnknownIssuer, long allUnknownIssuers,
+                             long limitedRecords) {
+        static RateLimits read(Reader reader) {
+            return new RateLimits(reader.rate("RATE_LIMIT_PER_ADDRESS", 50), reader.rate("RATE_LIMIT_PER_ISSUER", 1_000),
+                    reader.rate("RATE_LIMIT_PER_UNKNOWN_ISSUER", 5), reader.rate("RATE_LIMIT_UNKNOWN_ISSUERS", 50),
+                    reader.rate("RATE_LIMITED_RECORDS", 100));
         }
     }
 
@@ -142,7 +162,8 @@ public record Settings(
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
-                tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader));
+                tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader),
+                RateLimits.read(reader));
     }
 
     private static Webhook webhook(Reader reader) {
@@ -235,6 +256,23 @@ public record Settings(
                 // reported below
             }
             throw new ConfigException(name, "must be a positive whole number (got " + quoted(value) + ")");
+        }
+
+        /** Requests per second: a whole number, 0 (no limit) up to a million. */
+        long rate(String name, long fallback) {
+            String value = optional(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                long number = Long.parseLong(value);
+                if (number >= 0 && number <= 1_000_000) {
+                    return number;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new ConfigException(name, "must be requests per second, 0 (off) to 1000000 (got " + quoted(value) + ")");
         }
 
         Path readableFile(String name) {

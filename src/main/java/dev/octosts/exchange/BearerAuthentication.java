@@ -3,6 +3,7 @@ package dev.octosts.exchange;
 import dev.octosts.oidc.OidcFailure;
 import dev.octosts.oidc.OidcResult;
 import dev.octosts.oidc.OidcVerifier;
+import dev.octosts.oidc.UnverifiedIssuer;
 import dev.octosts.oidc.VerifiedToken;
 
 import java.util.List;
@@ -30,11 +31,7 @@ final class BearerAuthentication {
             return new Result(null, new Refusal(GrpcCode.UNAUTHENTICATED, "missing_authorization",
                     "missing or multiple authorization headers"));
         }
-        String bearer = authorization.getFirst();
-        if (bearer.startsWith(BEARER_PREFIX)) {
-            bearer = bearer.substring(BEARER_PREFIX.length());
-        }
-        return switch (oidc.verify(bearer)) {
+        return switch (oidc.verify(bearerOf(authorization.getFirst()))) {
             case OidcResult.Rejected rejected -> {
                 record.detail(rejected.detail());
                 GrpcCode code = rejected.failure() == OidcFailure.VERIFICATION_FAILED
@@ -46,5 +43,14 @@ final class BearerAuthentication {
                 yield new Result(verified.token(), null);
             }
         };
+    }
+
+    /** The issuer the request's token claims, unverified (for budgets only); null when there is none. */
+    static String claimedIssuer(List<String> authorization) {
+        return authorization.size() == 1 ? UnverifiedIssuer.of(bearerOf(authorization.getFirst())) : null;
+    }
+
+    private static String bearerOf(String header) {
+        return header.startsWith(BEARER_PREFIX) ? header.substring(BEARER_PREFIX.length()) : header;
     }
 }

@@ -1,5 +1,6 @@
 package dev.octosts.exchange;
 
+import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubApp;
@@ -43,12 +44,16 @@ import static dev.octosts.exchange.ExchangeTracing.POLICY_READ;
  * record or ends the exchange with a {@link Refusal}; the order of the steps is Octo STS's.
  */
 public final class ExchangeService {
+    private static final System.Logger LOG = System.getLogger(ExchangeService.class.getName());
     /**
      * How long an exchange waits for another exchange's read of the same org allowlist before it gives
      * up with DeadlineExceeded (requests carry no deadline of their own): one GitHub call's timeout.
      */
     static final Duration ALLOWLIST_WAIT = Duration.ofSeconds(10);
+    static final String RATE_LIMITED = "rate_limited";
 
+    private final RateLimits limits;
+    private final Telemetry telemetry;
     private final BearerAuthentication authentication;
     private final AppRouter apps;
     private final GitHubClient github;
@@ -65,6 +70,15 @@ public final class ExchangeService {
     public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
                            ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock,
                            Telemetry telemetry) {
+        this(new RateLimits(RateLimits.Settings.off()), oidc, apps, github, policyFiles, recorder, domain, orgPolicyRepo,
+                clock, telemetry);
+    }
+
+    public ExchangeService(RateLimits limits, OidcVerifier oidc, AppRouter apps, GitHubClient github,
+                           PolicyFiles policyFiles, ExchangeRecorder recorder, String domain, String orgPolicyRepo,
+                           Clock clock, Telemetry telemetry) {
+        this.limits = limits;
+        this.telemetry = telemetry;
         this.tracing = new ExchangeTracing(telemetry);
         this.authentication = new BearerAuthentication(oidc);
         this.apps = apps;
@@ -82,13 +96,84 @@ public final class ExchangeService {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
-            Refusal refusal = decide(request, record, traced);
+            Refusal refusal;
+            try {
+                refusal = decide(request, record, traced);
+            } catch (RuntimeException e) {
+                refusal = internalError(record, "exchange", e);
+            }
             if (refusal != null) {
                 record.refuse(refusal);
+                if (refusal.reason().equals(RATE_LIMITED) && !limits.recordRefusal()) {
+                    return unrecorded(record, traced);
+                }
                 return finish(record, null, traced);
             }
             return finish(record, record.token(), traced);
         }
+    }
+
+    /**
+     * A request the HTTP layer could not even parse: refused and recorded like any other, within the
+     * caller's budget, so that every request to the exchange leaves a trace.
+     */
+    public ExchangeResult refuseMalformed(ExchangeRequest request, String message) {
+        try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange")) {
+            RecordBuilder record = new RecordBuilder(request, clock.instant());
+            traced.correlate(record);
+            Refusal limited = admit(request);
+            record.refuse(limited != null ? limited : new Refusal(INVALID_ARGUMENT, "malformed_request", message));
+            if (limited != null && !limits.recordRefusal()) {
+                return unrecorded(record, traced);
+            }
+            return finish(record, null, traced);
+        }
+    }
+
+    /** The caller's budgets (address, claimed issuer): a refusal when one of them is spent. */
+    private Refusal admit(ExchangeRequest request) {
+        RateLimits.Limit limit = limits.admit(request.remoteAddress(),
+                BearerAuthentication.claimedIssuer(request.authorization()));
+        return limit == null ? null : new Refusal(RESOURCE_EXHAUSTED, RATE_LIMITED,
+                "rate limit exceeded for this " + limit.label());
+    }
+
+    /**
+     * A refusal past the budget for recording refusals: answered without a ledger record, so a flood of
+     * refused requests cannot fill the ledger's queue and make legitimate exchanges wait. Counted instead.
+     */
+    private ExchangeResult unrecorded(RecordBuilder record, ExchangeTracing.Traced traced) {
+        ExchangeRecord built = record.build();
+        telemetry.exchangeUnrecorded(built.reason());
+        traced.decided(built);
+        return new ExchangeResult(built, null);
+    }
+
+    /**
+     * A step failed in a way no refusal describes (a bug, or a library throwing where it should not).
+     * Whatever was minted is revoked first: no token outlives an error.
+     */
+    private Refusal internalError(RecordBuilder record, String where, RuntimeException error) {
+        StringBuilder detail = new StringBuilder(where).append(" failed: ").append(error.getClass().getName());
+        InstallationToken minted = record.token();
+        if (minted != null) {
+            detail.append(revokeAfterFailure(minted));
+        }
+        LOG.log(System.Logger.Level.ERROR, "exchange " + record.requestId() + ": " + detail);
+        record.detail(detail.toString());
+        return new Refusal(INTERNAL, "internal_error", "internal error");
+    }
+
+    /** Revokes a token that must not be handed out; says how that went, for the record's detail. */
+    private String revokeAfterFailure(InstallationToken token) {
+        boolean revoked;
+        try {
+            revoked = github.revoke(token.token());
+        } catch (RuntimeException e) {
+            revoked = false;
+        }
+        return revoked ? "; the minted token was revoked"
+                : "; the minted token could not be revoked (it expires at " + token.expiresAtRaw() + ")";
     }
 
     /** Octo STS's {@code ExchangeRefreshToken}: not supported. */
@@ -103,6 +188,10 @@ public final class ExchangeService {
 
     /** Runs the steps in order, each in its span; returns null when a token was minted (it is then in the record). */
     private Refusal decide(ExchangeRequest request, RecordBuilder record, ExchangeTracing.Traced traced) {
+        Refusal limited = admit(request);
+        if (limited != null) {
+            return limited;
+        }
         if (request.scopes().size() > 1) {
             return new Refusal(INVALID_ARGUMENT, "multiple_scopes", "multiple scopes not supported");
         }
@@ -154,6 +243,7 @@ public final class ExchangeService {
         if (mismatch != null) {
             return mismatch;
         }
+        limits.earned(token.issuer());
 
         return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy.value(), scope + ":" + identity
                 + ":" + token.subject(), record));
@@ -190,7 +280,10 @@ public final class ExchangeService {
                     "no installation found for " + GoText.quote(target.owner())));
             case PolicyRead.Failed failed -> {
                 record.detail("policy read: " + failed.error());
-                yield Step.refused(new Refusal(INTERNAL, "github_unavailable",
+                // GitHub refuses a read token for a repository the installation cannot see (anyone can name
+                // one): Octo STS's answer, but not the reason that tells the on-call GitHub is failing.
+                String reason = failed.error().status() == 422 ? "repository_not_accessible" : "github_unavailable";
+                yield Step.refused(new Refusal(INTERNAL, reason,
                         "unable to read trust policy for " + GoText.quote(identity)));
             }
         };
@@ -328,14 +421,29 @@ public final class ExchangeService {
             traced.append(recorder, built);
             result = new ExchangeResult(built, token);
         } catch (ExchangeRecorder.RecordingException e) {
-            if (token != null) {
-                github.revoke(token.token());
-            }
+            String revoked = token == null ? "" : revokeAfterFailure(token);
             record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
-            record.detail(e.getMessage());
+            record.detail(e.getMessage() + revoked);
             result = new ExchangeResult(record.build(), null);
+        } catch (RuntimeException e) {
+            // Not an outage the ledger reported: record the failure instead, so the request still leaves a trace.
+            Refusal refusal = internalError(record, "recording", e);
+            record.refuse(refusal);
+            result = recordError(record, traced);
         }
         traced.decided(result.record());
         return result;
+    }
+
+    /** Appends an error record after a failure; when even that fails, the caller is told the ledger is unavailable. */
+    private ExchangeResult recordError(RecordBuilder record, ExchangeTracing.Traced traced) {
+        try {
+            ExchangeRecord built = record.build();
+            traced.append(recorder, built);
+            return new ExchangeResult(built, null);
+        } catch (ExchangeRecorder.RecordingException | RuntimeException e) {
+            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
+            return new ExchangeResult(record.build(), null);
+        }
     }
 }

@@ -85,6 +85,10 @@ final class RecordBuilder {
         return token;
     }
 
+    String requestId() {
+        return request.requestId();
+    }
+
     /** Ends a request that succeeded without issuing a token (an audit read), with its reason code. */
     void completed(String reason) {
         refusal = new Refusal(GrpcCode.OK, reason, "");

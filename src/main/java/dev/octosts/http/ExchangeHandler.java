@@ -46,7 +46,8 @@ final class ExchangeHandler {
         try {
             params = parameters(req);
         } catch (IllegalArgumentException e) {
-            sendError(res, GrpcCode.INVALID_ARGUMENT, e.getMessage());
+            respond(res, exchange.refuseMalformed(new ExchangeRequest(requestId, authorization(req), "", List.of(), "",
+                    remoteAddress(req), userAgent(req)), e.getMessage()));
             return;
         }
         ExchangeResult result = exchange.exchange(new ExchangeRequest(requestId, authorization(req), params.scope(),

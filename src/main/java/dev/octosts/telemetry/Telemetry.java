@@ -71,6 +71,7 @@ public final class Telemetry implements AutoCloseable {
     private final OpenTelemetrySdk owned;
     private final Tracer tracer;
     private final LongCounter exchanges;
+    private final LongCounter exchangesUnrecorded;
     private final DoubleHistogram exchangeDuration;
     private final DoubleHistogram exchangeStepDuration;
     private final Map<String, Attributes> stepAttributes = new ConcurrentHashMap<>();
@@ -96,6 +97,8 @@ public final class Telemetry implements AutoCloseable {
         Meter meter = openTelemetry.getMeter(INSTRUMENTATION_SCOPE);
         exchanges = meter.counterBuilder("octosts.exchanges").setUnit("{exchange}")
                 .setDescription("Token exchanges by decision and reason code").build();
+        exchangesUnrecorded = meter.counterBuilder("octosts.exchanges.unrecorded").setUnit("{exchange}")
+                .setDescription("Refused exchange requests past the budget for ledger records of refusals").build();
         exchangeDuration = meter.histogramBuilder("octosts.exchange.duration").setUnit("s")
                 .setDescription("Exchange latency, from request to durable decision")
                 .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
@@ -208,6 +211,11 @@ public final class Telemetry implements AutoCloseable {
     public void exchangeDecided(String decision, String reason, long nanos) {
         exchanges.add(1, Attributes.of(DECISION, decision, REASON, reason));
         exchangeDuration.record(nanos / 1e9, Attributes.of(DECISION, decision));
+    }
+
+    /** A refused request answered without a ledger record (its budget for records was spent). */
+    public void exchangeUnrecorded(String reason) {
+        exchangesUnrecorded.add(1, Attributes.of(REASON, reason));
     }
 
     /** One step of an exchange ended; {@code step} is one of the exchange's fixed step names. */

@@ -1,0 +1,150 @@
+package dev.octosts.guard;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bucket;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+
+/**
+ * Token buckets for strangers, checked before anything in a request is trusted: one per client address,
+ * one per issuer, and one shared by every issuer that has not yet earned a token here. An issuer becomes
+ * known when a token of its was allowed by a trust policy; until then anyone could be running it, so it
+ * gets the smallest budget and all unknown issuers together share one more. The per-key state lives in
+ * bounded caches with keys bounded in bytes, so a flood of new addresses or issuers costs a fixed amount
+ * of memory (the least recently used buckets are forgotten, which only ever resets a stranger's budget).
+ */
+public final class RateLimits {
+    /** Longest key kept as it is; a longer issuer is kept as its SHA-256. */
+    static final int MAX_KEY_BYTES = 256;
+    static final long MAX_ADDRESSES = 100_000;
+    static final long MAX_ISSUERS = 20_000;
+    private static final Duration IDLE = Duration.ofMinutes(10);
+
+    /**
+     * Sustained requests per second, with bursts of twice as many; 0 turns the limit off.
+     *
+     * @param perAddress        each client address
+     * @param perKnownIssuer    each issuer that has earned a token
+     * @param perUnknownIssuer  each issuer that has not
+     * @param allUnknownIssuers all issuers that have not, together
+     * @param limitedRecords    ledger records of requests refused by these limits, all callers together
+     */
+    public record Settings(long perAddress, long perKnownIssuer, long perUnknownIssuer, long allUnknownIssuers,
+                           long limitedRecords) {
+        public Settings {
+            if (perAddress < 0 || perKnownIssuer < 0 || perUnknownIssuer < 0 || allUnknownIssuers < 0
+                    || limitedRecords < 0) {
+                throw new IllegalArgumentException("rates must not be negative");
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(50, 1_000, 5, 50, 100);
+        }
+
+        public static Settings off() {
+            return new Settings(0, 0, 0, 0, 0);
+        }
+    }
+
+    /** Which budget a refused request ran out of. */
+    public enum Limit {
+        ADDRESS("client address"), ISSUER("issuer"), UNKNOWN_ISSUERS("unknown issuers");
+
+        private final String label;
+
+        Limit(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    private final Settings settings;
+    private final Cache<String, Bucket> addresses;
+    private final Cache<String, Bucket> issuers;
+    private final Cache<String, Boolean> knownIssuers;
+    private final Bucket unknownIssuers;
+    private final Bucket limitedRecords;
+
+    public RateLimits(Settings settings) {
+        this.settings = settings;
+        this.addresses = Caffeine.newBuilder().maximumSize(MAX_ADDRESSES).expireAfterAccess(IDLE).build();
+        this.issuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).expireAfterAccess(IDLE).build();
+        this.knownIssuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).build();
+        this.unknownIssuers = bucket(settings.allUnknownIssuers());
+        this.limitedRecords = bucket(settings.limitedRecords());
+    }
+
+    /**
+     * Takes one request from the budgets of its address and issuer; the limit it ran out of, or null when
+     * it may go on.
+     *
+     * @param issuer the {@code iss} of the caller's token as sent (unverified), null when it has none
+     */
+    public Limit admit(String address, String issuer) {
+        if (settings.perAddress() > 0
+                && !addresses.get(key(address), k -> bucket(settings.perAddress())).tryConsume(1)) {
+            return Limit.ADDRESS;
+        }
+        if (issuer == null) {
+            return null;
+        }
+        String key = key(issuer);
+        boolean known = knownIssuers.getIfPresent(key) != null;
+        long rate = known ? settings.perKnownIssuer() : settings.perUnknownIssuer();
+        if (rate > 0 && !issuers.get(key, k -> bucket(rate)).tryConsume(1)) {
+            return Limit.ISSUER;
+        }
+        if (!known && unknownIssuers != null && !unknownIssuers.tryConsume(1)) {
+            return Limit.UNKNOWN_ISSUERS;
+        }
+        return null;
+    }
+
+    /** A token of this issuer was allowed by a trust policy: from now on it gets a known issuer's budget. */
+    public void earned(String issuer) {
+        String key = key(issuer);
+        if (knownIssuers.getIfPresent(key) == null) {
+            knownIssuers.put(key, Boolean.TRUE);
+            // The unknown issuer's small bucket would otherwise keep limiting it until it idled out.
+            issuers.invalidate(key);
+        }
+    }
+
+    /**
+     * Whether a request refused by these limits gets its own ledger record. Past this budget it is only
+     * counted: an attacker's flood must not fill the ledger's queue that legitimate exchanges wait in.
+     */
+    public boolean recordRefusal() {
+        return limitedRecords == null || limitedRecords.tryConsume(1);
+    }
+
+    private static Bucket bucket(long perSecond) {
+        if (perSecond == 0) {
+            return null;
+        }
+        return Bucket.builder()
+                .addLimit(limit -> limit.capacity(2 * perSecond).refillGreedy(perSecond, Duration.ofSeconds(1)))
+                .build();
+    }
+
+    static String key(String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_KEY_BYTES) {
+            return value;
+        }
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

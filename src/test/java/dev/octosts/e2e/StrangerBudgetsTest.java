@@ -1,0 +1,143 @@
+package dev.octosts.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.octosts.dev.LocalOidcIssuer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What strangers can make the service do: every request to the exchange leaves a record, a scope
+ * naming a repository the App cannot see is not reported as a GitHub outage, and callers over their
+ * budget (address, unknown issuer) get 429 while everyone else is served.
+ */
+class StrangerBudgetsTest {
+    private static final String MAIN = "repo:org/repo:ref:refs/heads/main";
+    private final Harness harness = new Harness();
+
+    @AfterEach
+    void stop() {
+        harness.close();
+    }
+
+    private String goodToken() {
+        return harness.actionsToken(Map.of("sub", MAIN, "aud", Harness.DOMAIN));
+    }
+
+    private JsonNode recordOf(Harness.Response response) {
+        String requestId = response.raw().headers().firstValue("X-Request-Id").orElseThrow();
+        return harness.records().stream().filter(r -> r.path("request_id").asText().equals(requestId))
+                .findFirst().orElse(null);
+    }
+
+    @Test
+    void aRequestTheHandlerCannotParseIsRecordedUnderItsRequestId() {
+        harness.installWithMainBranchPolicy("ci");
+        harness.start();
+
+        Harness.Response response = harness.send(HttpRequest.newBuilder(harness.baseUri().resolve("/sts/exchange"))
+                .header("Authorization", "Bearer " + goodToken())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{not json")).build());
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.message()).isEqualTo("request body is not valid JSON");
+        JsonNode record = recordOf(response);
+        assertThat(record).as("the ledger record of the refused request").isNotNull();
+        assertThat(record.path("reason").asText()).isEqualTo("malformed_request");
+        assertThat(record.path("decision").asText()).isEqualTo("deny");
+    }
+
+    @Test
+    void aScopeNamingARepositoryTheAppCannotSeeIsNotAGitHubOutage() {
+        harness.installWithMainBranchPolicy("ci");
+        harness.start();
+
+        Harness.Response response = harness.get(goodToken(), Map.of("scope", "org/no-such-repo", "identity", "ci"));
+
+        // Octo STS's answer is kept; only the recorded reason (and so the metrics and alerts) changes.
+        assertThat(response.status()).isEqualTo(500);
+        assertThat(response.message()).isEqualTo("unable to read trust policy for \"ci\"");
+        assertThat(recordOf(response).path("reason").asText()).isEqualTo("repository_not_accessible");
+    }
+
+    @Test
+    void anAddressOverItsBudgetGets429WhileOtherAddressesAreServed() {
+        harness.installWithMainBranchPolicy("ci");
+        harness.env.put("RATE_LIMIT_PER_ADDRESS", "2");
+        harness.env.put("RATE_LIMITED_RECORDS", "1000");
+        harness.start();
+        String token = goodToken();
+
+        List<Integer> attacker = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            attacker.add(getFrom("127.0.0.2", token));
+        }
+        int legitimate = getFrom("127.0.0.3", token);
+
+        assertThat(attacker.subList(0, 4)).containsOnly(200);
+        assertThat(attacker.subList(4, 20)).as("beyond a burst of twice the rate").contains(429);
+        assertThat(legitimate).isEqualTo(200);
+        assertThat(harness.records()).filteredOn(r -> r.path("reason").asText().equals("rate_limited"))
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.path("remote_address").asText())
+                        .isEqualTo("127.0.0.2"));
+    }
+
+    @Test
+    void anUnknownIssuerIsLimitedBeforeItsKeysAreFetchedAndAKnownIssuerIsNot() {
+        harness.installWithMainBranchPolicy("ci");
+        harness.env.put("RATE_LIMIT_PER_UNKNOWN_ISSUER", "1");
+        harness.env.put("RATE_LIMIT_PER_ISSUER", "1000");
+        harness.start();
+        try (LocalOidcIssuer stranger = LocalOidcIssuer.start()) {
+            assertThat(harness.get(goodToken(), Map.of("scope", "org/repo", "identity", "ci")).status())
+                    .as("the Actions issuer earns its budget with a first token").isEqualTo(200);
+
+            List<Integer> strangerAnswers = new ArrayList<>();
+            List<Integer> legitimateAnswers = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String forged = stranger.token().subject(MAIN).audience(Harness.DOMAIN).mint();
+                strangerAnswers.add(harness.get(forged, Map.of("scope", "org/repo", "identity", "ci")).status());
+                legitimateAnswers.add(harness.get(goodToken(), Map.of("scope", "org/repo", "identity", "ci")).status());
+            }
+
+            assertThat(strangerAnswers).contains(429);
+            assertThat(legitimateAnswers).containsOnly(200);
+            assertThat(stranger.discoveryRequests()).as("keys fetched only within the stranger's budget")
+                    .isLessThanOrEqualTo(2);
+        }
+    }
+
+    /** A GET of the exchange sent from {@code sourceAddress} (any loopback address), answering its status. */
+    private int getFrom(String sourceAddress, String token) {
+        try (Socket socket = new Socket()) {
+            socket.bind(new InetSocketAddress(sourceAddress, 0));
+            socket.connect(new InetSocketAddress("127.0.0.1", harness.baseUri().getPort()), 5_000);
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /sts/exchange?scope=org/repo&identity=ci HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // The status line is all this needs; the socket closes with the method.
+            String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.ISO_8859_1)).readLine();
+            harness.requests.incrementAndGet();
+            return Integer.parseInt(statusLine.split(" ")[1]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.octosts.guard;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Budgets per address and issuer; rates are low enough that no bucket refills during a test. */
+class RateLimitsTest {
+    private static final String KNOWN = "https://token.actions.githubusercontent.com";
+
+    private static int admitted(RateLimits limits, String address, String issuer, int requests) {
+        int admitted = 0;
+        for (int i = 0; i < requests; i++) {
+            if (limits.admit(address, issuer) == null) {
+                admitted++;
+            }
+        }
+        return admitted;
+    }
+
+    @Test
+    void anAddressGetsABurstOfTwiceItsRateAndOtherAddressesAreUnaffected() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0));
+
+        assertThat(admitted(limits, "192.0.2.1", null, 10)).isEqualTo(2);
+        assertThat(limits.admit("192.0.2.1", null)).isEqualTo(RateLimits.Limit.ADDRESS);
+        assertThat(admitted(limits, "192.0.2.2", null, 10)).isEqualTo(2);
+    }
+
+    @Test
+    void unknownIssuersAreLimitedHardestUntilTheyEarnAToken() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 2, 0));
+
+        assertThat(admitted(limits, "192.0.2.1", "https://attacker.example", 10)).isEqualTo(2);
+        assertThat(limits.admit("192.0.2.1", "https://attacker.example")).isEqualTo(RateLimits.Limit.ISSUER);
+        // Every unknown issuer together shares one more budget (2/s, burst 4): the second issuer spends the rest.
+        assertThat(admitted(limits, "192.0.2.1", "https://other.example", 10)).isEqualTo(2);
+        assertThat(limits.admit("192.0.2.1", "https://third.example")).isEqualTo(RateLimits.Limit.UNKNOWN_ISSUERS);
+
+        limits.earned(KNOWN);
+        assertThat(admitted(limits, "192.0.2.1", KNOWN, 100)).isEqualTo(100);
+    }
+
+    @Test
+    void anIssuerThatEarnedATokenLeavesTheUnknownBudgetAtOnce() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1_000, 0));
+        assertThat(admitted(limits, "192.0.2.1", KNOWN, 5)).isEqualTo(2);
+
+        limits.earned(KNOWN);
+
+        assertThat(admitted(limits, "192.0.2.1", KNOWN, 5)).isEqualTo(5);
+    }
+
+    @Test
+    void keysAreBoundedInBytes() {
+        String cjk = "漢".repeat(1_000);
+        assertThat(RateLimits.key(cjk)).startsWith("sha256:").hasSize(7 + 64);
+        assertThat(RateLimits.key("https://short.example")).isEqualTo("https://short.example");
+        // Two long issuers differing in their last character keep different budgets.
+        assertThat(RateLimits.key(cjk + "a")).isNotEqualTo(RateLimits.key(cjk + "b"));
+    }
+
+    @Test
+    void recordsOfRefusalsHaveABudgetOfTheirOwn() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 2));
+        int recorded = 0;
+        for (int i = 0; i < 10; i++) {
+            recorded += limits.recordRefusal() ? 1 : 0;
+        }
+        assertThat(recorded).isEqualTo(4);
+    }
+
+    @Test
+    void zeroTurnsEveryLimitOff() {
+        RateLimits limits = new RateLimits(RateLimits.Settings.off());
+        assertThat(admitted(limits, "192.0.2.1", "https://attacker.example", 1_000)).isEqualTo(1_000);
+        assertThat(limits.recordRefusal()).isTrue();
+    }
+}
