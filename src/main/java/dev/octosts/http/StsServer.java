@@ -75,6 +75,7 @@ public final class StsServer implements AutoCloseable {
                 // Each connection holds buffers and a thread stack: bounded, a flood of them (or an overload
                 // where clients open more) waits in the backlog instead of filling the heap.
                 .maxTcpConnections(listener.maxConnections())
+                .directHandlers(RefusedBeforeRouting.forListener("public", json, telemetry))
                 .maxPayloadSize(webhook == null ? MAX_PAYLOAD : MAX_WEBHOOK_PAYLOAD)
                 .addProtocol(Http1Config.builder()
                         .maxPrologueLength(MAX_REQUEST_LINE)

@@ -29,7 +29,6 @@ final class HttpServerTracing implements Filter {
     private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
     private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
     private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
-    private static final AttributeKey<String> LISTENER = AttributeKey.stringKey("octosts.listener");
     /** Any other method a client makes up is {@code _OTHER}, as the semantic conventions say: a bounded label. */
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
             "TRACE", "PATCH");
@@ -76,7 +75,7 @@ final class HttpServerTracing implements Filter {
                 .setAttribute("server.address", req.requestedUri().host())
                 .setAttribute(AttributeKey.longKey("server.port"), (long) req.requestedUri().port())
                 .setAttribute("network.protocol.version", req.prologue().protocolVersion())
-                .setAttribute(LISTENER, listener)
+                .setAttribute(Telemetry.LISTENER, listener)
                 .startSpan();
         if (!method.equals(sent)) {
             span.setAttribute("http.request.method_original", sent);
@@ -103,7 +102,7 @@ final class HttpServerTracing implements Filter {
             }
             span.end();
             AttributesBuilder attributes = Attributes.builder().put(METHOD, method).put(STATUS, (long) status)
-                    .put(LISTENER, listener);
+                    .put(Telemetry.LISTENER, listener);
             if (route != null) {
                 attributes.put(ROUTE, route);
             }

@@ -45,6 +45,8 @@ public final class Telemetry implements AutoCloseable {
     public static final AttributeKey<String> WEBHOOK_EVENT = AttributeKey.stringKey("octosts.webhook.event");
     public static final AttributeKey<String> WEBHOOK_OUTCOME = AttributeKey.stringKey("octosts.webhook.outcome");
     static final AttributeKey<String> STEP = AttributeKey.stringKey("octosts.step");
+    static final AttributeKey<String> LISTENER = AttributeKey.stringKey("octosts.listener");
+    private static final AttributeKey<String> EVENT = AttributeKey.stringKey("octosts.http.event");
     static final AttributeKey<String> CACHE_RESULT = AttributeKey.stringKey("octosts.cache.result");
     static final AttributeKey<String> GITHUB_ENDPOINT = AttributeKey.stringKey("octosts.github.endpoint");
     static final AttributeKey<Long> GITHUB_INSTALLATION = AttributeKey.longKey("octosts.github.installation_id");
@@ -72,6 +74,7 @@ public final class Telemetry implements AutoCloseable {
     private final Tracer tracer;
     private final LongCounter exchanges;
     private final LongCounter exchangesUnrecorded;
+    private final LongCounter refusedBeforeRouting;
     private final DoubleHistogram exchangeDuration;
     private final DoubleHistogram exchangeStepDuration;
     private final Map<String, Attributes> stepAttributes = new ConcurrentHashMap<>();
@@ -99,6 +102,9 @@ public final class Telemetry implements AutoCloseable {
                 .setDescription("Token exchanges by decision and reason code").build();
         exchangesUnrecorded = meter.counterBuilder("octosts.exchanges.unrecorded").setUnit("{exchange}")
                 .setDescription("Refused exchange requests past the budget for ledger records of refusals").build();
+        refusedBeforeRouting = meter.counterBuilder("octosts.http.refused_before_routing").setUnit("{request}")
+                .setDescription("Requests the HTTP layer refused before routing (oversized or malformed prologue or headers)")
+                .build();
         exchangeDuration = meter.histogramBuilder("octosts.exchange.duration").setUnit("s")
                 .setDescription("Exchange latency, from request to durable decision")
                 .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
@@ -211,6 +217,11 @@ public final class Telemetry implements AutoCloseable {
     public void exchangeDecided(String decision, String reason, long nanos) {
         exchanges.add(1, Attributes.of(DECISION, decision, REASON, reason));
         exchangeDuration.record(nanos / 1e9, Attributes.of(DECISION, decision));
+    }
+
+    /** A request refused before it reached a route ({@code event}: Helidon's kind of early refusal). */
+    public void requestRefusedBeforeRouting(String listener, String event) {
+        refusedBeforeRouting.add(1, Attributes.of(LISTENER, listener, EVENT, event));
     }
 
     /** A refused request answered without a ledger record (its budget for records was spent). */

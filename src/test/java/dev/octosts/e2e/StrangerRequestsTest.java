@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * naming a repository the App cannot see is not reported as a GitHub outage, and callers over their
  * budget (address, unknown issuer) get 429 while everyone else is served.
  */
-class StrangerBudgetsTest {
+class StrangerRequestsTest {
     private static final String MAIN = "repo:org/repo:ref:refs/heads/main";
     private final Harness harness = new Harness();
 
@@ -118,6 +118,55 @@ class StrangerBudgetsTest {
             assertThat(legitimateAnswers).containsOnly(200);
             assertThat(stranger.discoveryRequests()).as("keys fetched only within the stranger's budget")
                     .isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void requestsRefusedBeforeRoutingGetTheErrorBodyAndAreCounted() {
+        harness.installWithMainBranchPolicy("ci");
+        harness.start();
+        String longLine = "GET /sts/exchange?scope=" + "a".repeat(10_000) + "&identity=ci HTTP/1.1\r\nHost: x\r\n\r\n";
+        String badHeader = "GET /sts/exchange?scope=org/repo&identity=ci HTTP/1.1\r\nHost: x\r\nX-Bad\u0001: y\r\n\r\n";
+        String hugeHeaders = "GET /sts/exchange HTTP/1.1\r\nHost: x\r\n" + "X-Filler: " + "b".repeat(40_000) + "\r\n\r\n";
+        String badQuery = "GET /sts/exchange?scope=%zz&identity=ci HTTP/1.1\r\nHost: x\r\n\r\n";
+
+        for (String request : List.of(longLine, badHeader, hugeHeaders, badQuery)) {
+            String response = rawExchange(request);
+            assertThat(response).startsWith("HTTP/1.1 4");
+            JsonNode body = Harness.json(response.substring(response.indexOf("\r\n\r\n") + 4));
+            assertThat(body.path("code").asInt()).isEqualTo(3);
+            assertThat(body.path("message").asText()).isNotEmpty();
+        }
+        Harness.Response metrics = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/observe/metrics"))
+                .GET().build());
+        assertThat(metrics.raw().body()).contains("octosts_http_refused_before_routing_total{");
+    }
+
+    /** Sends raw bytes to the listener and reads the whole answer (the server closes after an error). */
+    private String rawExchange(String request) {
+        try (Socket socket = new Socket("127.0.0.1", harness.baseUri().getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            StringBuilder answer = new StringBuilder();
+            java.io.InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            // Head and a Content-Length body: read until the body is complete or the server closes.
+            while ((n = in.read(buffer)) > 0) {
+                answer.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+                int headEnd = answer.indexOf("\r\n\r\n");
+                if (headEnd >= 0) {
+                    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                            .matcher(answer.substring(0, headEnd));
+                    if (length.find() && answer.length() >= headEnd + 4 + Integer.parseInt(length.group(1))) {
+                        break;
+                    }
+                }
+            }
+            return answer.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,0 +1,60 @@
+package dev.octosts.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.exchange.GrpcCode;
+import dev.octosts.telemetry.Telemetry;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerResponseHeaders;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
+
+import java.util.Locale;
+
+/**
+ * Requests the HTTP layer refuses before any route sees them (a request line or header block over its
+ * limit, bytes no header may hold, a malformed prologue): answered with the grpc-gateway error body like
+ * every other refusal instead of an empty one, and counted, since no ledger record can be made for a
+ * request that was never parsed. The message is fixed per kind: nothing the caller sent is echoed.
+ */
+final class RefusedBeforeRouting implements DirectHandler {
+    private final String listener;
+    private final ObjectMapper json;
+    private final Telemetry telemetry;
+
+    private RefusedBeforeRouting(String listener, ObjectMapper json, Telemetry telemetry) {
+        this.listener = listener;
+        this.json = json;
+        this.telemetry = telemetry;
+    }
+
+    /** The handlers of one listener: this one for every kind of early refusal. */
+    static DirectHandlers forListener(String listener, ObjectMapper json, Telemetry telemetry) {
+        RefusedBeforeRouting handler = new RefusedBeforeRouting(listener, json, telemetry);
+        DirectHandlers.Builder handlers = DirectHandlers.builder();
+        for (EventType type : EventType.values()) {
+            handlers.addHandler(type, handler);
+        }
+        return handlers.build();
+    }
+
+    @Override
+    public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
+                                    ServerResponseHeaders headers, String message) {
+        telemetry.requestRefusedBeforeRouting(listener, eventType.name().toLowerCase(Locale.ROOT));
+        GrpcCode code = switch (eventType) {
+            case INTERNAL_ERROR -> GrpcCode.INTERNAL;
+            case HTTP_VERSION_NOT_SUPPORTED -> GrpcCode.UNIMPLEMENTED;
+            case FORBIDDEN -> GrpcCode.PERMISSION_DENIED;
+            default -> GrpcCode.INVALID_ARGUMENT;
+        };
+        return TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                .entity(GrpcError.body(json, code, status.reasonPhrase().toLowerCase(Locale.ROOT)))
+                // A connection whose prologue could not be parsed cannot be trusted for a next request.
+                .keepAlive(false)
+                .build();
+    }
+}
