@@ -6,6 +6,7 @@ import dev.octosts.config.Settings;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.octosts.exchange.ExchangeService;
+import dev.octosts.guard.ExchangeDeadline;
 import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
@@ -133,7 +134,8 @@ public final class Application implements AutoCloseable {
         Settings.RateLimits rates = settings.rateLimits();
         RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perKnownIssuer(),
                 rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords()));
-        ExchangeService exchange = new ExchangeService(limits, oidc, router, github,
+        ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
+                router, github,
                 new PolicyFiles(github, clock, telemetry), ledger, settings.domain(), settings.orgPolicyRepo(), clock,
                 telemetry);
         WebhookService webhook = settings.webhook() == null ? null

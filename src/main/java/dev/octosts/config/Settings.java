@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  * @param ledgerKeyAlias   alias of the ledger key on the PKCS#11 token; null: {@code ledgerSigningKeyFile}
  * @param webhook          the policy-validation webhook; null when {@code GITHUB_WEBHOOK_SECRET} is unset (not served)
  * @param rateLimits       budgets of {@code /sts/exchange} callers, in requests per second
+ * @param exchangeDeadline how long one exchange may take, every outbound call included
  */
 public record Settings(
         String bindAddress,
@@ -66,7 +67,8 @@ public record Settings(
         dev.octosts.keys.Pkcs11Settings pkcs11,
         String ledgerKeyAlias,
         Webhook webhook,
-        RateLimits rateLimits) {
+        RateLimits rateLimits,
+        Duration exchangeDeadline) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -163,7 +165,7 @@ public record Settings(
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
                 tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader),
-                RateLimits.read(reader));
+                RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)));
     }
 
     private static Webhook webhook(Reader reader) {

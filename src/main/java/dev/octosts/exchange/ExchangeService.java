@@ -1,5 +1,6 @@
 package dev.octosts.exchange;
 
+import dev.octosts.guard.ExchangeDeadline;
 import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
@@ -22,8 +23,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
 import static dev.octosts.exchange.GrpcCode.INTERNAL;
 import static dev.octosts.exchange.GrpcCode.INVALID_ARGUMENT;
 import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
@@ -51,8 +54,14 @@ public final class ExchangeService {
      */
     static final Duration ALLOWLIST_WAIT = Duration.ofSeconds(10);
     static final String RATE_LIMITED = "rate_limited";
+    /** Too many outbound calls in flight in this process: the caller is told to come back. */
+    static final Refusal OUTBOUND_LIMIT = new Refusal(UNAVAILABLE, "outbound_limit",
+            "too many requests in flight, try again");
+    /** How long an exchange may take from its first step to its decision, all outbound calls included. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(20);
 
     private final RateLimits limits;
+    private final ExchangeDeadline deadline;
     private final Telemetry telemetry;
     private final BearerAuthentication authentication;
     private final AppRouter apps;
@@ -70,14 +79,15 @@ public final class ExchangeService {
     public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
                            ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock,
                            Telemetry telemetry) {
-        this(new RateLimits(RateLimits.Settings.off()), oidc, apps, github, policyFiles, recorder, domain, orgPolicyRepo,
-                clock, telemetry);
+        this(new RateLimits(RateLimits.Settings.off()), new ExchangeDeadline(DEFAULT_DEADLINE), oidc, apps, github,
+                policyFiles, recorder, domain, orgPolicyRepo, clock, telemetry);
     }
 
-    public ExchangeService(RateLimits limits, OidcVerifier oidc, AppRouter apps, GitHubClient github,
-                           PolicyFiles policyFiles, ExchangeRecorder recorder, String domain, String orgPolicyRepo,
-                           Clock clock, Telemetry telemetry) {
+    public ExchangeService(RateLimits limits, ExchangeDeadline deadline, OidcVerifier oidc, AppRouter apps,
+                           GitHubClient github, PolicyFiles policyFiles, ExchangeRecorder recorder, String domain,
+                           String orgPolicyRepo, Clock clock, Telemetry telemetry) {
         this.limits = limits;
+        this.deadline = deadline;
         this.telemetry = telemetry;
         this.tracing = new ExchangeTracing(telemetry);
         this.authentication = new BearerAuthentication(oidc);
@@ -98,7 +108,8 @@ public final class ExchangeService {
             traced.correlate(record);
             Refusal refusal;
             try {
-                refusal = decide(request, record, traced);
+                Optional<Decided> decided = deadline.run(() -> new Decided(decide(request, record, traced)));
+                refusal = decided.isPresent() ? decided.get().refusal() : deadlineExceeded(record);
             } catch (RuntimeException e) {
                 refusal = internalError(record, "exchange", e);
             }
@@ -147,6 +158,18 @@ public final class ExchangeService {
         telemetry.exchangeUnrecorded(built.reason());
         traced.decided(built);
         return new ExchangeResult(built, null);
+    }
+
+    /** What the steps decided: a refusal, or null when a token was minted (it is then in the record). */
+    private record Decided(Refusal refusal) {
+    }
+
+    /** The steps were stopped at the deadline; a token they minted just before it is not handed out. */
+    private Refusal deadlineExceeded(RecordBuilder record) {
+        String detail = "the exchange deadline of " + deadline.budget().toSeconds() + " s passed";
+        InstallationToken minted = record.token();
+        record.detail(minted == null ? detail : detail + revokeAfterFailure(minted));
+        return new Refusal(DEADLINE_EXCEEDED, "deadline_exceeded", "the exchange took too long");
     }
 
     /**
@@ -283,7 +306,7 @@ public final class ExchangeService {
                 // GitHub refuses a read token for a repository the installation cannot see (anyone can name
                 // one): Octo STS's answer, but not the reason that tells the on-call GitHub is failing.
                 String reason = failed.error().status() == 422 ? "repository_not_accessible" : "github_unavailable";
-                yield Step.refused(new Refusal(INTERNAL, reason,
+                yield Step.refused(failed.error().overloaded() ? OUTBOUND_LIMIT : new Refusal(INTERNAL, reason,
                         "unable to read trust policy for " + GoText.quote(identity)));
             }
         };
@@ -324,7 +347,8 @@ public final class ExchangeService {
                     yield new Refusal(PERMISSION_DENIED, "github_refused_permissions",
                             "token exchange failure (StatusUnprocessableEntity)");
                 }
-                yield failed.error().rateLimited()
+                yield failed.error().overloaded() ? OUTBOUND_LIMIT
+                        : failed.error().rateLimited()
                         ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
                         : new Refusal(INTERNAL, "github_unavailable", "failed to get token");
             }
@@ -352,7 +376,8 @@ public final class ExchangeService {
                 }
                 case InstallationResult.Failed failed -> {
                     record.detail("installation lookup: " + failed.error());
-                    refusal = failed.error().rateLimited()
+                    refusal = failed.error().overloaded() ? OUTBOUND_LIMIT
+                            : failed.error().rateLimited()
                             ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
                             : new Refusal(INTERNAL, "github_unavailable", "unable to find installation");
                 }

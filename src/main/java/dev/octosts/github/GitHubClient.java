@@ -36,6 +36,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -103,6 +105,10 @@ public final class GitHubClient implements AutoCloseable {
         }
     }
 
+    /** GitHub calls sent at once by default; far above what the exchange rate needs at GitHub's latency. */
+    public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 256;
+    static final Duration PERMIT_WAIT = Duration.ofSeconds(1);
+
     private final URI base;
     private final String baseUrl;
     private final Duration timeout;
@@ -112,6 +118,7 @@ public final class GitHubClient implements AutoCloseable {
     private final ExpiringCache<InstallKey, Long> installations;
     private final ExpiringCache<InstallKey, Boolean> notInstalled;
     private final Telemetry telemetry;
+    private final Semaphore callsInFlight;
 
     public GitHubClient(URI baseUrl, Duration timeout, Clock clock) {
         this(baseUrl, timeout, clock, Telemetry.off());
@@ -122,7 +129,13 @@ public final class GitHubClient implements AutoCloseable {
      *                loopback host (tests, the dev sandbox)
      */
     public GitHubClient(URI baseUrl, Duration timeout, Clock clock, Telemetry telemetry) {
+        this(baseUrl, timeout, clock, telemetry, DEFAULT_MAX_CALLS_IN_FLIGHT);
+    }
+
+    /** @param maxCallsInFlight calls sent at once; one more waits up to {@link #PERMIT_WAIT}, then fails unsent */
+    public GitHubClient(URI baseUrl, Duration timeout, Clock clock, Telemetry telemetry, int maxCallsInFlight) {
         this.telemetry = telemetry;
+        this.callsInFlight = new Semaphore(maxCallsInFlight);
         this.base = checkBaseUrl(baseUrl);
         String text = base.toString();
         this.baseUrl = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
@@ -452,6 +465,10 @@ public final class GitHubClient implements AutoCloseable {
         GitHubCall traced = telemetry.gitHubCall(endpoint.label, endpoint.method, endpoint.template, base,
                 call.appId(), call.installationId());
         traced.inject((name, value) -> request.header(HeaderNames.create(name), value));
+        if (!acquirePermit()) {
+            traced.failed("overloaded");
+            throw new CallFailed(GitHubError.tooManyInFlight());
+        }
         try {
             Response response = exchange(endpoint, request, json);
             traced.answered(response.status(), response.header("X-RateLimit-Remaining"),
@@ -460,6 +477,26 @@ public final class GitHubClient implements AutoCloseable {
         } catch (CallFailed e) {
             traced.failed("transport");
             throw e;
+        } finally {
+            callsInFlight.release();
+        }
+    }
+
+    /** Permits free right now (for tests that fill them). */
+    int freePermits() {
+        return callsInFlight.availablePermits();
+    }
+
+    /**
+     * A permit to send one call. GitHub's latency is what fills these up (an outage, or calls an attacker
+     * provokes): a bounded wait, then the caller is told to come back rather than queued without end.
+     */
+    private boolean acquirePermit() {
+        try {
+            return callsInFlight.tryAcquire(PERMIT_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

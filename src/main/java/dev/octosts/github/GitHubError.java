@@ -4,7 +4,8 @@ import java.util.regex.Pattern;
 
 /**
  * A failed GitHub call. {@code status} is the HTTP status, or 0 when no response came back (transport
- * error, timeout, oversized body).
+ * error, timeout, oversized body), or -1 when the call was not even sent because too many GitHub calls
+ * were in flight from this process.
  *
  * @param rateLimited        the STRICT predicate (org trusted-issuer store): 429, or
  *                           {@code X-RateLimit-Remaining: 0}, or a {@code Retry-After} header, or a
@@ -29,6 +30,15 @@ public record GitHubError(int status, boolean rateLimited, boolean rateLimitedLe
         boolean strict = status == 429 || "0".equals(trim(remainingHeader)) || retryAfterHeader != null || secondary;
         boolean lenient = strict || status == 403;
         return new GitHubError(status, strict, lenient, message);
+    }
+
+    /** Not sent: this process already has as many GitHub calls in flight as it allows. */
+    static GitHubError tooManyInFlight() {
+        return new GitHubError(-1, false, false, "too many GitHub calls in flight");
+    }
+
+    public boolean overloaded() {
+        return status == -1;
     }
 
     /** No HTTP response at all. */

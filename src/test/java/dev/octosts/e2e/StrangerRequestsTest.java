@@ -142,6 +142,25 @@ class StrangerRequestsTest {
         assertThat(metrics.raw().body()).contains("octosts_http_refused_before_routing_total{");
     }
 
+    @Test
+    void anExchangeEndsAtItsDeadlineWithARecordAndNoToken() {
+        harness.installWithMainBranchPolicy("ci");
+        harness.env.put("EXCHANGE_DEADLINE_SECONDS", "1");
+        harness.start();
+        String token = goodToken();
+        harness.github.setLatency(java.time.Duration.ofSeconds(4));
+
+        Harness.Response response = harness.get(token, Map.of("scope", "org/repo", "identity", "ci"));
+
+        harness.github.setLatency(java.time.Duration.ZERO);
+        assertThat(response.status()).isEqualTo(504);
+        assertThat(response.code()).isEqualTo(4);
+        JsonNode record = recordOf(response);
+        assertThat(record.path("reason").asText()).isEqualTo("deadline_exceeded");
+        assertThat(record.path("decision").asText()).isEqualTo("error");
+        assertThat(harness.github.issuedTokens()).allSatisfy(issued -> assertThat(issued.revoked()).isTrue());
+    }
+
     /** Sends raw bytes to the listener and reads the whole answer (the server closes after an error). */
     private String rawExchange(String request) {
         try (Socket socket = new Socket("127.0.0.1", harness.baseUri().getPort())) {
