@@ -35,7 +35,9 @@ import java.util.Set;
  *       payload and no duplicate keys is {@link OidcFailure#MALFORMED_TOKEN}; {@code alg: none} too.</li>
  *   <li>{@code iss}, read unverified and normalised like chainguard's {@code ExtractIssuer}
  *       ({@code accounts.google.com} → {@code https://accounts.google.com}), must pass
- *       {@link OidcFields#isValidIssuer(String)}, else {@link OidcFailure#INVALID_ISSUER}.</li>
+ *       {@link OidcFields#isValidIssuer(String)}, else {@link OidcFailure#INVALID_ISSUER}; then, when the
+ *       settings have an {@link IssuerAllowlist}, be on it, else {@link OidcFailure#VERIFICATION_FAILED}
+ *       {@code issuer_not_allowed} (Unauthenticated), before anything is fetched.</li>
  *   <li>The algorithm must be RS256, RS384, RS512, ES256, ES384 or PS256, else
  *       {@link OidcFailure#VERIFICATION_FAILED} {@code unsupported_algorithm}. This includes HS256/384/512:
  *       an HMAC token is never verified (a public key must never serve as an HMAC secret). The check runs
@@ -130,6 +132,10 @@ public final class OidcVerifier implements AutoCloseable {
         if (!OidcFields.isValidIssuer(issuer)) {
             throw new Rejection(OidcFailure.INVALID_ISSUER, Rejected.INVALID_ISSUER,
                     "issuer \"" + Text.printable(issuer, 300) + "\" breaks the issuer rules");
+        }
+        if (!settings.allowedIssuers().allows(issuer)) {
+            throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.ISSUER_NOT_ALLOWED,
+                    "issuer \"" + Text.printable(issuer, 300) + "\" is not on the service's issuer allowlist");
         }
         checkAlgorithm(token.algorithm(), ALLOWED_ALGORITHMS, "");
         JwksSource source = settings.overrideFor(issuer);

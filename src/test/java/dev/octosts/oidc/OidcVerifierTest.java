@@ -268,6 +268,43 @@ class OidcVerifierTest {
         assertThat(discoveries()).isEqualTo(1);
     }
 
+    // ---- issuer allowlist -------------------------------------------------------------------------------------
+
+    @Test
+    void issuerOffTheAllowlistIsRefusedWithoutAnyFetch() {
+        OidcVerifier verifier = verifier(settings().withAllowedIssuers(
+                IssuerAllowlist.of(Set.of(GITHUB_ISSUER), List.of("https://[a-z]+\\.example\\.com"))));
+        String token = issuer.token().mint();
+
+        Rejected rejected = assertRejected(verifier.verify(token), OidcFailure.VERIFICATION_FAILED,
+                Rejected.ISSUER_NOT_ALLOWED, token);
+
+        assertThat(rejected.detail()).isEqualTo("issuer \"" + issuer.issuer() + "\" is not on the service's issuer allowlist");
+        assertThat(discoveries()).isZero();
+        assertThat(jwksFetches()).isZero();
+    }
+
+    @Test
+    void issuerOnTheAllowlistIsVerifiedAsUsual() {
+        OidcVerifier exact = verifier(settings().withAllowedIssuers(IssuerAllowlist.of(Set.of(issuer.issuer()), List.of())));
+        OidcVerifier pattern = verifier(settings().withAllowedIssuers(
+                IssuerAllowlist.of(Set.of(), List.of("http://127\\.0\\.0\\.1:[0-9]{1,5}"))));
+        String token = issuer.token().mint();
+
+        assertVerified(exact.verify(token));
+        assertVerified(pattern.verify(token));
+    }
+
+    @Test
+    void theAllowlistAlsoCoversIssuersWithAJwksOverride(@TempDir Path dir) throws Exception {
+        Path jwks = Files.writeString(dir.resolve("jwks.json"), issuer.publicJwksJson());
+        OidcVerifier verifier = verifier(settings().withJwksOverrides(Map.of(GITHUB_ISSUER, jwks.toString()))
+                .withAllowedIssuers(IssuerAllowlist.of(Set.of("https://accounts.google.com"), List.of())));
+        String token = issuer.token().issuer(GITHUB_ISSUER).mint();
+
+        assertRejected(verifier.verify(token), OidcFailure.VERIFICATION_FAILED, Rejected.ISSUER_NOT_ALLOWED, token);
+    }
+
     // ---- keys -----------------------------------------------------------------------------------------------
 
     @Test
