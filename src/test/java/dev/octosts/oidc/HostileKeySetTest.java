@@ -111,17 +111,7 @@ class HostileKeySetTest {
         assertThat(dropped.detail()).contains("50 key_limit");
     }
 
-    /** A token without kid may not make us try every key of a set: it needs a set of exactly one key. */
-    @Test
-    void aTokenWithoutKidNeedsASetOfOneKey() throws Exception {
-        String token = issuer.token().keyId(null).mint();
-
-        Rejected rejected = rejectedTimed("no kid, six keys", token);
-
-        assertThat(rejected.reason()).as(rejected.detail()).isEqualTo(Rejected.KID_REQUIRED);
-        assertThat(rejected.detail()).contains("6 keys");
-    }
-
+    /** A token without kid is checked against a one-key set (a larger set refuses it: see OidcVerifierTest). */
     @Test
     void aTokenWithoutKidVerifiesWithTheOnlyKeyOfItsSet() throws Exception {
         Map<?, ?> all = JSON.readValue(issuer.publicJwksJson(), Map.class);
