@@ -127,7 +127,8 @@ public final class Application implements AutoCloseable {
                 settings.checkpointInterval(), clock).start();
 
         OidcSettings oidcSettings = new OidcSettings(settings.jwksOverrides(), settings.privateNetworkHosts(),
-                OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock);
+                OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock,
+                settings.allowedIssuers());
         OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         AppRouter router = new AppRouter(pools);

@@ -93,6 +93,8 @@ final class DevCommand implements Callable<Integer> {
                 Map.entry("APP_SECRET_CERTIFICATE_FILE", key.toString()),
                 Map.entry("GITHUB_BASE_URL", github.baseUrl().toString()),
                 Map.entry("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1"),
+                // Only the sandbox's own issuer: tokens from anywhere else are refused before any fetch.
+                Map.entry("OIDC_ALLOWED_ISSUERS", issuer.issuer()),
                 Map.entry("ADMIN_PORT", "0"));
         Application application = Application.start(Settings.fromEnvironment(env), Clock.systemUTC());
 

@@ -1,5 +1,7 @@
 package dev.octosts.config;
 
+import dev.octosts.oidc.IssuerAllowlist;
+import dev.octosts.oidc.OidcFields;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -30,6 +32,8 @@ import java.util.regex.Pattern;
  * @param pools            App IDs per org (lower-case), with {@code "*"} as the fallback pool
  * @param jwksOverrides    issuer → JWKS file or URL, for pinned keys without discovery
  * @param privateNetworkHosts hosts whose OIDC discovery/JWKS may be fetched from private or loopback addresses
+ * @param allowedIssuers   the only issuers whose tokens are verified at all ({@code OIDC_ALLOWED_ISSUERS},
+ *                         {@code OIDC_ALLOWED_ISSUER_PATTERNS}); {@link IssuerAllowlist#ANY} when both are unset
  * @param tlsCertFile      with {@code tlsKeyFile}, serve HTTPS; both null for plain HTTP
  * @param databaseUrl      the ledger database as the runtime role (INSERT and SELECT only)
  * @param migrationUrl     the ledger database as the role that owns the schema
@@ -59,6 +63,7 @@ public record Settings(
         Duration checkpointInterval,
         Map<String, String> jwksOverrides,
         Set<String> privateNetworkHosts,
+        IssuerAllowlist allowedIssuers,
         Path tlsCertFile,
         Path tlsKeyFile,
         String adminHost,
@@ -153,6 +158,7 @@ public record Settings(
         Duration checkpointInterval = Duration.ofSeconds(reader.positiveInt("LEDGER_CHECKPOINT_SECONDS", 60));
         Map<String, String> overrides = reader.jwksOverrides();
         Set<String> privateHosts = new LinkedHashSet<>(reader.list("OIDC_PRIVATE_NETWORK_HOSTS"));
+        IssuerAllowlist allowedIssuers = reader.issuerAllowlist();
         Path tlsCert = reader.readableFile("TLS_CERT_FILE");
         Path tlsKey = reader.readableFile("TLS_KEY_FILE");
         if ((tlsCert == null) != (tlsKey == null)) {
@@ -163,8 +169,8 @@ public record Settings(
         int adminPort = reader.port("ADMIN_PORT", 9090);
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
-                migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
-                tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader),
+                migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), allowedIssuers,
+                tlsCert, tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)));
     }
 
@@ -425,6 +431,57 @@ public record Settings(
             }
             throw new ConfigException("GITHUB_BASE_URL", "must be an https URL such as https://github.example.com/api/v3 "
                     + "(http only on localhost) (got " + quoted(value) + ")");
+        }
+
+        IssuerAllowlist issuerAllowlist() {
+            Set<String> issuers = new LinkedHashSet<>(list("OIDC_ALLOWED_ISSUERS"));
+            for (String issuer : issuers) {
+                if (!OidcFields.isValidIssuer(issuer)) {
+                    throw new ConfigException("OIDC_ALLOWED_ISSUERS", quoted(issuer) + " is not a valid issuer"
+                            + " (an https URL, http only on localhost, without query or fragment)");
+                }
+            }
+            List<String> patterns = patterns(optional("OIDC_ALLOWED_ISSUER_PATTERNS", ""));
+            try {
+                return IssuerAllowlist.of(issuers, patterns);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("OIDC_ALLOWED_ISSUER_PATTERNS", e.getMessage());
+            }
+        }
+
+        /**
+         * Comma-separated patterns, where a comma inside {@code {m,n}} or a {@code [...]} class, or escaped as
+         * {@code \,}, belongs to the pattern: {@code https://[a-z]{1,20}\.example\.com} is one pattern.
+         */
+        static List<String> patterns(String value) {
+            List<String> patterns = new ArrayList<>();
+            StringBuilder current = new StringBuilder();
+            int braces = 0;
+            boolean inClass = false;
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '\\' && i + 1 < value.length()) {
+                    current.append(c).append(value.charAt(++i));
+                    continue;
+                }
+                if (c == ',' && braces == 0 && !inClass) {
+                    patterns.add(current.toString());
+                    current.setLength(0);
+                    continue;
+                }
+                if (inClass) {
+                    inClass = c != ']';
+                } else if (c == '[') {
+                    inClass = true;
+                } else if (c == '{') {
+                    braces++;
+                } else if (c == '}' && braces > 0) {
+                    braces--;
+                }
+                current.append(c);
+            }
+            patterns.add(current.toString());
+            return patterns.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
         }
 
         Map<String, String> jwksOverrides() {

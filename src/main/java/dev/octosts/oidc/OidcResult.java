@@ -30,6 +30,12 @@ public sealed interface OidcResult {
         public static final String UNSUPPORTED_ALGORITHM = "unsupported_algorithm";
         /** The key set could not be fetched, read or parsed. */
         public static final String JWKS_FETCH_FAILED = "jwks_fetch_failed";
+        /** The issuer is not on the service's allowlist ({@code OIDC_ALLOWED_ISSUERS} and {@code _PATTERNS}); nothing was fetched. */
+        public static final String ISSUER_NOT_ALLOWED = "issuer_not_allowed";
+        /** The key set holds no usable key: every key was dropped by the rules of {@link KeySet}, or there were none. */
+        public static final String NO_USABLE_KEYS = "no_usable_keys";
+        /** The token has no {@code kid} and the issuer's key set has more than one usable key. */
+        public static final String KID_REQUIRED = "kid_required";
         /** No key in the issuer's key set matches the token's kid and algorithm, even after a refresh. */
         public static final String UNKNOWN_KEY = "unknown_key";
         /** No candidate key verifies the signature. */

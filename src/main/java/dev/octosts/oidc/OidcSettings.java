@@ -29,9 +29,12 @@ import java.util.stream.Collectors;
  * @param connectTimeout      TCP/TLS connect timeout of every fetch
  * @param readTimeout         time allowed for one whole request (status, headers and body) of every fetch
  * @param clock               time source for token expiry and cache ages
+ * @param allowedIssuers      the issuers whose tokens are verified at all, checked before any fetch;
+ *                            {@link IssuerAllowlist#ANY} for every issuer
  */
 public record OidcSettings(Map<String, String> jwksOverrides, Set<String> privateNetworkHosts,
-                           Duration connectTimeout, Duration readTimeout, Clock clock) {
+                           Duration connectTimeout, Duration readTimeout, Clock clock,
+                           IssuerAllowlist allowedIssuers) {
     private static final int MAX_OVERRIDES_FILE_BYTES = 1024 * 1024;
 
     public OidcSettings {
@@ -40,6 +43,7 @@ public record OidcSettings(Map<String, String> jwksOverrides, Set<String> privat
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(readTimeout, "readTimeout");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(allowedIssuers, "allowedIssuers");
         if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative()
                 || readTimeout.isZero()) {
             throw new IllegalArgumentException("OIDC connect and read timeouts must be positive.");
@@ -51,7 +55,13 @@ public record OidcSettings(Map<String, String> jwksOverrides, Set<String> privat
                 .collect(Collectors.toUnmodifiableSet());
     }
 
-    /** No overrides, no private hosts, 5 s connect, 10 s read, the system clock. */
+    /** Settings without an issuer allowlist. */
+    public OidcSettings(Map<String, String> jwksOverrides, Set<String> privateNetworkHosts, Duration connectTimeout,
+                        Duration readTimeout, Clock clock) {
+        this(jwksOverrides, privateNetworkHosts, connectTimeout, readTimeout, clock, IssuerAllowlist.ANY);
+    }
+
+    /** No overrides, no private hosts, 5 s connect, 10 s read, the system clock, every issuer allowed. */
     public static OidcSettings defaults() {
         return new OidcSettings(Map.of(), Set.of(), Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Clock.systemUTC());
@@ -59,17 +69,22 @@ public record OidcSettings(Map<String, String> jwksOverrides, Set<String> privat
 
     /** A copy with other JWKS overrides. */
     public OidcSettings withJwksOverrides(Map<String, String> overrides) {
-        return new OidcSettings(overrides, privateNetworkHosts, connectTimeout, readTimeout, clock);
+        return new OidcSettings(overrides, privateNetworkHosts, connectTimeout, readTimeout, clock, allowedIssuers);
     }
 
     /** A copy with other private-network hosts. */
     public OidcSettings withPrivateNetworkHosts(Set<String> hosts) {
-        return new OidcSettings(jwksOverrides, hosts, connectTimeout, readTimeout, clock);
+        return new OidcSettings(jwksOverrides, hosts, connectTimeout, readTimeout, clock, allowedIssuers);
     }
 
     /** A copy with another clock. */
     public OidcSettings withClock(Clock newClock) {
-        return new OidcSettings(jwksOverrides, privateNetworkHosts, connectTimeout, readTimeout, newClock);
+        return new OidcSettings(jwksOverrides, privateNetworkHosts, connectTimeout, readTimeout, newClock, allowedIssuers);
+    }
+
+    /** A copy with another issuer allowlist. */
+    public OidcSettings withAllowedIssuers(IssuerAllowlist allowlist) {
+        return new OidcSettings(jwksOverrides, privateNetworkHosts, connectTimeout, readTimeout, clock, allowlist);
     }
 
     /**

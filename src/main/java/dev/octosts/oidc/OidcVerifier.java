@@ -35,7 +35,9 @@ import java.util.Set;
  *       payload and no duplicate keys is {@link OidcFailure#MALFORMED_TOKEN}; {@code alg: none} too.</li>
  *   <li>{@code iss}, read unverified and normalised like chainguard's {@code ExtractIssuer}
  *       ({@code accounts.google.com} → {@code https://accounts.google.com}), must pass
- *       {@link OidcFields#isValidIssuer(String)}, else {@link OidcFailure#INVALID_ISSUER}.</li>
+ *       {@link OidcFields#isValidIssuer(String)}, else {@link OidcFailure#INVALID_ISSUER}; then, when the
+ *       settings have an {@link IssuerAllowlist}, be on it, else {@link OidcFailure#VERIFICATION_FAILED}
+ *       {@code issuer_not_allowed} (Unauthenticated), before anything is fetched.</li>
  *   <li>The algorithm must be RS256, RS384, RS512, ES256, ES384 or PS256, else
  *       {@link OidcFailure#VERIFICATION_FAILED} {@code unsupported_algorithm}. This includes HS256/384/512:
  *       an HMAC token is never verified (a public key must never serve as an HMAC secret). The check runs
@@ -47,11 +49,13 @@ import java.util.Set;
  *       the document lists some of our six in {@code id_token_signing_alg_values_supported}, only those are
  *       accepted for that issuer, as go-oidc does; when it lists none of them, all six are (go-oidc would then
  *       accept RS256 only).</li>
- *   <li>Signature: keys chosen by {@code kid} (every key of the right type when the token has none). An
- *       unknown kid refreshes the key set at most once per issuer per {@value #KID_REFRESH_SECONDS} s.
- *       Failures: {@code jwks_fetch_failed}, {@code unknown_key}, {@code bad_signature}. The signature is
- *       checked before the claims, so a forged token is reported as {@code bad_signature} whatever its
- *       claims say.</li>
+ *   <li>Signature: keys chosen by {@code kid}, at most {@value KeySet#MAX_KEYS_PER_KID} of them, from a key set
+ *       whose keys were bounded when it was read ({@link KeySet}: key count, RSA modulus and exponent, EC
+ *       curves); a token without {@code kid} only for a set of exactly one key. An unknown kid refreshes the
+ *       key set at most once per issuer per {@value #KID_REFRESH_SECONDS} s. Failures:
+ *       {@code jwks_fetch_failed}, {@code no_usable_keys}, {@code kid_required}, {@code unknown_key},
+ *       {@code bad_signature}. The signature is checked before the claims, so a forged token is reported as
+ *       {@code bad_signature} whatever its claims say.</li>
  *   <li>Claims: {@code iss} equals the provider issuer (Google's schemeless form allowed, as go-oidc does);
  *       {@code exp} present, a number, not before now (no leeway); {@code nbf}, if present, at most five
  *       minutes ahead; {@code aud}, {@code iat}, {@code nonce}, {@code at_hash} of the types go-oidc decodes
@@ -128,6 +132,10 @@ public final class OidcVerifier implements AutoCloseable {
         if (!OidcFields.isValidIssuer(issuer)) {
             throw new Rejection(OidcFailure.INVALID_ISSUER, Rejected.INVALID_ISSUER,
                     "issuer \"" + Text.printable(issuer, 300) + "\" breaks the issuer rules");
+        }
+        if (!settings.allowedIssuers().allows(issuer)) {
+            throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.ISSUER_NOT_ALLOWED,
+                    "issuer \"" + Text.printable(issuer, 300) + "\" is not on the service's issuer allowlist");
         }
         checkAlgorithm(token.algorithm(), ALLOWED_ALGORITHMS, "");
         JwksSource source = settings.overrideFor(issuer);
@@ -258,19 +266,21 @@ public final class OidcVerifier implements AutoCloseable {
 
     private KeySet.Key verifySignature(String issuer, JwksSource source, CompactJws token) throws Rejection {
         KeySet keys = keySet(issuer, source);
-        List<KeySet.Key> candidates = keys.isFailed() ? List.of() : keys.candidates(token.algorithm(), token.keyId());
-        if (candidates.isEmpty() && !keys.isFailed()) {
+        List<KeySet.Key> candidates = candidates(issuer, keys, token);
+        if (candidates.isEmpty()) {
             keys = refreshedKeySet(issuer, keys);
-            candidates = keys.candidates(token.algorithm(), token.keyId());
-        }
-        if (keys.isFailed()) {
-            throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.JWKS_FETCH_FAILED, keys.failure());
+            candidates = candidates(issuer, keys, token);
         }
         if (candidates.isEmpty()) {
+            String dropped = keys.dropped().isEmpty() ? "" : " (dropped: " + keys.droppedSummary() + ")";
+            if (keys.keys().isEmpty()) {
+                throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.NO_USABLE_KEYS,
+                        "the key set of " + issuer + " has no usable key" + dropped);
+            }
             throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.UNKNOWN_KEY,
                     "no " + token.algorithm() + " key" + (token.keyId() == null ? ""
                             : " with kid \"" + Text.printable(token.keyId(), 100) + "\"")
-                            + " in the key set of " + issuer);
+                            + " in the key set of " + issuer + dropped);
         }
         for (KeySet.Key key : candidates) {
             if (key.verifies(token.jws())) {
@@ -280,6 +290,18 @@ public final class OidcVerifier implements AutoCloseable {
         throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.BAD_SIGNATURE,
                 "signature does not verify with " + (candidates.size() == 1 ? "the matching key"
                         : "any of the " + candidates.size() + " matching keys") + " of " + issuer);
+    }
+
+    /** The keys to try (at most {@value KeySet#MAX_KEYS_PER_KID}); refuses a failed set and a kid-less token for several keys. */
+    private static List<KeySet.Key> candidates(String issuer, KeySet keys, CompactJws token) throws Rejection {
+        if (keys.isFailed()) {
+            throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.JWKS_FETCH_FAILED, keys.failure());
+        }
+        if (token.keyId() == null && keys.keys().size() > 1) {
+            throw new Rejection(OidcFailure.VERIFICATION_FAILED, Rejected.KID_REQUIRED, "token has no kid and the key set of "
+                    + issuer + " has " + keys.keys().size() + " keys");
+        }
+        return keys.candidates(token.algorithm(), token.keyId());
     }
 
     private KeySet keySet(String issuer, JwksSource source) {
@@ -312,7 +334,7 @@ public final class OidcVerifier implements AutoCloseable {
             }
             KeySet loaded = loadTraced(issuer, seen.source());
             if (loaded.isFailed()) {
-                KeySet kept = KeySet.loaded(seen.source(), seen.keys(), now, seen.expiresAt());
+                KeySet kept = seen.attemptedAt(now);
                 keySets.put(issuer, kept, kept.expiresAt());
                 return loaded;
             }

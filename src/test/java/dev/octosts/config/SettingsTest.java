@@ -1,5 +1,6 @@
 package dev.octosts.config;
 
+import dev.octosts.oidc.IssuerAllowlist;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +74,10 @@ class SettingsTest {
             "TLS_CERT_FILE|/nonexistent.pem|TLS_CERT_FILE: file /nonexistent.pem does not exist",
             "OIDC_JWKS_OVERRIDES|/nonexistent.json|OIDC_JWKS_OVERRIDES:",
             "APP_CONFIG_FILE|/nonexistent.yaml|APP_CONFIG_FILE: file /nonexistent.yaml cannot be read",
+            "OIDC_ALLOWED_ISSUERS|https://a.example,http://b.example|OIDC_ALLOWED_ISSUERS: \"http://b.example\" is not a valid issuer",
+            "OIDC_ALLOWED_ISSUERS|https://a.example?x=1|OIDC_ALLOWED_ISSUERS: \"https://a.example?x=1\" is not a valid issuer",
+            "OIDC_ALLOWED_ISSUER_PATTERNS|https://(a|OIDC_ALLOWED_ISSUER_PATTERNS: \"https://(a\" is not a valid RE2 pattern: missing closing )",
+            "OIDC_ALLOWED_ISSUER_PATTERNS|a)(b|OIDC_ALLOWED_ISSUER_PATTERNS: \"a)(b\" is not a valid RE2 pattern",
     })
     void aBadSettingIsOneLineNamingTheVariable(String variable, String value, String message) {
         env.put(variable, value);
@@ -80,6 +85,27 @@ class SettingsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(message)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void withoutIssuerSettingsEveryIssuerIsAllowed() {
+        assertThat(Settings.fromEnvironment(env).allowedIssuers()).isEqualTo(IssuerAllowlist.ANY);
+    }
+
+    @Test
+    void issuerAllowlistTakesExactIssuersAndAnchoredPatterns() {
+        env.put("OIDC_ALLOWED_ISSUERS", " https://token.actions.githubusercontent.com , https://accounts.google.com");
+        env.put("OIDC_ALLOWED_ISSUER_PATTERNS",
+                "https://[a-z0-9-]{1,63}\\.example\\.com,https://oidc\\.eks\\.[a-z0-9-]+\\.amazonaws\\.com/id/[A-Z0-9,]+");
+
+        IssuerAllowlist allowlist = Settings.fromEnvironment(env).allowedIssuers();
+
+        assertThat(allowlist.issuers()).containsExactlyInAnyOrder("https://token.actions.githubusercontent.com",
+                "https://accounts.google.com");
+        assertThat(allowlist.patterns()).containsExactly("https://[a-z0-9-]{1,63}\\.example\\.com",
+                "https://oidc\\.eks\\.[a-z0-9-]+\\.amazonaws\\.com/id/[A-Z0-9,]+");
+        assertThat(allowlist.allows("https://ci.example.com")).isTrue();
+        assertThat(allowlist.allows("https://ci.example.com.evil.net")).isFalse();
     }
 
     @Test
