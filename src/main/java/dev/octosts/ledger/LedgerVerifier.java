@@ -143,7 +143,7 @@ public final class LedgerVerifier {
                 if (records >= maxRecords) {
                     return new IncrementalReport(records, earlier, chains, checkpoints, false, Optional.empty(), reached);
                 }
-                ChainWalk chain = new ChainWalk(id, from.getOrDefault(id, Position.START));
+                ChainWalk chain = new ChainWalk(id, from.getOrDefault(id, Position.START), (int) (maxRecords - records));
                 Optional<Problem> problem = Optional.empty();
                 boolean ended = false;
                 while (problem.isEmpty() && !ended && records < maxRecords) {
@@ -237,17 +237,25 @@ public final class LedgerVerifier {
             private String previousHash;
 
             ChainWalk(UUID id) {
-                this(id, Position.START);
+                this(id, Position.START, Integer.MAX_VALUE);
             }
 
-            /** A walk that continues after {@code start}; checkpoints up to it were checked before. */
-            ChainWalk(UUID id, Position start) {
+            /**
+             * A walk that continues after {@code start} (checkpoints up to it were checked before) for at most
+             * {@code maxRecords} records. It holds only the checkpoints those records can reach plus the
+             * first one beyond them, which is all {@link #finish} needs: one checkpoint per seq at most, so
+             * the first {@code maxRecords + 1} after {@code start} include both.
+             */
+            ChainWalk(UUID id, Position start, int maxRecords) {
                 this.id = id;
                 this.expectedSeq = start.seq() + 1;
                 this.previousHash = start.hash();
                 chains++;
                 for (LedgerCheckpointRecord checkpoint : db.selectFrom(LEDGER_CHECKPOINT)
-                        .where(LEDGER_CHECKPOINT.CHAIN_ID.eq(id), LEDGER_CHECKPOINT.SEQ.gt(start.seq())).fetch()) {
+                        .where(LEDGER_CHECKPOINT.CHAIN_ID.eq(id), LEDGER_CHECKPOINT.SEQ.gt(start.seq()))
+                        .orderBy(LEDGER_CHECKPOINT.SEQ)
+                        .limit(maxRecords + 1L)
+                        .fetch()) {
                     pendingCheckpoints.put(checkpoint.getSeq(), checkpoint);
                 }
             }

@@ -116,6 +116,35 @@ class IncrementalVerifierTest {
         assertThat(report.complete()).isFalse();
     }
 
+    /** A checkpoint after every record: each call checks the ones its records reach, and truncation is still caught. */
+    @Test
+    void checkpointsAreCheckedInTheSamePortionsAndStillCatchATruncatedTail() {
+        LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
+        ledger.newChain(LedgerVerifierFixture.A);
+        for (int i = 0; i < 6; i++) {
+            ledger.append(LedgerVerifierFixture.A, LedgerVerifierFixture.allowed(T0.plusSeconds(i), "acme/app",
+                    "repo:acme/app:ref:refs/heads/main"));
+            ledger.checkpoint(LedgerVerifierFixture.A, SIGNER, T0.plusSeconds(i));
+        }
+        IncrementalVerifier verifier = verifier(ledger, 2);
+        long checkpoints = 0;
+        IncrementalReport report;
+        do {
+            report = next(verifier);
+            assertThat(report.verified()).isTrue();
+            assertThat(report.checkpoints()).isEqualTo(report.records());
+            checkpoints += report.checkpoints();
+        } while (!report.complete());
+        assertThat(checkpoints).isEqualTo(6);
+
+        IncrementalVerifier fresh = verifier(ledger, 2);
+        ledger.tamper(LedgerVerifierFixture.deleteRecords(LedgerVerifierFixture.A, 5, 6));
+        assertThat(next(fresh).verified()).isTrue();
+        assertThat(next(fresh).verified()).isTrue();
+        assertThat(next(fresh).firstProblem()).hasValueSatisfying(problem -> assertThat(problem)
+                .extracting(Problem::seq, Problem::kind).containsExactly(5L, Kind.MISSING));
+    }
+
     @Test
     void anEmptyLedgerIsComplete() {
         LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
