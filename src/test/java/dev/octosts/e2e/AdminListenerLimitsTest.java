@@ -3,7 +3,10 @@ package dev.octosts.e2e;
 import dev.octosts.config.ConfigException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.Socket;
 import java.net.URI;
@@ -27,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The admin listener against callers who should not get far: tokens minted for the exchange, too many
  * connections, and {@code /audit/verify} used to load the database.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AdminListenerLimitsTest {
     private static final String READER = "repo:org/security:ref:refs/heads/main";
     private static final String READERS_AUDIENCE = Harness.DOMAIN + "/audit";
@@ -99,7 +103,9 @@ class AdminListenerLimitsTest {
         }
     }
 
+    /** First: the other tests leave the harness's kept-alive connections holding admin slots. */
     @Test
+    @Order(1)
     void connectionsBeyondTheAdminLimitWaitUntilOneCloses() throws Exception {
         URI admin = harness.adminUri();
         try (Socket first = new Socket(admin.getHost(), admin.getPort());
