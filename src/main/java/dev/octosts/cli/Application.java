@@ -16,6 +16,7 @@ import dev.octosts.github.PolicyFiles;
 import dev.octosts.exchange.AuditReaders;
 import dev.octosts.http.AdminServer;
 import dev.octosts.http.StsServer;
+import dev.octosts.ledger.IncrementalVerifier;
 import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerVerifier;
@@ -145,9 +146,13 @@ public final class Application implements AutoCloseable {
                         telemetry);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), exchange, webhook, telemetry);
-        AdminServer admin = new AdminServer(settings.adminHost(), settings.adminPort(),
-                new AuditReaders(oidc, auditReaders, settings.domain(), ledger, clock), new LedgerQuery(database),
-                new LedgerExport(database), new LedgerVerifier(database, List.of(signer.publicKey())), clock, telemetry);
+        Settings.Admin adminSettings = settings.admin();
+        AdminServer admin = new AdminServer(new StsServer.Listener(adminSettings.host(), adminSettings.port(),
+                adminSettings.maxConnections(), adminSettings.tlsCertFile(), adminSettings.tlsKeyFile()),
+                new AuditReaders(oidc, auditReaders, settings.auditReadersAudience(), settings.domain(), ledger, clock),
+                new LedgerQuery(database), new LedgerExport(database),
+                new IncrementalVerifier(new LedgerVerifier(database, List.of(signer.publicKey())),
+                        adminSettings.verifyMaxRecords()), clock, telemetry);
         return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
                 token == null ? null : token.stats(), telemetry);
     }
@@ -156,14 +161,20 @@ public final class Application implements AutoCloseable {
         if (settings.auditReadersPolicyFile() == null) {
             return null;
         }
+        CompiledTrustPolicy policy;
         try {
             String yaml = Files.readString(settings.auditReadersPolicyFile());
-            return CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, false));
+            policy = CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, false));
         } catch (IOException e) {
             throw new ConfigException("AUDIT_READERS_POLICY_FILE", "cannot be read");
         } catch (PolicyException e) {
             throw new ConfigException("AUDIT_READERS_POLICY_FILE", "is not a valid trust policy: " + e.getMessage());
         }
+        String unsuitable = AuditReaders.unsuitablePolicy(policy, settings.auditReadersAudience(), settings.domain());
+        if (unsuitable != null) {
+            throw new ConfigException("AUDIT_READERS_POLICY_FILE", unsuitable);
+        }
+        return policy;
     }
 
     private static HikariDataSource runtimePool(String jdbcUrl) {

@@ -39,8 +39,10 @@ import java.util.regex.Pattern;
  * @param migrationUrl     the ledger database as the role that owns the schema
  * @param migrate          apply migrations at start-up
  * @param ledgerSigningKeyFile PEM key that signs ledger checkpoints (not the App key)
- * @param adminHost        where the admin listener (ledger reads) binds
+ * @param admin            the admin listener (ledger reads)
  * @param auditReadersPolicyFile trust policy that audit readers' tokens must match; null: no HTTP reads
+ * @param auditReadersAudience the audience readers' tokens need when their policy names none; never
+ *                         {@code domain}, so a token minted for the exchange cannot read the ledger
  * @param pkcs11           the PKCS#11 token holding App or ledger keys; null when every key is a PEM file
  * @param ledgerKeyAlias   alias of the ledger key on the PKCS#11 token; null: {@code ledgerSigningKeyFile}
  * @param webhook          the policy-validation webhook; null when {@code GITHUB_WEBHOOK_SECRET} is unset (not served)
@@ -66,9 +68,9 @@ public record Settings(
         IssuerAllowlist allowedIssuers,
         Path tlsCertFile,
         Path tlsKeyFile,
-        String adminHost,
-        int adminPort,
+        Admin admin,
         Path auditReadersPolicyFile,
+        String auditReadersAudience,
         dev.octosts.keys.Pkcs11Settings pkcs11,
         String ledgerKeyAlias,
         Webhook webhook,
@@ -79,6 +81,14 @@ public record Settings(
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
     private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
     private static final Pattern REPO_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    /**
+     * The admin listener: where it binds, the connections it holds at once, its HTTPS PEM files (both null
+     * for plain HTTP), and how many records one {@code /audit/verify} call may walk.
+     */
+    public record Admin(String host, int port, int maxConnections, Path tlsCertFile, Path tlsKeyFile,
+                        int verifyMaxRecords) {
+    }
 
     /** One GitHub App: its ID and where its private key comes from. */
     public record App(long appId, AppKeySource key) {
@@ -159,19 +169,31 @@ public record Settings(
         Map<String, String> overrides = reader.jwksOverrides();
         Set<String> privateHosts = new LinkedHashSet<>(reader.list("OIDC_PRIVATE_NETWORK_HOSTS"));
         IssuerAllowlist allowedIssuers = reader.issuerAllowlist();
-        Path tlsCert = reader.readableFile("TLS_CERT_FILE");
-        Path tlsKey = reader.readableFile("TLS_KEY_FILE");
-        if ((tlsCert == null) != (tlsKey == null)) {
-            throw new ConfigException(tlsCert == null ? "TLS_CERT_FILE" : "TLS_KEY_FILE",
-                    "must be set together with " + (tlsCert == null ? "TLS_KEY_FILE" : "TLS_CERT_FILE"));
-        }
-        String adminHost = reader.optional("ADMIN_HOST", "127.0.0.1");
-        int adminPort = reader.port("ADMIN_PORT", 9090);
+        TlsFiles tls = reader.tlsFiles("TLS_CERT_FILE", "TLS_KEY_FILE");
+        TlsFiles adminTls = reader.tlsFiles("ADMIN_TLS_CERT_FILE", "ADMIN_TLS_KEY_FILE");
+        Admin admin = new Admin(reader.optional("ADMIN_HOST", "127.0.0.1"), reader.port("ADMIN_PORT", 9090),
+                reader.positiveInt("ADMIN_MAX_CONNECTIONS", 64), adminTls.cert(), adminTls.key(),
+                reader.positiveInt("ADMIN_VERIFY_MAX_RECORDS", 50_000));
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
+        String readersAudience = auditReadersAudience(reader, domain);
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), allowedIssuers,
-                tlsCert, tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader),
+                tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)));
+    }
+
+    /** Readers' tokens must be minted for the ledger: one minted for the exchange is handed to too many places. */
+    private static String auditReadersAudience(Reader reader, String domain) {
+        String audience = reader.optional("AUDIT_READERS_AUDIENCE", domain + "/audit");
+        if (audience.equals(domain)) {
+            throw new ConfigException("AUDIT_READERS_AUDIENCE", "must differ from STS_DOMAIN (" + quoted(domain)
+                    + "), the exchange's audience, so that a token minted for the exchange cannot read the ledger");
+        }
+        if (!dev.octosts.oidc.OidcFields.isValidAudience(audience)) {
+            throw new ConfigException("AUDIT_READERS_AUDIENCE", "is not an audience a token can carry (got "
+                    + quoted(audience) + ")");
+        }
+        return audience;
     }
 
     private static Webhook webhook(Reader reader) {
@@ -189,6 +211,10 @@ public record Settings(
     private static String quoted(String value) {
         String shown = value.length() > 80 ? value.substring(0, 80) + "…" : value;
         return "\"" + shown + "\"";
+    }
+
+    /** A PEM certificate chain and its key; both null for plain HTTP. */
+    private record TlsFiles(Path cert, Path key) {
     }
 
     /** Reads variables, each failure naming its variable. */
@@ -281,6 +307,17 @@ public record Settings(
                 // reported below
             }
             throw new ConfigException(name, "must be requests per second, 0 (off) to 1000000 (got " + quoted(value) + ")");
+        }
+
+        /** A PEM certificate chain and key: both set or neither. */
+        TlsFiles tlsFiles(String certName, String keyName) {
+            Path cert = readableFile(certName);
+            Path key = readableFile(keyName);
+            if ((cert == null) != (key == null)) {
+                throw new ConfigException(cert == null ? certName : keyName,
+                        "must be set together with " + (cert == null ? keyName : certName));
+            }
+            return new TlsFiles(cert, key);
         }
 
         Path readableFile(String name) {

@@ -11,22 +11,50 @@ import java.time.Clock;
  * Who may read the ledger: callers whose OIDC token matches the audit-reader trust policy (same file
  * format as any trust policy; its permissions are ignored). Every read, allowed or refused, is itself
  * a ledger record — who looked at what — committed before any data is returned.
+ *
+ * <p>Readers' tokens are minted for the ledger: when the policy names no audience, the token must carry
+ * the readers' audience instead of the STS domain, and a token that carries the STS domain (the
+ * exchange's audience) is refused whatever the policy says. A token minted for the exchange goes to every
+ * job and proxy on the way to {@code /sts/exchange}; it must never open the ledger.
  */
 public final class AuditReaders {
     private final BearerAuthentication authentication;
     private final CompiledTrustPolicy readers;
-    private final String domain;
+    private final String readersAudience;
+    private final String exchangeAudience;
     private final ExchangeRecorder recorder;
     private final Clock clock;
 
-    /** @param readers the audit-reader policy, or null when nobody may read the ledger over HTTP */
-    public AuditReaders(OidcVerifier oidc, CompiledTrustPolicy readers, String domain, ExchangeRecorder recorder,
-                        Clock clock) {
+    /**
+     * @param readers          the audit-reader policy, or null when nobody may read the ledger over HTTP
+     * @param readersAudience  the audience required when the policy names none
+     * @param exchangeAudience the STS domain: a token carrying it is never a reader's
+     * @throws IllegalArgumentException when the policy would accept a token minted for the exchange
+     */
+    public AuditReaders(OidcVerifier oidc, CompiledTrustPolicy readers, String readersAudience,
+                        String exchangeAudience, ExchangeRecorder recorder, Clock clock) {
+        String unsuitable = readers == null ? null : unsuitablePolicy(readers, readersAudience, exchangeAudience);
+        if (unsuitable != null) {
+            throw new IllegalArgumentException(unsuitable);
+        }
         this.authentication = new BearerAuthentication(oidc);
         this.readers = readers;
-        this.domain = domain;
+        this.readersAudience = readersAudience;
+        this.exchangeAudience = exchangeAudience;
         this.recorder = recorder;
         this.clock = clock;
+    }
+
+    /**
+     * Why {@code policy} cannot be the readers' policy, or null when it can: it must not accept a token
+     * whose audience is the exchange's.
+     */
+    public static String unsuitablePolicy(CompiledTrustPolicy policy, String readersAudience, String exchangeAudience) {
+        if (!policy.acceptsAudience(exchangeAudience, readersAudience)) {
+            return null;
+        }
+        return "accepts tokens whose audience is " + exchangeAudience + ", the exchange's; name no audience (then "
+                + readersAudience + ", AUDIT_READERS_AUDIENCE, is required) or an audience of the ledger's own";
     }
 
     /**
@@ -63,7 +91,11 @@ public final class AuditReaders {
             return caller.refusal();
         }
         VerifiedToken token = caller.token();
-        CheckResult check = readers.check(token.claims(), domain);
+        if (token.audience().contains(exchangeAudience)) {
+            return new Refusal(GrpcCode.PERMISSION_DENIED, "exchange_audience", "the token's audience includes "
+                    + exchangeAudience + ", the exchange's: audit readers need a token minted for the ledger");
+        }
+        CheckResult check = readers.check(token.claims(), readersAudience);
         record.policyClaims(readers.claimNamesChecked(), token.claims());
         return switch (check.verdict()) {
             case ALLOW -> null;

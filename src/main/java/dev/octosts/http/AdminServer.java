@@ -8,10 +8,10 @@ import dev.octosts.exchange.Decision;
 import dev.octosts.exchange.ExchangeRequest;
 import dev.octosts.exchange.GrpcCode;
 import dev.octosts.exchange.Refusal;
+import dev.octosts.ledger.IncrementalReport;
+import dev.octosts.ledger.IncrementalVerifier;
 import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerQuery;
-import dev.octosts.ledger.LedgerVerifier;
-import dev.octosts.ledger.VerificationReport;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PolicyException;
@@ -43,11 +43,11 @@ import java.util.stream.Stream;
 
 /**
  * The admin listener, apart from the public one (by default on 127.0.0.1): ledger reads for
- * authenticated audit readers. {@code GET /audit/records} (the filters of {@code audit query}),
- * {@code GET /audit/export?since=&until=} and {@code GET /audit/verify} (JSON lines in the export shape),
- * and {@code POST /policy/explain} (why a token would be refused). {@code GET /observe/metrics} is the
- * Prometheus scrape endpoint, unauthenticated as scrapes are: its labels carry no subject, repository or
- * secret.
+ * authenticated audit readers. {@code GET /audit/records} (the filters of {@code audit query}) and
+ * {@code GET /audit/export?since=&until=} (JSON lines in the export shape), {@code GET /audit/verify}
+ * (the next bounded portion of the ledger, one verification at a time), and {@code POST /policy/explain}
+ * (why a token would be refused). {@code GET /observe/metrics} is the Prometheus scrape endpoint,
+ * unauthenticated as scrapes are: its labels carry no subject, repository or secret.
  */
 public final class AdminServer implements AutoCloseable {
     private static final int MAX_LIMIT = 10_000;
@@ -57,7 +57,7 @@ public final class AdminServer implements AutoCloseable {
     private final AuditReaders readers;
     private final LedgerQuery query;
     private final LedgerExport export;
-    private final LedgerVerifier verifier;
+    private final IncrementalVerifier verifier;
     private final Clock clock;
     private final Telemetry telemetry;
     private final ObjectMapper json = new ObjectMapper();
@@ -65,18 +65,17 @@ public final class AdminServer implements AutoCloseable {
     private static final Set<String> ROUTES = Set.of("/audit/records", "/audit/export", "/audit/verify",
             "/observe/metrics");
 
-    public AdminServer(String host, int port, AuditReaders readers, LedgerQuery query, LedgerExport export,
-                       LedgerVerifier verifier, Clock clock, Telemetry telemetry) {
+    /** @param listener where to listen, the connection cap and TLS, as for the public listener */
+    public AdminServer(StsServer.Listener listener, AuditReaders readers, LedgerQuery query, LedgerExport export,
+                       IncrementalVerifier verifier, Clock clock, Telemetry telemetry) {
         this.telemetry = telemetry;
         this.readers = readers;
         this.query = query;
         this.export = export;
         this.verifier = verifier;
         this.clock = clock;
-        this.server = WebServer.builder()
-                .connectionOptions(socket -> socket.tcpNoDelay(true))
-                .host(host)
-                .port(port)
+        this.server = listener.configure(WebServer.builder())
+                .directHandlers(RefusedBeforeRouting.forListener("admin", json, telemetry))
                 .maxPayloadSize(StsServer.MAX_PAYLOAD)
                 .routing(this::routes)
                 .build();
@@ -156,11 +155,22 @@ public final class AdminServer implements AutoCloseable {
         sendLines(res, sink -> export.export(since, until, sink));
     }
 
+    /**
+     * Walks the records after those earlier calls verified, at most {@code ADMIN_VERIFY_MAX_RECORDS} of
+     * them, and says how far it got; one call at a time, so readers cannot stack walks on the database.
+     */
     private void verify(ServerRequest req, ServerResponse res) {
-        VerificationReport report = verifier.verify();
+        Optional<IncrementalReport> walked = verifier.tryVerify();
+        if (walked.isEmpty()) {
+            sendError(res, GrpcCode.RESOURCE_EXHAUSTED, "a verification is already running; try again when it has finished");
+            return;
+        }
+        IncrementalReport report = walked.get();
         ObjectNode body = json.createObjectNode()
                 .put("verified", report.verified())
+                .put("complete", report.complete())
                 .put("records", report.records())
+                .put("records_verified_earlier", report.recordsVerifiedEarlier())
                 .put("chains", report.chains())
                 .put("checkpoints", report.checkpoints());
         report.firstProblem().ifPresent(problem -> body.putObject("problem")

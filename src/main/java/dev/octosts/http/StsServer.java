@@ -46,10 +46,37 @@ public final class StsServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(StsServer.class.getName());
 
     /**
-     * Where to listen, how many connections to hold at once (more wait to be accepted), and the PEM files
-     * for HTTPS (both null for plain HTTP).
+     * Where a listener (public or admin) listens, how many connections it holds at once (more wait to be
+     * accepted), and the PEM files for HTTPS (both null for plain HTTP).
      */
     public record Listener(String host, int port, int maxConnections, Path tlsCertFile, Path tlsKeyFile) {
+
+        /** Applies the address, the connection cap and TLS to a server being built. */
+        WebServerConfig.Builder configure(WebServerConfig.Builder builder) {
+            // Answers leave at once: without TCP_NODELAY a response written in two parts waits for a delayed ACK.
+            builder.connectionOptions(socket -> socket.tcpNoDelay(true))
+                    .host(host)
+                    .port(port)
+                    // Each connection holds buffers and a thread stack: bounded, a flood of them (or an overload
+                    // where clients open more) waits in the backlog instead of filling the heap.
+                    .maxTcpConnections(maxConnections);
+            if (tlsCertFile != null) {
+                builder.tls(tls(tlsCertFile, tlsKeyFile));
+            }
+            return builder;
+        }
+
+        private static Tls tls(Path certFile, Path keyFile) {
+            Keys keys = Keys.builder()
+                    .pem(pem -> pem.key(Resource.create(keyFile)).certChain(Resource.create(certFile)))
+                    .build();
+            return Tls.builder()
+                    .privateKey(keys.privateKey().orElseThrow(() -> new IllegalArgumentException(
+                            "no private key found in " + keyFile)))
+                    .privateKeyCertChain(keys.certChain())
+                    .enabledProtocols(List.of("TLSv1.3", "TLSv1.2"))
+                    .build();
+        }
     }
 
     private final WebServer server;
@@ -67,14 +94,7 @@ public final class StsServer implements AutoCloseable {
         ExchangeHandler handler = new ExchangeHandler(exchange, json);
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
-        WebServerConfig.Builder builder = WebServer.builder()
-                // Answers leave at once: without TCP_NODELAY a response written in two parts waits for a delayed ACK.
-                .connectionOptions(socket -> socket.tcpNoDelay(true))
-                .host(listener.host())
-                .port(listener.port())
-                // Each connection holds buffers and a thread stack: bounded, a flood of them (or an overload
-                // where clients open more) waits in the backlog instead of filling the heap.
-                .maxTcpConnections(listener.maxConnections())
+        WebServerConfig.Builder builder = listener.configure(WebServer.builder())
                 .directHandlers(RefusedBeforeRouting.forListener("public", json, telemetry))
                 .maxPayloadSize(webhook == null ? MAX_PAYLOAD : MAX_WEBHOOK_PAYLOAD)
                 .addProtocol(Http1Config.builder()
@@ -99,9 +119,6 @@ public final class StsServer implements AutoCloseable {
                     }
                     routes(routing, handler, json);
                 });
-        if (listener.tlsCertFile() != null) {
-            builder.tls(tls(listener.tlsCertFile(), listener.tlsKeyFile()));
-        }
         this.server = builder.build();
     }
 
@@ -128,18 +145,6 @@ public final class StsServer implements AutoCloseable {
                     res.header(HeaderNames.CONTENT_TYPE, "application/json");
                     res.send(GrpcError.body(json, GrpcCode.INTERNAL, "internal error"));
                 });
-    }
-
-    private static Tls tls(Path certFile, Path keyFile) {
-        Keys keys = Keys.builder()
-                .pem(pem -> pem.key(Resource.create(keyFile)).certChain(Resource.create(certFile)))
-                .build();
-        return Tls.builder()
-                .privateKey(keys.privateKey().orElseThrow(() -> new IllegalArgumentException(
-                        "TLS_KEY_FILE: no private key found in " + keyFile)))
-                .privateKeyCertChain(keys.certChain())
-                .enabledProtocols(List.of("TLSv1.3", "TLSv1.2"))
-                .build();
     }
 
     public StsServer start() {

@@ -23,9 +23,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Objects;
@@ -47,6 +49,9 @@ import org.jooq.impl.DSL;
  * record at the wrong place, or a checkpoint that is not validly signed or does not match its record.
  * Signed checkpoints also catch records deleted from the end of a chain, up to the last checkpoint.
  * Records are read in pages, never the whole table at once.
+ *
+ * <p>{@link #verifyAfter} does the same work in bounded portions: chain by chain, only the records after
+ * the positions an earlier walk reached, and at most a given number of them.
  */
 public final class LedgerVerifier {
     private static final int PAGE_SIZE = 1000;
@@ -79,6 +84,29 @@ public final class LedgerVerifier {
         }
     }
 
+    /**
+     * Where a walk left a chain: its records up to {@code seq} were verified, the last one has {@code hash}
+     * (the start of a chain is seq 0 with {@link ChainHead#EMPTY_HASH}).
+     */
+    public record Position(long seq, String hash) {
+        static final Position START = new Position(0, ChainHead.EMPTY_HASH);
+    }
+
+    /**
+     * Verifies the chains registered in {@code ledger_chain}, each from the position in {@code from} (its
+     * start when absent), walking at most {@code maxRecords} records, and the checkpoints after those
+     * positions. Records before a position are trusted as verified and not read again.
+     *
+     * @throws DataAccessException when the database cannot be read
+     */
+    public IncrementalReport verifyAfter(Map<UUID, Position> from, int maxRecords) {
+        try (Connection connection = dataSource.getConnection()) {
+            return new Walk(DSL.using(connection, SQLDialect.POSTGRES)).runAfter(from, maxRecords);
+        } catch (SQLException e) {
+            throw new DataAccessException("cannot connect to the ledger database: " + e.getMessage(), e);
+        }
+    }
+
     /** Lowercase hex SHA-256 of the previous hash's bytes followed by the canonical text's UTF-8 bytes. */
     static String chainHash(String prevHash, String canonical) {
         try {
@@ -104,6 +132,47 @@ public final class LedgerVerifier {
         VerificationReport run() {
             Optional<Problem> problem = walk();
             return new VerificationReport(records, chains, checkpoints, problem);
+        }
+
+        IncrementalReport runAfter(Map<UUID, Position> from, int maxRecords) {
+            long earlier = from.values().stream().mapToLong(Position::seq).sum();
+            Map<UUID, Position> reached = new HashMap<>();
+            List<UUID> ids = db.select(LEDGER_CHAIN.CHAIN_ID).from(LEDGER_CHAIN)
+                    .orderBy(LEDGER_CHAIN.CHAIN_ID).fetch(LEDGER_CHAIN.CHAIN_ID);
+            for (UUID id : ids) {
+                if (records >= maxRecords) {
+                    return new IncrementalReport(records, earlier, chains, checkpoints, false, Optional.empty(), reached);
+                }
+                ChainWalk chain = new ChainWalk(id, from.getOrDefault(id, Position.START), (int) (maxRecords - records));
+                Optional<Problem> problem = Optional.empty();
+                boolean ended = false;
+                while (problem.isEmpty() && !ended && records < maxRecords) {
+                    int wanted = (int) Math.min(PAGE_SIZE, maxRecords - records);
+                    Result<LedgerRecordRecord> page = db.selectFrom(LEDGER_RECORD)
+                            .where(LEDGER_RECORD.CHAIN_ID.eq(id), LEDGER_RECORD.SEQ.gt(chain.expectedSeq - 1))
+                            .orderBy(LEDGER_RECORD.SEQ)
+                            .limit(wanted)
+                            .fetch();
+                    for (LedgerRecordRecord record : page) {
+                        problem = chain.accept(record);
+                        if (problem.isPresent()) {
+                            break;
+                        }
+                    }
+                    ended = page.size() < wanted;
+                }
+                if (problem.isEmpty() && ended) {
+                    problem = chain.finish();
+                }
+                reached.put(id, chain.position());
+                if (problem.isPresent()) {
+                    return new IncrementalReport(records, earlier, chains, checkpoints, false, problem, reached);
+                }
+                if (!ended) {
+                    return new IncrementalReport(records, earlier, chains, checkpoints, false, Optional.empty(), reached);
+                }
+            }
+            return new IncrementalReport(records, earlier, chains, checkpoints, true, Optional.empty(), reached);
         }
 
         private Optional<Problem> walk() {
@@ -164,16 +233,36 @@ public final class LedgerVerifier {
         private final class ChainWalk {
             private final UUID id;
             private final NavigableMap<Long, LedgerCheckpointRecord> pendingCheckpoints = new TreeMap<>();
-            private long expectedSeq = 1;
-            private String previousHash = ChainHead.EMPTY_HASH;
+            private long expectedSeq;
+            private String previousHash;
 
             ChainWalk(UUID id) {
+                this(id, Position.START, Integer.MAX_VALUE);
+            }
+
+            /**
+             * A walk that continues after {@code start} (checkpoints up to it were checked before) for at most
+             * {@code maxRecords} records. It holds only the checkpoints those records can reach plus the
+             * first one beyond them, which is all {@link #finish} needs: one checkpoint per seq at most, so
+             * the first {@code maxRecords + 1} after {@code start} include both.
+             */
+            ChainWalk(UUID id, Position start, int maxRecords) {
                 this.id = id;
+                this.expectedSeq = start.seq() + 1;
+                this.previousHash = start.hash();
                 chains++;
                 for (LedgerCheckpointRecord checkpoint : db.selectFrom(LEDGER_CHECKPOINT)
-                        .where(LEDGER_CHECKPOINT.CHAIN_ID.eq(id)).fetch()) {
+                        .where(LEDGER_CHECKPOINT.CHAIN_ID.eq(id), LEDGER_CHECKPOINT.SEQ.gt(start.seq()))
+                        .orderBy(LEDGER_CHECKPOINT.SEQ)
+                        .limit(maxRecords + 1L)
+                        .fetch()) {
                     pendingCheckpoints.put(checkpoint.getSeq(), checkpoint);
                 }
+            }
+
+            /** The last record accepted so far. */
+            Position position() {
+                return new Position(expectedSeq - 1, previousHash);
             }
 
             Optional<Problem> accept(LedgerRecordRecord record) {

@@ -227,6 +227,14 @@ public final class CompiledTrustPolicy {
         return out;
     }
 
+    /**
+     * Whether a token whose only audience is {@code audience} passes the audience check: the policy's
+     * {@code audience} or {@code audience_pattern}, or {@code domain} when it names neither.
+     */
+    public boolean acceptsAudience(String audience, String domain) {
+        return checkAudience(List.of(audience), domain).failure() == null;
+    }
+
     private Outcome checkAudience(List<String> audiences, String domain) {
         String seen = GoText.quoteList(audiences);
         if (audiencePattern != null) {

@@ -44,9 +44,9 @@ class SettingsTest {
         assertThat(settings.migrationUrl()).isEqualTo(settings.databaseUrl());
         assertThat(settings.migrate()).isTrue();
         assertThat(settings.checkpointInterval()).hasSeconds(60);
-        assertThat(settings.adminHost()).isEqualTo("127.0.0.1");
-        assertThat(settings.adminPort()).isEqualTo(9090);
+        assertThat(settings.admin()).isEqualTo(new Settings.Admin("127.0.0.1", 9090, 64, null, null, 50_000));
         assertThat(settings.auditReadersPolicyFile()).isNull();
+        assertThat(settings.auditReadersAudience()).isEqualTo("sts.example.com/audit");
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -69,6 +69,11 @@ class SettingsTest {
             "LEDGER_SIGNING_KEY_FILE|''|LEDGER_SIGNING_KEY_FILE: is required",
             "LEDGER_CHECKPOINT_SECONDS|0|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
             "ADMIN_PORT|x|ADMIN_PORT: must be a port number",
+            "ADMIN_MAX_CONNECTIONS|0|ADMIN_MAX_CONNECTIONS: must be a positive whole number",
+            "ADMIN_VERIFY_MAX_RECORDS|-1|ADMIN_VERIFY_MAX_RECORDS: must be a positive whole number",
+            "ADMIN_TLS_KEY_FILE|/nonexistent.pem|ADMIN_TLS_KEY_FILE: file /nonexistent.pem does not exist",
+            "AUDIT_READERS_AUDIENCE|sts.example.com|AUDIT_READERS_AUDIENCE: must differ from STS_DOMAIN",
+            "AUDIT_READERS_AUDIENCE|two words|AUDIT_READERS_AUDIENCE: is not an audience a token can carry",
             "MAX_CONNECTIONS|0|MAX_CONNECTIONS: must be a positive whole number",
             "AUDIT_READERS_POLICY_FILE|/nonexistent.yaml|AUDIT_READERS_POLICY_FILE: file /nonexistent.yaml does not exist",
             "TLS_CERT_FILE|/nonexistent.pem|TLS_CERT_FILE: file /nonexistent.pem does not exist",
@@ -113,6 +118,10 @@ class SettingsTest {
         env.put("TLS_CERT_FILE", Files.writeString(dir.resolve("cert.pem"), "cert").toString());
         assertThatThrownBy(() -> Settings.fromEnvironment(env))
                 .hasMessage("TLS_KEY_FILE: must be set together with TLS_CERT_FILE");
+        env.remove("TLS_CERT_FILE");
+        env.put("ADMIN_TLS_KEY_FILE", Files.writeString(dir.resolve("admin-key.pem"), "key").toString());
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .hasMessage("ADMIN_TLS_CERT_FILE: must be set together with ADMIN_TLS_KEY_FILE");
     }
 
     @Test

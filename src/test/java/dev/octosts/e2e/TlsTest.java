@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,37 +32,19 @@ import java.util.Date;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With TLS_CERT_FILE and TLS_KEY_FILE the listener serves HTTPS over TLS 1.2 and 1.3. */
+/** With TLS_CERT_FILE and TLS_KEY_FILE (ADMIN_TLS_… for the admin listener) a listener serves HTTPS over TLS 1.2 and 1.3. */
 class TlsTest {
 
     @Test
     void servesHttpsOverTls12And13() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair pair = generator.generateKeyPair();
-        X500Name name = new X500Name("CN=127.0.0.1");
-        X509CertificateHolder holder = new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
-                Date.from(Instant.now().minusSeconds(60)), Date.from(Instant.now().plus(Duration.ofDays(1))), name,
-                pair.getPublic())
-                .addExtension(Extension.subjectAlternativeName, false,
-                        new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")))
-                .build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate()));
-        X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(holder);
-
+        SelfSigned certificate = SelfSigned.create();
         try (Harness harness = new Harness()) {
             harness.install(0, "org");
-            harness.env.put("TLS_CERT_FILE", harness.write("tls-cert.pem", pem(certificate)).toString());
-            harness.env.put("TLS_KEY_FILE", harness.write("tls-key.pem", pem(pair.getPrivate())).toString());
+            harness.env.put("TLS_CERT_FILE", harness.write("tls-cert.pem", pem(certificate.certificate())).toString());
+            harness.env.put("TLS_KEY_FILE", harness.write("tls-key.pem", pem(certificate.key())).toString());
             harness.start();
             int port = harness.baseUri().getPort();
-
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("sts", certificate);
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, factory.getTrustManagers(), null);
+            SSLContext context = certificate.trustingContext();
 
             HttpClient client = HttpClient.newBuilder().sslContext(context).build();
             HttpResponse<String> health = client.send(HttpRequest.newBuilder(
@@ -75,6 +58,63 @@ class TlsTest {
 
             assertThat(negotiated(context, port, "TLSv1.2")).isEqualTo("TLSv1.2");
             assertThat(negotiated(context, port, "TLSv1.3")).isEqualTo("TLSv1.3");
+        }
+    }
+
+    /** ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE: the admin listener serves HTTPS with its own certificate. */
+    @Test
+    void theAdminListenerServesHttpsWithItsOwnCertificate() throws Exception {
+        SelfSigned certificate = SelfSigned.create();
+        try (Harness harness = new Harness()) {
+            harness.install(0, "org");
+            harness.env.put("ADMIN_TLS_CERT_FILE", harness.write("admin-cert.pem", pem(certificate.certificate())).toString());
+            harness.env.put("ADMIN_TLS_KEY_FILE", harness.write("admin-key.pem", pem(certificate.key())).toString());
+            harness.start();
+            int port = harness.adminUri().getPort();
+            SSLContext context = certificate.trustingContext();
+
+            HttpClient client = HttpClient.newBuilder().sslContext(context).build();
+            HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + port + "/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            HttpResponse<String> noReaders = client.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + port + "/audit/records")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(noReaders.statusCode()).isEqualTo(403);
+            assertThat(negotiated(context, port, "TLSv1.2")).isEqualTo("TLSv1.2");
+            assertThat(negotiated(context, port, "TLSv1.3")).isEqualTo("TLSv1.3");
+
+            // The public listener is not affected by the admin listener's TLS.
+            assertThat(harness.send(HttpRequest.newBuilder(harness.baseUri().resolve("/observe/health")).build()).status())
+                    .isEqualTo(200);
+        }
+    }
+
+    /** A self-signed certificate for 127.0.0.1 and its key. */
+    private record SelfSigned(X509Certificate certificate, PrivateKey key) {
+        static SelfSigned create() throws Exception {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            KeyPair pair = generator.generateKeyPair();
+            X500Name name = new X500Name("CN=127.0.0.1");
+            X509CertificateHolder holder = new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
+                    Date.from(Instant.now().minusSeconds(60)), Date.from(Instant.now().plus(Duration.ofDays(1))), name,
+                    pair.getPublic())
+                    .addExtension(Extension.subjectAlternativeName, false,
+                            new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")))
+                    .build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate()));
+            return new SelfSigned(new JcaX509CertificateConverter().getCertificate(holder), pair.getPrivate());
+        }
+
+        /** A TLS context that trusts only this certificate. */
+        SSLContext trustingContext() throws Exception {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("sts", certificate);
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
         }
     }
 

@@ -19,9 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code audit verify}'s engine against a real PostgreSQL: a clean ledger passes, every kind of break is named. */
 class LedgerVerifierTest {
-    private static final SigningKey KEY = LedgerVerifierFixture.rsaKey();
+    static final SigningKey KEY = LedgerVerifierFixture.rsaKey();
     private static final SigningKey ATTACKER_KEY = LedgerVerifierFixture.rsaKey();
-    private static final CheckpointSigner SIGNER = new CheckpointSigner(KEY);
+    static final CheckpointSigner SIGNER = new CheckpointSigner(KEY);
     private static final Instant T0 = LedgerVerifierFixture.T0;
     private static final UUID A = LedgerVerifierFixture.A;
     private static final UUID B = LedgerVerifierFixture.B;

@@ -59,6 +59,16 @@ class CompiledTrustPolicyTest {
     }
 
     @Test
+    void acceptsAudienceAnswersTheAudienceCheckAlone() throws PolicyException {
+        assertThat(compile(BASE).acceptsAudience("octo-sts.dev", "octo-sts.dev/audit")).isFalse();
+        assertThat(compile(BASE).acceptsAudience("octo-sts.dev/audit", "octo-sts.dev/audit")).isTrue();
+        assertThat(compile(BASE + "audience: octo-sts.dev\n").acceptsAudience("octo-sts.dev", "octo-sts.dev/audit")).isTrue();
+        assertThat(compile(BASE + "audience: ledger\n").acceptsAudience("octo-sts.dev", "octo-sts.dev/audit")).isFalse();
+        assertThat(compile(BASE + "audience_pattern: 'octo-sts\\..*'\n").acceptsAudience("octo-sts.dev", "x")).isTrue();
+        assertThat(compile(BASE + "audience_pattern: 'ledger-.*'\n").acceptsAudience("octo-sts.dev", "x")).isFalse();
+    }
+
+    @Test
     void theAudienceDefaultsToTheDomainAndMayBeAStringOrAList() throws PolicyException {
         CompiledTrustPolicy policy = compile(BASE);
         assertThat(policy.check(token(), "octo-sts.dev")).isEqualTo(CheckResult.allow());
