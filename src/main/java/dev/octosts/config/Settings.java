@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  * @param privateNetworkHosts hosts whose OIDC discovery/JWKS may be fetched from private or loopback addresses
  * @param tlsCertFile      with {@code tlsKeyFile}, serve HTTPS; both null for plain HTTP
  * @param databaseUrl      the ledger database as the runtime role (INSERT and SELECT only)
- * @param migrationUrl     the ledger database as the role that owns the schema
- * @param migrate          apply migrations at start-up
+ * @param migrationUrl     the ledger database as the role that owns the schema; null: the service does not migrate
+ * @param migrate          apply migrations at start-up, as {@code migrationUrl} (never as {@code databaseUrl})
+ * @param allowPrivilegedLogin start even when the {@code databaseUrl} login could rewrite the ledger (warning each checkpoint)
  * @param ledgerSigningKeyFile PEM key that signs ledger checkpoints (not the App key)
  * @param adminHost        where the admin listener (ledger reads) binds
  * @param auditReadersPolicyFile trust policy that audit readers' tokens must match; null: no HTTP reads
@@ -53,6 +54,7 @@ public record Settings(
         String databaseUrl,
         String migrationUrl,
         boolean migrate,
+        boolean allowPrivilegedLogin,
         Path ledgerSigningKeyFile,
         Duration checkpointInterval,
         Map<String, String> jwksOverrides,
@@ -111,8 +113,16 @@ public record Settings(
             throw new ConfigException("ORG_POLICY_REPO", "must be a repository name (got " + quoted(orgPolicyRepo) + ")");
         }
         String databaseUrl = reader.jdbcUrl("DATABASE_URL", reader.required("DATABASE_URL"));
-        String migrationUrl = reader.jdbcUrl("DATABASE_MIGRATION_URL", reader.optional("DATABASE_MIGRATION_URL", databaseUrl));
-        boolean migrate = reader.bool("DATABASE_MIGRATE", true);
+        String migrationUrl = reader.optional("DATABASE_MIGRATION_URL", null);
+        if (migrationUrl != null) {
+            reader.jdbcUrl("DATABASE_MIGRATION_URL", migrationUrl);
+        }
+        boolean migrate = reader.bool("DATABASE_MIGRATE", migrationUrl != null);
+        if (migrate && migrationUrl == null) {
+            throw new ConfigException("DATABASE_MIGRATE", "is true, but DATABASE_MIGRATION_URL (the schema owner's login) is not set;"
+                    + " the service never migrates as DATABASE_URL");
+        }
+        boolean allowPrivilegedLogin = reader.bool("LEDGER_ALLOW_PRIVILEGED_LOGIN", false);
         Path ledgerKey = reader.readableFile("LEDGER_SIGNING_KEY_FILE");
         String ledgerKeyAlias = reader.optional("LEDGER_KEY_ALIAS", null);
         if (ledgerKey == null && ledgerKeyAlias == null) {
@@ -141,7 +151,7 @@ public record Settings(
         int adminPort = reader.port("ADMIN_PORT", 9090);
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
-                migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
+                migrationUrl, migrate, allowPrivilegedLogin, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), tlsCert,
                 tlsKey, adminHost, adminPort, auditReaders, pkcs11, ledgerKeyAlias, webhook(reader));
     }
 

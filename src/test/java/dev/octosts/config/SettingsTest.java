@@ -40,8 +40,9 @@ class SettingsTest {
         assertThat(settings.githubBaseUrl()).hasToString("https://api.github.com");
         assertThat(settings.pools()).isEqualTo(Map.of("*", List.of(12L)));
         assertThat(settings.tlsCertFile()).isNull();
-        assertThat(settings.migrationUrl()).isEqualTo(settings.databaseUrl());
-        assertThat(settings.migrate()).isTrue();
+        assertThat(settings.migrationUrl()).as("never DATABASE_URL").isNull();
+        assertThat(settings.migrate()).isFalse();
+        assertThat(settings.allowPrivilegedLogin()).isFalse();
         assertThat(settings.checkpointInterval()).hasSeconds(60);
         assertThat(settings.adminHost()).isEqualTo("127.0.0.1");
         assertThat(settings.adminPort()).isEqualTo(9090);
@@ -65,6 +66,8 @@ class SettingsTest {
             "DATABASE_URL|''|DATABASE_URL: is required",
             "DATABASE_MIGRATION_URL|mysql://x|DATABASE_MIGRATION_URL: must be a PostgreSQL JDBC URL",
             "DATABASE_MIGRATE|maybe|DATABASE_MIGRATE: must be true or false",
+            "DATABASE_MIGRATE|true|DATABASE_MIGRATE: is true, but DATABASE_MIGRATION_URL (the schema owner's login) is not set",
+            "LEDGER_ALLOW_PRIVILEGED_LOGIN|yes|LEDGER_ALLOW_PRIVILEGED_LOGIN: must be true or false",
             "LEDGER_SIGNING_KEY_FILE|''|LEDGER_SIGNING_KEY_FILE: is required",
             "LEDGER_CHECKPOINT_SECONDS|0|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
             "ADMIN_PORT|x|ADMIN_PORT: must be a port number",
@@ -80,6 +83,16 @@ class SettingsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(message)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void aMigrationUrlMigratesAtStartUnlessTurnedOff() {
+        env.put("DATABASE_MIGRATION_URL", "jdbc:postgresql://db/octosts?user=octosts_owner");
+        Settings settings = Settings.fromEnvironment(env);
+        assertThat(settings.migrationUrl()).isEqualTo("jdbc:postgresql://db/octosts?user=octosts_owner");
+        assertThat(settings.migrate()).isTrue();
+        env.put("DATABASE_MIGRATE", "false");
+        assertThat(Settings.fromEnvironment(env).migrate()).isFalse();
     }
 
     @Test
