@@ -159,6 +159,27 @@ class DatabaseLoginTest {
         }
     }
 
+    @Test
+    void aSchemaMigratedBeforeTheRuntimeLoginCouldReadItsVersionNeedsOneMoreMigrateRun() throws SQLException {
+        try (Harness harness = new Harness(TestDatabase.shared().createDatabase())) {
+            harness.installWithMainBranchPolicy("ci");
+            harness.env.remove("DATABASE_MIGRATION_URL");
+            // As left by a release whose migrations did not grant the runtime role the version history.
+            sql(harness.ownerUrl, "REVOKE SELECT ON flyway_schema_history FROM octo_sts_runtime");
+
+            assertThatThrownBy(harness::start).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("DATABASE_MIGRATION_URL: ")
+                    .hasMessageContaining("version cannot be read")
+                    .hasMessageContaining("flyway_schema_history")
+                    .hasMessageContaining("run octo-sts migrate")
+                    .satisfies(error -> assertThat(error.getMessage()).doesNotContain("\n"));
+
+            assertThat(dev.octosts.ledger.Migrations.migrate(harness.ownerUrl)).isZero();
+            harness.start();
+            assertThat(exchange(harness)).isEqualTo(200);
+        }
+    }
+
     private static void assertRefused(Harness harness, String problem) {
         assertThatThrownBy(harness::start).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("DATABASE_URL: ")
