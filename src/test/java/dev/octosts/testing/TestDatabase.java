@@ -69,6 +69,12 @@ public final class TestDatabase {
         return withDatabase(adminUrl, name);
     }
 
+    /** A new, empty database with its two logins, as deployed: the schema owner (not a superuser) and a runtime login. */
+    public LocalPostgres.LedgerLogins createLedgerDatabase() {
+        String superuser = createDatabase();
+        return new LocalPostgres.LedgerLogins(createOwnerLogin(superuser), createRuntimeLogin(superuser));
+    }
+
     /**
      * Creates a login role, not a superuser, that owns the database of {@code superuserUrl} and so may
      * create the ledger schema there (as deployed: the migration login), and the {@code octo_sts_runtime}
