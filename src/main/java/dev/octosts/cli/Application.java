@@ -18,6 +18,7 @@ import dev.octosts.http.AdminServer;
 import dev.octosts.http.StsServer;
 import dev.octosts.ledger.IncrementalVerifier;
 import dev.octosts.ledger.LedgerExport;
+import dev.octosts.ledger.LedgerLogin;
 import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.policy.CompiledTrustPolicy;
@@ -41,6 +42,7 @@ import dev.octosts.webhook.WebhookService;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -49,6 +51,8 @@ import java.util.List;
 
 import java.util.Map;
 import java.util.Optional;
+import javax.sql.DataSource;
+import org.flywaydb.core.api.FlywayException;
 
 /** The service wired together from its settings: every part built once, by its constructor. */
 public final class Application implements AutoCloseable {
@@ -121,11 +125,21 @@ public final class Application implements AutoCloseable {
             Migrations.migrate(settings.migrationUrl());
         }
         HikariDataSource database = runtimePool(settings.databaseUrl());
+        String privilegedLogin;
+        try {
+            if (!settings.migrate()) {
+                requireCurrentSchema(settings, database);
+            }
+            privilegedLogin = checkLogin(settings, database);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
         Ledger ledger = new Ledger(database, LedgerSettings.defaults(), clock, telemetry).start();
         telemetry.observeLedgerQueue(ledger::queueDepth);
         CheckpointSigner signer = new CheckpointSigner(ledgerKey);
         Checkpointer checkpointer = new Checkpointer(database, signer, ledger::head,
-                settings.checkpointInterval(), clock).start();
+                settings.checkpointInterval(), clock, privilegedLogin).start();
 
         OidcSettings oidcSettings = new OidcSettings(settings.jwksOverrides(), settings.privateNetworkHosts(),
                 OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock,
@@ -155,6 +169,52 @@ public final class Application implements AutoCloseable {
                         adminSettings.verifyMaxRecords()), clock, telemetry);
         return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
                 token == null ? null : token.stats(), telemetry);
+    }
+
+    /** Refuses a schema older than this code, since the service's own login never migrates it. */
+    private static void requireCurrentSchema(Settings settings, DataSource database) {
+        String problem;
+        try {
+            int pending = Migrations.pending(database);
+            if (pending == 0) {
+                return;
+            }
+            problem = pending + " migration(s) not applied";
+        } catch (FlywayException e) {
+            problem = "its version cannot be read as DATABASE_URL: " + ErrorLine.of(e);
+        }
+        if (settings.migrationUrl() == null) {
+            throw new ConfigException("DATABASE_MIGRATION_URL", "is not set and the ledger schema is not current (" + problem
+                    + "): run octo-sts migrate, or set DATABASE_MIGRATION_URL to the schema owner's login");
+        }
+        throw new ConfigException("DATABASE_MIGRATE", "is false and the ledger schema is not current (" + problem
+                + "): run octo-sts migrate, or set DATABASE_MIGRATE=true");
+    }
+
+    /**
+     * Refuses a {@code DATABASE_URL} login that could rewrite the ledger, unless explicitly allowed.
+     *
+     * @return the warning for every checkpoint when such a login is allowed; null when the login may only append
+     */
+    private static String checkLogin(Settings settings, DataSource database) {
+        LedgerLogin login;
+        try {
+            login = LedgerLogin.inspect(database);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read what the DATABASE_URL login may do: " + ErrorLine.of(e), e);
+        }
+        if (!login.canRewriteLedger()) {
+            return null;
+        }
+        if (!settings.allowPrivilegedLogin()) {
+            throw new ConfigException("DATABASE_URL", login.describe() + ", so it could rewrite the ledger: serve needs a login"
+                    + " that may only INSERT and SELECT (a member of octo_sts_runtime), with migrations run as"
+                    + " DATABASE_MIGRATION_URL (LEDGER_ALLOW_PRIVILEGED_LOGIN=true accepts the risk)");
+        }
+        String warning = "the DATABASE_URL " + login.describe() + ", so whoever holds its credentials could rewrite the"
+                + " ledger (allowed by LEDGER_ALLOW_PRIVILEGED_LOGIN=true)";
+        LOG.log(System.Logger.Level.WARNING, warning);
+        return warning;
     }
 
     private static CompiledTrustPolicy loadAuditReaders(Settings settings) {

@@ -5,7 +5,6 @@ import dev.octosts.dev.GitHubSimulator;
 import dev.octosts.dev.LocalKeys;
 import dev.octosts.dev.LocalOidcIssuer;
 import dev.octosts.dev.LocalPostgres;
-import dev.octosts.ledger.Migrations;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,10 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -56,9 +51,9 @@ final class DevCommand implements Callable<Integer> {
         Path data = dataDirectory();
         Files.createDirectories(data);
         LocalPostgres postgres = LocalPostgres.start(data.resolve("postgres"));
-        String ownerUrl = postgres.jdbcUrl("postgres");
-        Migrations.migrate(ownerUrl);
-        String runtimeUrl = runtimeLogin(ownerUrl);
+        // Two logins, as deployed: the service migrates as the schema owner and serves as a login that can only append.
+        LocalPostgres.LedgerLogins database = postgres.ledgerDatabase();
+        String runtimeUrl = database.runtimeUrl();
         Path ledgerKey = data.resolve("ledger-signing-key.pem");
         if (!Files.exists(ledgerKey)) {
             writePrivate(ledgerKey, LocalKeys.rsa2048().privateKeyPem());
@@ -84,7 +79,7 @@ final class DevCommand implements Callable<Integer> {
         Path key = writePrivate(data.resolve("github-app-key.pem"), app.privateKeyPem());
         Map<String, String> env = Map.ofEntries(
                 Map.entry("DATABASE_URL", runtimeUrl),
-                Map.entry("DATABASE_MIGRATE", "false"),
+                Map.entry("DATABASE_MIGRATION_URL", database.ownerUrl()),
                 Map.entry("LEDGER_SIGNING_KEY_FILE", ledgerKey.toString()),
                 Map.entry("BIND_ADDRESS", "127.0.0.1"),
                 Map.entry("PORT", Integer.toString(port)),
@@ -164,22 +159,6 @@ final class DevCommand implements Callable<Integer> {
             return Path.of("target", "octo-sts-dev");
         }
         return Path.of(System.getProperty("user.home"), ".cache", "octo-sts", "dev");
-    }
-
-    /** The service's own login: a member of the runtime role, which may only INSERT and SELECT. */
-    private static String runtimeLogin(String ownerUrl) {
-        try (Connection connection = DriverManager.getConnection(ownerUrl);
-             Statement sql = connection.createStatement()) {
-            sql.execute("""
-                    DO $$ BEGIN
-                        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'octo_sts_dev') THEN
-                            CREATE ROLE octo_sts_dev LOGIN IN ROLE octo_sts_runtime;
-                        END IF;
-                    END $$""");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create the sandbox's database login", e);
-        }
-        return ownerUrl.replace("user=postgres", "user=octo_sts_dev");
     }
 
     private static Path writePrivate(Path file, String content) throws IOException {

@@ -5,7 +5,12 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 
-/** {@code octo-sts migrate}: brings the ledger database to the current schema. */
+/**
+ * {@code octo-sts migrate}: brings the ledger database to the current schema, as the login that owns it.
+ * It reads {@code DATABASE_MIGRATION_URL}, or else {@code DATABASE_URL}: run by hand or by a migration job,
+ * whichever variable holds the owner's URL is the one given. ({@code serve} never migrates as
+ * {@code DATABASE_URL}, the service's own login.)
+ */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = "Apply the ledger schema migrations to DATABASE_MIGRATION_URL (or DATABASE_URL).")
 final class MigrateCommand implements Callable<Integer> {

@@ -36,8 +36,9 @@ import java.util.regex.Pattern;
  *                         {@code OIDC_ALLOWED_ISSUER_PATTERNS}); {@link IssuerAllowlist#ANY} when both are unset
  * @param tlsCertFile      with {@code tlsKeyFile}, serve HTTPS; both null for plain HTTP
  * @param databaseUrl      the ledger database as the runtime role (INSERT and SELECT only)
- * @param migrationUrl     the ledger database as the role that owns the schema
- * @param migrate          apply migrations at start-up
+ * @param migrationUrl     the ledger database as the role that owns the schema; null: the service does not migrate
+ * @param migrate          apply migrations at start-up, as {@code migrationUrl} (never as {@code databaseUrl})
+ * @param allowPrivilegedLogin start even when the {@code databaseUrl} login could rewrite the ledger (warning each checkpoint)
  * @param ledgerSigningKeyFile PEM key that signs ledger checkpoints (not the App key)
  * @param admin            the admin listener (ledger reads)
  * @param auditReadersPolicyFile trust policy that audit readers' tokens must match; null: no HTTP reads
@@ -61,6 +62,7 @@ public record Settings(
         String databaseUrl,
         String migrationUrl,
         boolean migrate,
+        boolean allowPrivilegedLogin,
         Path ledgerSigningKeyFile,
         Duration checkpointInterval,
         Map<String, String> jwksOverrides,
@@ -148,8 +150,16 @@ public record Settings(
             throw new ConfigException("ORG_POLICY_REPO", "must be a repository name (got " + quoted(orgPolicyRepo) + ")");
         }
         String databaseUrl = reader.jdbcUrl("DATABASE_URL", reader.required("DATABASE_URL"));
-        String migrationUrl = reader.jdbcUrl("DATABASE_MIGRATION_URL", reader.optional("DATABASE_MIGRATION_URL", databaseUrl));
-        boolean migrate = reader.bool("DATABASE_MIGRATE", true);
+        String migrationUrl = reader.optional("DATABASE_MIGRATION_URL", null);
+        if (migrationUrl != null) {
+            reader.jdbcUrl("DATABASE_MIGRATION_URL", migrationUrl);
+        }
+        boolean migrate = reader.bool("DATABASE_MIGRATE", migrationUrl != null);
+        if (migrate && migrationUrl == null) {
+            throw new ConfigException("DATABASE_MIGRATE", "is true, but DATABASE_MIGRATION_URL (the schema owner's login) is not set;"
+                    + " the service never migrates as DATABASE_URL");
+        }
+        boolean allowPrivilegedLogin = reader.bool("LEDGER_ALLOW_PRIVILEGED_LOGIN", false);
         Path ledgerKey = reader.readableFile("LEDGER_SIGNING_KEY_FILE");
         String ledgerKeyAlias = reader.optional("LEDGER_KEY_ALIAS", null);
         if (ledgerKey == null && ledgerKeyAlias == null) {
@@ -177,7 +187,7 @@ public record Settings(
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         String readersAudience = auditReadersAudience(reader, domain);
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
-                migrationUrl, migrate, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), allowedIssuers,
+                migrationUrl, migrate, allowPrivilegedLogin, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), allowedIssuers,
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)));
     }

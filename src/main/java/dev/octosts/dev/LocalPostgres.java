@@ -6,6 +6,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -16,6 +21,11 @@ import java.util.stream.Stream;
  * to rehearse a database outage.
  */
 public final class LocalPostgres implements AutoCloseable {
+    /** The sandbox's ledger database and its two logins (the server trusts connections from loopback). */
+    private static final String LEDGER_DATABASE = "octo_sts";
+    private static final String OWNER_LOGIN = "octo_sts_owner";
+    private static final String RUNTIME_LOGIN = "octo_sts_app";
+
     private final Path dataDirectory;
     private final boolean temporary;
     private int port;
@@ -71,6 +81,48 @@ public final class LocalPostgres implements AutoCloseable {
     /** The superuser's JDBC URL for a database on this server. */
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database + "?user=postgres";
+    }
+
+    /**
+     * The ledger database's two logins, as deployed: the schema's owner, which runs the migrations, and
+     * the service's login, a member of {@code octo_sts_runtime} (which the migrations grant INSERT and
+     * SELECT on the ledger tables), which therefore cannot rewrite the ledger.
+     */
+    public record LedgerLogins(String ownerUrl, String runtimeUrl) {
+    }
+
+    /**
+     * Creates, where missing, database {@value #LEDGER_DATABASE} owned by login {@value #OWNER_LOGIN} (not a
+     * superuser), the group role {@code octo_sts_runtime} and the service's login {@value #RUNTIME_LOGIN} in it.
+     */
+    public LedgerLogins ledgerDatabase() {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"));
+             Statement sql = connection.createStatement()) {
+            sql.execute("""
+                    DO $$ BEGIN
+                        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'octo_sts_runtime') THEN
+                            CREATE ROLE octo_sts_runtime NOLOGIN;
+                        END IF;
+                        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%1$s') THEN
+                            CREATE ROLE %1$s LOGIN;
+                        END IF;
+                        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%2$s') THEN
+                            CREATE ROLE %2$s LOGIN IN ROLE octo_sts_runtime;
+                        END IF;
+                    END $$""".formatted(OWNER_LOGIN, RUNTIME_LOGIN));
+            boolean exists;
+            try (ResultSet rows = sql.executeQuery("SELECT FROM pg_database WHERE datname = '" + LEDGER_DATABASE + "'")) {
+                exists = rows.next();
+            }
+            if (!exists) {
+                // Its public schema belongs to the database owner, so the owner login may create the tables there.
+                sql.execute("CREATE DATABASE " + LEDGER_DATABASE + " OWNER " + OWNER_LOGIN);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the ledger database and its logins", e);
+        }
+        String base = "jdbc:postgresql://127.0.0.1:" + port + "/" + LEDGER_DATABASE + "?user=";
+        return new LedgerLogins(base + OWNER_LOGIN, base + RUNTIME_LOGIN);
     }
 
     /** Stops the server, keeping its data: connections fail until {@link #restart()}. */

@@ -30,6 +30,7 @@ public final class Checkpointer implements AutoCloseable {
     private final Supplier<ChainHead> head;
     private final Duration interval;
     private final Clock clock;
+    private final String warningPerCheckpoint;
     private ScheduledExecutorService scheduler;
     private ChainHead lastStored;
 
@@ -38,6 +39,15 @@ public final class Checkpointer implements AutoCloseable {
      * @param head    the chain's durable head; only committed records may be checkpointed
      */
     public Checkpointer(DataSource runtime, CheckpointSigner signer, Supplier<ChainHead> head, Duration interval, Clock clock) {
+        this(runtime, signer, head, interval, clock, null);
+    }
+
+    /**
+     * @param warningPerCheckpoint logged as a warning with every stored checkpoint, null for none: a
+     *                             checkpoint stored by a login that could also rewrite it proves less
+     */
+    public Checkpointer(DataSource runtime, CheckpointSigner signer, Supplier<ChainHead> head, Duration interval, Clock clock,
+                        String warningPerCheckpoint) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("the checkpoint interval must be positive, got " + interval);
         }
@@ -46,6 +56,7 @@ public final class Checkpointer implements AutoCloseable {
         this.head = head;
         this.interval = interval;
         this.clock = clock;
+        this.warningPerCheckpoint = warningPerCheckpoint;
     }
 
     public synchronized Checkpointer start() {
@@ -82,6 +93,10 @@ public final class Checkpointer implements AutoCloseable {
                 .set(LEDGER_CHECKPOINT.SIGNATURE, signature)
                 .execute();
         lastStored = current;
+        if (warningPerCheckpoint != null) {
+            LOG.log(System.Logger.Level.WARNING, "ledger checkpoint of chain " + current.chainId() + " at seq " + current.seq()
+                    + " stored by a login that could rewrite it: " + warningPerCheckpoint);
+        }
     }
 
     private void checkpointOnSchedule() {

@@ -1,9 +1,14 @@
 package dev.octosts.ledger;
 
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 
-/** Applies the ledger schema ({@code db/migration}) with Flyway, as the migration (owner) role. */
+/**
+ * Applies the ledger schema ({@code db/migration}) with Flyway, as the migration (owner) role; the
+ * service's runtime login only reads which migrations are applied.
+ */
 public final class Migrations {
     private Migrations() {
     }
@@ -14,12 +19,23 @@ public final class Migrations {
      * @return how many migrations were applied
      */
     public static int migrate(String jdbcUrl) {
-        MigrateResult result = Flyway.configure()
-                .dataSource(jdbcUrl, null, null)
-                .locations("classpath:db/migration")
-                .failOnMissingLocations(true)
-                .load()
-                .migrate();
+        MigrateResult result = flyway().dataSource(jdbcUrl, null, null).load().migrate();
         return result.migrationsExecuted;
+    }
+
+    /**
+     * How many migrations the database has not applied yet, read with SELECT on Flyway's history table
+     * (granted to {@code octo_sts_runtime} after every migration).
+     *
+     * @throws org.flywaydb.core.api.FlywayException when the history cannot be read
+     */
+    public static int pending(DataSource database) {
+        return flyway().dataSource(database).load().info().pending().length;
+    }
+
+    private static FluentConfiguration flyway() {
+        return Flyway.configure()
+                .locations("classpath:db/migration")
+                .failOnMissingLocations(true);
     }
 }

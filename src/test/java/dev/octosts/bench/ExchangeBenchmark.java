@@ -71,9 +71,11 @@ public final class ExchangeBenchmark {
         try (LocalPostgres local = external == null || external.isBlank() ? LocalPostgres.start() : null;
              GitHubSimulator github = GitHubSimulator.start();
              LocalOidcIssuer issuer = LocalOidcIssuer.start()) {
-            String owner = local != null ? local.jdbcUrl("postgres") : TestDatabase.shared().createDatabase();
+            // As deployed: the schema owner migrates, the service runs as a login that may only append.
+            LocalPostgres.LedgerLogins database = local != null ? local.ledgerDatabase() : TestDatabase.shared().createLedgerDatabase();
+            String owner = database.ownerUrl();
             Migrations.migrate(owner);
-            String runtime = TestDatabase.createRuntimeLogin(owner);
+            String runtime = database.runtimeUrl();
             github.setLatency(Duration.ofMillis(GITHUB_LATENCY_MS));
 
             GitHubSimulator.SimulatedApp app = github.createApp();
@@ -114,7 +116,6 @@ public final class ExchangeBenchmark {
             env.put("GITHUB_BASE_URL", github.baseUrl().toString());
             env.put("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
             env.put("DATABASE_URL", runtime);
-            env.put("DATABASE_MIGRATE", "false");
 
             // As deployed (deploy/Containerfile): the packaged jar, with the JDK's ahead-of-time cache written
             // by a training run of the service itself. The first start, without a cache, is reported too.

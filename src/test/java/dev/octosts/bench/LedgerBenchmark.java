@@ -49,10 +49,11 @@ public final class LedgerBenchmark {
         String external = System.getenv("OCTOSTS_TEST_DATABASE_URL");
         LocalPostgres local = external == null || external.isBlank() ? LocalPostgres.start() : null;
         try {
-            String owner = local != null ? local.jdbcUrl("postgres") : TestDatabase.shared().createDatabase();
+            LocalPostgres.LedgerLogins database = local != null ? local.ledgerDatabase() : TestDatabase.shared().createLedgerDatabase();
+            String owner = database.ownerUrl();
             Migrations.migrate(owner);
             // Both sides use the driver's multi-row INSERT rewriting, as the service does.
-            String runtime = TestDatabase.createRuntimeLogin(owner) + "&reWriteBatchedInserts=true";
+            String runtime = database.runtimeUrl() + (database.runtimeUrl().contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
             String plain = owner + (owner.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
 
             double[] ledgerPerSecond = new double[CLIENTS.length];

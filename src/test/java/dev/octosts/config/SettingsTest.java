@@ -41,8 +41,9 @@ class SettingsTest {
         assertThat(settings.githubBaseUrl()).hasToString("https://api.github.com");
         assertThat(settings.pools()).isEqualTo(Map.of("*", List.of(12L)));
         assertThat(settings.tlsCertFile()).isNull();
-        assertThat(settings.migrationUrl()).isEqualTo(settings.databaseUrl());
-        assertThat(settings.migrate()).isTrue();
+        assertThat(settings.migrationUrl()).as("never DATABASE_URL").isNull();
+        assertThat(settings.migrate()).isFalse();
+        assertThat(settings.allowPrivilegedLogin()).isFalse();
         assertThat(settings.checkpointInterval()).hasSeconds(60);
         assertThat(settings.admin()).isEqualTo(new Settings.Admin("127.0.0.1", 9090, 64, null, null, 50_000));
         assertThat(settings.auditReadersPolicyFile()).isNull();
@@ -66,6 +67,8 @@ class SettingsTest {
             "DATABASE_URL|''|DATABASE_URL: is required",
             "DATABASE_MIGRATION_URL|mysql://x|DATABASE_MIGRATION_URL: must be a PostgreSQL JDBC URL",
             "DATABASE_MIGRATE|maybe|DATABASE_MIGRATE: must be true or false",
+            "DATABASE_MIGRATE|true|DATABASE_MIGRATE: is true, but DATABASE_MIGRATION_URL (the schema owner's login) is not set",
+            "LEDGER_ALLOW_PRIVILEGED_LOGIN|yes|LEDGER_ALLOW_PRIVILEGED_LOGIN: must be true or false",
             "LEDGER_SIGNING_KEY_FILE|''|LEDGER_SIGNING_KEY_FILE: is required",
             "LEDGER_CHECKPOINT_SECONDS|0|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
             "ADMIN_PORT|x|ADMIN_PORT: must be a port number",
@@ -111,6 +114,16 @@ class SettingsTest {
                 "https://oidc\\.eks\\.[a-z0-9-]+\\.amazonaws\\.com/id/[A-Z0-9,]+");
         assertThat(allowlist.allows("https://ci.example.com")).isTrue();
         assertThat(allowlist.allows("https://ci.example.com.evil.net")).isFalse();
+    }
+
+    @Test
+    void aMigrationUrlMigratesAtStartUnlessTurnedOff() {
+        env.put("DATABASE_MIGRATION_URL", "jdbc:postgresql://db/octosts?user=octosts_owner");
+        Settings settings = Settings.fromEnvironment(env);
+        assertThat(settings.migrationUrl()).isEqualTo("jdbc:postgresql://db/octosts?user=octosts_owner");
+        assertThat(settings.migrate()).isTrue();
+        env.put("DATABASE_MIGRATE", "false");
+        assertThat(Settings.fromEnvironment(env).migrate()).isFalse();
     }
 
     @Test

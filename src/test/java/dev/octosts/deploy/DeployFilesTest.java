@@ -54,6 +54,26 @@ class DeployFilesTest {
     }
 
     @Test
+    void theServiceGetsOnlyTheRuntimeLoginAndTheMigrationJobTheOwner() throws IOException {
+        Map<String, Map<String, String>> databaseSecrets = new java.util.HashMap<>();
+        for (Map<String, Object> document : manifests()) {
+            if (document.get("kind").equals("Deployment") || document.get("kind").equals("Job")) {
+                Map<String, Object> container = list(map(map(map(document, "spec"), "template"), "spec"), "containers").getFirst();
+                Map<String, String> secrets = new java.util.HashMap<>();
+                for (Map<String, Object> env : list(container, "env")) {
+                    if (String.valueOf(env.get("name")).startsWith("DATABASE_")) {
+                        Map<String, Object> from = env.containsKey("valueFrom") ? map(map(env, "valueFrom"), "secretKeyRef") : Map.of();
+                        secrets.put((String) env.get("name"), String.valueOf(from.get("name")));
+                    }
+                }
+                databaseSecrets.put((String) document.get("kind"), secrets);
+            }
+        }
+        assertThat(databaseSecrets.get("Deployment")).isEqualTo(Map.of("DATABASE_URL", "octo-sts-database-runtime"));
+        assertThat(databaseSecrets.get("Job")).isEqualTo(Map.of("DATABASE_MIGRATION_URL", "octo-sts-database-owner"));
+    }
+
+    @Test
     void probesUseDeclaredPortsAndTheHealthPath() throws IOException {
         Map<String, Object> deployment = manifests().stream().filter(d -> d.get("kind").equals("Deployment"))
                 .findFirst().orElseThrow();
@@ -83,7 +103,14 @@ class DeployFilesTest {
     void theSystemdUnitRunsTheServiceHardened() throws IOException {
         String unit = Files.readString(DEPLOY.resolve("systemd/octo-sts.service"));
         assertThat(unit).contains("[Service]").containsPattern("(?m)^ExecStart=.*octo-sts\\.jar serve$")
-                .contains("NoNewPrivileges=yes").contains("ProtectSystem=strict").contains("DynamicUser=yes");
+                .contains("NoNewPrivileges=yes").contains("ProtectSystem=strict").contains("DynamicUser=yes")
+                .contains("After=network-online.target postgresql.service octo-sts-migrate.service")
+                .doesNotContainPattern("(?m)^EnvironmentFile=.*migrate\\.env");
+        // The schema owner's login is in an environment file of the migration unit alone.
+        String migrate = Files.readString(DEPLOY.resolve("systemd/octo-sts-migrate.service"));
+        assertThat(migrate).containsPattern("(?m)^ExecStart=.*octo-sts\\.jar migrate$")
+                .contains("EnvironmentFile=/etc/octo-sts/migrate.env").contains("Type=oneshot")
+                .contains("NoNewPrivileges=yes").contains("DynamicUser=yes");
     }
 
     private static List<Map<String, Object>> manifests() throws IOException {

@@ -55,7 +55,12 @@ final class Harness implements AutoCloseable {
     final LocalOidcIssuer issuer;
     final Path dir;
     final MutableClock clock = MutableClock.running();
+    /** The service's login ({@code DATABASE_URL}): a member of {@code octo_sts_runtime}, INSERT and SELECT only. */
     final String databaseUrl;
+    /** The login that owns the ledger schema and runs migrations ({@code DATABASE_MIGRATION_URL}); not a superuser. */
+    final String ownerUrl;
+    /** A superuser of the same database, for what neither login may do. */
+    final String superuserUrl;
     /** Requests sent to the service so far. */
     final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
     final Map<String, String> env = new HashMap<>();
@@ -70,8 +75,16 @@ final class Harness implements AutoCloseable {
         this(TestDatabase.shared().createDatabase());
     }
 
-    /** A service writing to the database at {@code ownerUrl} (a superuser or the schema owner). */
-    Harness(String ownerUrl) {
+    /**
+     * A service writing to the database at {@code superuserUrl} with two logins of its own, as deployed: the
+     * schema owner, which migrates, and the runtime login the service runs as.
+     */
+    Harness(String superuserUrl) {
+        this(superuserUrl, true);
+    }
+
+    /** As {@link #Harness(String)}; {@code migrated} false leaves the database empty. */
+    Harness(String superuserUrl, boolean migrated) {
         try {
             dir = Files.createTempDirectory("octo-sts-test");
         } catch (IOException e) {
@@ -91,8 +104,12 @@ final class Harness implements AutoCloseable {
             env.put(limit, "0");
         }
         writeJwksOverride(ACTIONS_ISSUER);
-        Migrations.migrate(ownerUrl);
-        databaseUrl = TestDatabase.createRuntimeLogin(ownerUrl);
+        this.superuserUrl = superuserUrl;
+        ownerUrl = TestDatabase.createOwnerLogin(superuserUrl);
+        if (migrated) {
+            Migrations.migrate(ownerUrl);
+        }
+        databaseUrl = TestDatabase.createRuntimeLogin(superuserUrl);
         env.put("DATABASE_MIGRATION_URL", ownerUrl);
         env.put("DATABASE_URL", databaseUrl);
         env.put("LEDGER_SIGNING_KEY_FILE", write("ledger.pem", LocalKeys.rsa2048().privateKeyPem()).toString());

@@ -86,8 +86,12 @@ class TwoWritersTest {
 
     /** {@code octo-sts serve} in a JVM of its own, on the test's class path, with the given environment. */
     private static Process serve(Map<String, String> env) throws Exception {
+        // Without empty entries: one would put the working directory, this checkout with its db/migration, on
+        // the class path beside target/classes, and Flyway refuses the migration callback found twice.
+        String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isEmpty()).collect(Collectors.joining(java.io.File.pathSeparator));
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.octosts.cli.Main", "serve");
+                "-cp", classPath, "dev.octosts.cli.Main", "serve");
         builder.environment().putAll(env);
         builder.environment().put("PORT", "0");
         builder.environment().put("ADMIN_PORT", "0");

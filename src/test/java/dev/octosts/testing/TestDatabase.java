@@ -69,6 +69,46 @@ public final class TestDatabase {
         return withDatabase(adminUrl, name);
     }
 
+    /** A new, empty database with its two logins, as deployed: the schema owner (not a superuser) and a runtime login. */
+    public LocalPostgres.LedgerLogins createLedgerDatabase() {
+        String superuser = createDatabase();
+        return new LocalPostgres.LedgerLogins(createOwnerLogin(superuser), createRuntimeLogin(superuser));
+    }
+
+    /**
+     * Creates a login role, not a superuser, that owns the database of {@code superuserUrl} and so may
+     * create the ledger schema there (as deployed: the migration login), and the {@code octo_sts_runtime}
+     * group role that the migration grants to, if it is missing. Returns the database's JDBC URL as that login.
+     */
+    public static String createOwnerLogin(String superuserUrl) {
+        String role = "octosts_owner_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        String password = java.util.UUID.randomUUID().toString();
+        String database = databaseName(superuserUrl);
+        try (Connection connection = DriverManager.getConnection(superuserUrl);
+             Statement statement = connection.createStatement()) {
+            statement.execute("""
+                    DO $$ BEGIN
+                        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'octo_sts_runtime') THEN
+                            CREATE ROLE octo_sts_runtime NOLOGIN;
+                        END IF;
+                    END $$""");
+            statement.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
+            statement.execute("ALTER DATABASE " + database + " OWNER TO " + role);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create role " + role, e);
+        }
+        return loginUrl(superuserUrl, role, password);
+    }
+
+    /** The login ({@code user=}) of a JDBC URL made here. */
+    public static String user(String jdbcUrl) {
+        java.util.regex.Matcher user = java.util.regex.Pattern.compile("[?&]user=([^&]+)").matcher(jdbcUrl);
+        if (!user.find()) {
+            throw new IllegalArgumentException("no user in the JDBC URL");
+        }
+        return user.group(1);
+    }
+
     /**
      * Creates a login role that is a member of {@code octo_sts_runtime} (the role the migration grants
      * INSERT and SELECT) and returns the JDBC URL of {@code database} as that role.
@@ -82,8 +122,18 @@ public final class TestDatabase {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create role " + role, e);
         }
-        String base = superuserUrl.substring(0, superuserUrl.indexOf('?') < 0 ? superuserUrl.length() : superuserUrl.indexOf('?'));
+        return loginUrl(superuserUrl, role, password);
+    }
+
+    private static String loginUrl(String url, String role, String password) {
+        String base = url.substring(0, url.indexOf('?') < 0 ? url.length() : url.indexOf('?'));
         return base + "?user=" + role + "&password=" + password;
+    }
+
+    private static String databaseName(String url) {
+        int query = url.indexOf('?');
+        String base = query < 0 ? url : url.substring(0, query);
+        return base.substring(base.lastIndexOf('/') + 1);
     }
 
     private static String withDatabase(String url, String database) {
