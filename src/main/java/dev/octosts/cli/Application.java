@@ -159,7 +159,8 @@ public final class Application implements AutoCloseable {
                         settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, database, clock,
                         telemetry);
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
-                settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), exchange, webhook, telemetry);
+                settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
+                webhook, telemetry);
         Settings.Admin adminSettings = settings.admin();
         AdminServer admin = new AdminServer(new StsServer.Listener(adminSettings.host(), adminSettings.port(),
                 adminSettings.maxConnections(), adminSettings.tlsCertFile(), adminSettings.tlsKeyFile()),

@@ -49,6 +49,7 @@ import java.util.regex.Pattern;
  * @param webhook          the policy-validation webhook; null when {@code GITHUB_WEBHOOK_SECRET} is unset (not served)
  * @param rateLimits       budgets of {@code /sts/exchange} callers, in requests per second
  * @param exchangeDeadline how long one exchange may take, every outbound call included
+ * @param trustedProxies   proxies whose {@code X-Forwarded-For} names the client address
  */
 public record Settings(
         String bindAddress,
@@ -77,7 +78,8 @@ public record Settings(
         String ledgerKeyAlias,
         Webhook webhook,
         RateLimits rateLimits,
-        Duration exchangeDeadline) {
+        Duration exchangeDeadline,
+        List<AddressRange> trustedProxies) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -189,7 +191,8 @@ public record Settings(
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, allowPrivilegedLogin, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), allowedIssuers,
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
-                RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)));
+                RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)),
+                reader.addressRanges("TRUSTED_PROXIES"));
     }
 
     /** Readers' tokens must be minted for the ledger: one minted for the exchange is handed to too many places. */
@@ -317,6 +320,18 @@ public record Settings(
                 // reported below
             }
             throw new ConfigException(name, "must be requests per second, 0 (off) to 1000000 (got " + quoted(value) + ")");
+        }
+
+        List<AddressRange> addressRanges(String name) {
+            List<AddressRange> ranges = new ArrayList<>();
+            for (String entry : list(name)) {
+                try {
+                    ranges.add(AddressRange.parse(entry));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, "must be IP addresses or CIDR ranges (got " + quoted(entry) + ")");
+                }
+            }
+            return List.copyOf(ranges);
         }
 
         /** A PEM certificate chain and key: both set or neither. */

@@ -15,7 +15,6 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,9 +32,11 @@ final class ExchangeHandler {
 
     private final ExchangeService exchange;
     private final ObjectMapper json;
+    private final ClientAddress clientAddress;
 
-    ExchangeHandler(ExchangeService exchange, ObjectMapper json) {
+    ExchangeHandler(ExchangeService exchange, ObjectMapper json, ClientAddress clientAddress) {
         this.exchange = exchange;
+        this.clientAddress = clientAddress;
         this.json = json;
     }
 
@@ -47,11 +48,11 @@ final class ExchangeHandler {
             params = parameters(req);
         } catch (IllegalArgumentException e) {
             respond(res, exchange.refuseMalformed(new ExchangeRequest(requestId, authorization(req), "", List.of(), "",
-                    remoteAddress(req), userAgent(req)), e.getMessage()));
+                    clientAddress.of(req), userAgent(req)), e.getMessage()));
             return;
         }
         ExchangeResult result = exchange.exchange(new ExchangeRequest(requestId, authorization(req), params.scope(),
-                params.scopes(), params.identity(), remoteAddress(req), userAgent(req)));
+                params.scopes(), params.identity(), clientAddress.of(req), userAgent(req)));
         respond(res, result);
     }
 
@@ -59,7 +60,7 @@ final class ExchangeHandler {
         String requestId = UUID.randomUUID().toString();
         res.header(REQUEST_ID, requestId);
         respond(res, exchange.exchangeRefreshToken(new ExchangeRequest(requestId, authorization(req), "",
-                List.of(), "", remoteAddress(req), userAgent(req))));
+                List.of(), "", clientAddress.of(req), userAgent(req))));
     }
 
     private void respond(ServerResponse res, ExchangeResult result) {
@@ -97,12 +98,6 @@ final class ExchangeHandler {
         return req.headers().contains(HeaderNames.USER_AGENT)
                 ? String.join(" ", req.headers().get(HeaderNames.USER_AGENT).allValues())
                 : "";
-    }
-
-    private static String remoteAddress(ServerRequest req) {
-        return req.remotePeer().address() instanceof InetSocketAddress address
-                ? address.getAddress().getHostAddress()
-                : String.valueOf(req.remotePeer().address());
     }
 
     private record Parameters(String scope, List<String> scopes, String identity) {

@@ -1,6 +1,7 @@
 package dev.octosts.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.config.AddressRange;
 import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.GrpcCode;
 import dev.octosts.telemetry.Telemetry;
@@ -85,13 +86,14 @@ public final class StsServer implements AutoCloseable {
     private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", "/observe/health");
 
     public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
-        this(listener, exchange, null, telemetry);
+        this(listener, List.of(), exchange, null, telemetry);
     }
 
     /** @param webhook the policy-validation webhook, served on {@code POST /webhook}; null: not served (404) */
-    public StsServer(Listener listener, ExchangeService exchange, WebhookService webhook, Telemetry telemetry) {
+    public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
+                     WebhookService webhook, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
-        ExchangeHandler handler = new ExchangeHandler(exchange, json);
+        ExchangeHandler handler = new ExchangeHandler(exchange, json, new ClientAddress(trustedProxies));
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = listener.configure(WebServer.builder())

@@ -97,6 +97,20 @@ class StrangerRequestsTest {
     }
 
     @Test
+    void behindATrustedProxyTheClientIsTheForwardedAddressAndNoOneElseCanClaimOne() {
+        harness.installWithMainBranchPolicy("ci");
+        harness.env.put("TRUSTED_PROXIES", "127.0.0.1/32");
+        harness.start();
+        String token = goodToken();
+
+        getFrom("127.0.0.1", token, "X-Forwarded-For: 203.0.113.50, 127.0.0.1");
+        getFrom("127.0.0.2", token, "X-Forwarded-For: 203.0.113.51");
+
+        assertThat(harness.records()).extracting(r -> r.path("remote_address").asText())
+                .containsExactly("203.0.113.50", "127.0.0.2");
+    }
+
+    @Test
     void anUnknownIssuerIsLimitedBeforeItsKeysAreFetchedAndAKnownIssuerIsNot() {
         harness.installWithMainBranchPolicy("ci");
         harness.env.put("RATE_LIMIT_PER_UNKNOWN_ISSUER", "1");
@@ -191,13 +205,18 @@ class StrangerRequestsTest {
 
     /** A GET of the exchange sent from {@code sourceAddress} (any loopback address), answering its status. */
     private int getFrom(String sourceAddress, String token) {
+        return getFrom(sourceAddress, token, null);
+    }
+
+    private int getFrom(String sourceAddress, String token, String extraHeader) {
         try (Socket socket = new Socket()) {
             socket.bind(new InetSocketAddress(sourceAddress, 0));
             socket.connect(new InetSocketAddress("127.0.0.1", harness.baseUri().getPort()), 5_000);
             socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
             out.write(("GET /sts/exchange?scope=org/repo&identity=ci HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Authorization: Bearer " + token + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "Authorization: Bearer " + token + "\r\n" + (extraHeader == null ? "" : extraHeader + "\r\n")
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             // The status line is all this needs; the socket closes with the method.
             String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
