@@ -175,6 +175,28 @@ class LedgerPoisonTest {
     }
 
     @Test
+    void randomTextInEveryFieldIsAlwaysStoredWhole() throws Exception {
+        Random random = new Random(20261206);
+        Database database = Database.fresh();
+        try (HikariDataSource pool = pool(database.runtimeUrl());
+             Ledger ledger = new Ledger(pool, LedgerSettings.defaults(), Clock.systemUTC()).start();
+             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Receipt>> appends = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                ExchangeRecord record = everyField("random-" + i, randomText(random, random.nextInt(4000)));
+                appends.add(executor.submit(() -> ledger.append(record)));
+            }
+            for (Future<Receipt> append : appends) {
+                append.get();
+            }
+            assertThat(database.count(ledger.chainId())).isEqualTo(600);
+            assertThat(database.count(ledger.chainId(), LedgerDocument.REDUCED_REASON))
+                    .as("records the database refused as written").isZero();
+            assertVerifies(pool);
+        }
+    }
+
+    @Test
     void aLongSubjectIsFoundByTheSubjectAsTheTokenCarriedIt() throws Exception {
         Database database = Database.fresh();
         String longer = CJK_SUBJECT + "and more than the ledger keeps";
@@ -361,6 +383,22 @@ class LedgerPoisonTest {
                 r.issued(), r.traceId(), r.spanId());
     }
 
+    /** Code units from every range that has tripped a database: controls, Latin, CJK, pairs and lone surrogates. */
+    private static String randomText(Random random, int length) {
+        StringBuilder text = new StringBuilder(length);
+        while (text.length() < length) {
+            switch (random.nextInt(6)) {
+                case 0 -> text.append((char) random.nextInt(0x20));
+                case 1 -> text.append((char) (0x20 + random.nextInt(0x60)));
+                case 2 -> text.append((char) (0x4E00 + random.nextInt(0x5000)));
+                case 3 -> text.appendCodePoint(0x10000 + random.nextInt(0xFFFFF));
+                case 4 -> text.append((char) (0xD800 + random.nextInt(0x800)));
+                default -> text.append((char) (0x80 + random.nextInt(0xD800 - 0x80)));
+            }
+        }
+        return text.toString();
+    }
+
     private static String randomCjk(Random random, int length) {
         StringBuilder text = new StringBuilder(length);
         for (int i = 0; i < length; i++) {
@@ -420,6 +458,19 @@ class LedgerPoisonTest {
             try (Connection connection = DriverManager.getConnection(ownerUrl);
                  PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM ledger_record WHERE chain_id = ?")) {
                 query.setObject(1, chainId);
+                try (ResultSet result = query.executeQuery()) {
+                    result.next();
+                    return result.getLong(1);
+                }
+            }
+        }
+
+        long count(UUID chainId, String reason) throws SQLException {
+            try (Connection connection = DriverManager.getConnection(ownerUrl);
+                 PreparedStatement query = connection.prepareStatement(
+                         "SELECT count(*) FROM ledger_record WHERE chain_id = ? AND reason = ?")) {
+                query.setObject(1, chainId);
+                query.setString(2, reason);
                 try (ResultSet result = query.executeQuery()) {
                     result.next();
                     return result.getLong(1);
