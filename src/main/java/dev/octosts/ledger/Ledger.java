@@ -318,6 +318,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
         Outcome outcome = commitWithRetries(List.of(reduced));
         if (outcome == Outcome.COMMITTED) {
+            telemetry.ledgerRecordReduced();
             LOG.log(Level.WARNING, "ledger record {0} of chain {1} is stored reduced: the database refused it as written ({2})",
                     head.seq(), chainId, refusal);
             committed(List.of(pending), started);

@@ -11,7 +11,12 @@ import dev.octosts.exchange.ExchangeRecorder.RecordingException;
 import dev.octosts.exchange.GrpcCode;
 import dev.octosts.ledger.LedgerQuery.Filter;
 import dev.octosts.policy.TrustPolicy;
+import dev.octosts.telemetry.Telemetry;
 import dev.octosts.testing.TestDatabase;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -226,8 +231,11 @@ class LedgerPoisonTest {
         // Stands for any refusal the ledger's own bounds did not foresee: a data error on one record.
         database.owner("ALTER TABLE ledger_record ADD CONSTRAINT test_refuses_marked"
                 + " CHECK (position('refused-by-check' in canonical) = 0)");
-        try (HikariDataSource pool = pool(database.runtimeUrl());
-             Ledger ledger = new Ledger(pool, LedgerSettings.defaults(), Clock.systemUTC()).start()) {
+        InMemoryMetricReader metrics = InMemoryMetricReader.create();
+        try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build()).build();
+             HikariDataSource pool = pool(database.runtimeUrl());
+             Ledger ledger = new Ledger(pool, LedgerSettings.defaults(), Clock.systemUTC(), Telemetry.of(sdk, null)).start()) {
             List<ExchangeRecord> batch = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
                 batch.add(legit("legit-" + i));
@@ -256,6 +264,8 @@ class LedgerPoisonTest {
             assertThat(allow.get("reason").textValue()).isEqualTo("record_reduced");
             assertThat(allow.get("decision").textValue()).isEqualTo("allow");
             assertThat(allow.at("/issued/token_sha256").textValue()).isEqualTo(sha256Hex("refused-allow"));
+            assertThat(counter(metrics, "octosts.ledger.records.reduced")).isEqualTo(2);
+            assertThat(counter(metrics, "octosts.ledger.write.failures")).isZero();
             JsonNode schema = JSON.readTree(Path.of("db/ledger-record.schema.json").toFile());
             for (JsonNode row : List.of(deny, allow)) {
                 assertThat(LedgerExportTest.SchemaCheck.errors(schema, row, "$")).as(row.toString()).isEmpty();
@@ -328,6 +338,12 @@ class LedgerPoisonTest {
     private static void assertVerifies(HikariDataSource pool) {
         VerificationReport report = new LedgerVerifier(pool, List.of()).verify();
         assertThat(report.firstProblem()).isEmpty();
+    }
+
+    private static long counter(InMemoryMetricReader metrics, String name) {
+        return metrics.collectAllMetrics().stream().filter(metric -> metric.getName().equals(name))
+                .flatMap(metric -> metric.getLongSumData().getPoints().stream())
+                .mapToLong(LongPointData::getValue).sum();
     }
 
     private static JsonNode only(List<JsonNode> rows) {
