@@ -45,6 +45,11 @@ import static dev.octosts.ledger.schema.Tables.LEDGER_RECORD;
  * batch. A full queue, a failed commit or an append not committed within
  * {@link LedgerSettings#appendTimeout()} fails the append, and the exchange fails closed.
  *
+ * <p>A batch the database refuses on its data (SQLState class 22, 23 or 54: a value, a constraint or
+ * a size limit, not an outage) is committed in halves around the refused record, which is then stored
+ * {@linkplain LedgerDocument#reduced reduced}; only when even that is refused does its append fail.
+ * Data errors never start the outage back-off, so one record can never fail another.
+ *
  * <p>The caller owns {@code runtimeDataSource} (a pool logged in as a member of
  * {@code octo_sts_runtime}). For a 2-core host a HikariCP pool of 4 connections is plenty (the writer
  * holds one per batch; checkpoints and queries use the rest), with {@code connectionTimeout} at most the
@@ -163,7 +168,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         } catch (RuntimeException e) {
             throw new RecordingException("exchange record cannot be made a ledger document", e);
         }
-        Pending pending = new Pending(entry, System.nanoTime(), new CompletableFuture<>());
+        Pending pending = new Pending(record, entry, System.nanoTime(), new CompletableFuture<>());
         if (!queue.offer(pending)) {
             telemetry.ledgerWriteFailed(1);
             throw new RecordingException("ledger queue full", null);
@@ -264,35 +269,105 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
             fail(batch, lastFailure);
             return;
         }
-        for (int attempt = 1; ; attempt++) {
-            Outcome outcome = tryCommit(batch);
-            if (outcome == Outcome.COMMITTED) {
-                if (failures > 0) {
-                    LOG.log(Level.INFO, "ledger database reachable again; chain {0} continues at seq {1}", chainId, head.seq());
-                }
-                failures = 0;
-                long ended = System.nanoTime();
-                telemetry.ledgerCommitted(batch.size(), ended - started);
-                long seq = head.seq() - batch.size();
-                for (Pending pending : batch) {
-                    pending.committed().complete(new Receipt(chainId, ++seq, Duration.ofNanos(started - pending.enqueued()),
-                            Duration.ofNanos(ended - started), batch.size()));
-                }
-                return;
-            }
-            if (outcome == Outcome.FAILED_BEFORE_WRITING && attempt < ATTEMPTS_BEFORE_WRITING) {
-                continue;
-            }
-            if (failures == 0) {
-                LOG.log(Level.WARNING, "ledger cannot commit; appends fail until the database answers: {0}",
-                        describe(lastFailure));
-            }
-            failures++;
-            long backoff = Math.min(MAX_BACKOFF.toNanos(), MIN_BACKOFF.toNanos() << Math.min(failures - 1, 20));
-            retryAtNanos = System.nanoTime() + backoff;
-            fail(batch, lastFailure);
-            return;
+        write(batch, started);
+    }
+
+    /**
+     * Commits {@code records} in order. When the database refuses them on their data, each half is
+     * written on its own, down to the one record refused alone, which is then stored reduced.
+     *
+     * @return false when the database stopped answering: then every record of {@code records} not yet
+     *         committed has failed, and the back-off has started
+     */
+    private boolean write(List<Pending> batch, long started) {
+        // Appends whose callers gave up meanwhile are not retried.
+        List<Pending> records = batch.stream().filter(pending -> !pending.committed().isDone()).toList();
+        if (records.isEmpty()) {
+            return true;
         }
+        Outcome outcome = commitWithRetries(records.stream().map(Pending::entry).toList());
+        if (outcome == Outcome.COMMITTED) {
+            committed(records, started);
+            return true;
+        }
+        if (outcome != Outcome.REFUSED) {
+            outage(records);
+            return false;
+        }
+        if (records.size() == 1) {
+            return writeReduced(records.getFirst(), started);
+        }
+        List<Pending> first = records.subList(0, records.size() / 2);
+        List<Pending> second = records.subList(records.size() / 2, records.size());
+        if (!write(first, started)) {
+            fail(second, lastFailure);
+            return false;
+        }
+        return write(second, started);
+    }
+
+    /** Stores a record the database refused as written in its reduced form; its append fails if even that is refused. */
+    private boolean writeReduced(Pending pending, long started) {
+        String refusal = "SQLState " + sqlState(lastFailure);
+        LedgerEntry reduced;
+        try {
+            reduced = LedgerDocument.reducedEntry(pending.record(), chainId, refusal);
+        } catch (RuntimeException e) {
+            fail(List.of(pending), e);
+            return true;
+        }
+        Outcome outcome = commitWithRetries(List.of(reduced));
+        if (outcome == Outcome.COMMITTED) {
+            telemetry.ledgerRecordReduced();
+            LOG.log(Level.WARNING, "ledger record {0} of chain {1} is stored reduced: the database refused it as written ({2})",
+                    head.seq(), chainId, refusal);
+            committed(List.of(pending), started);
+            return true;
+        }
+        if (outcome == Outcome.REFUSED) {
+            LOG.log(Level.ERROR, "the database refused a ledger record even reduced; its append fails: {0}",
+                    describe(lastFailure));
+            fail(List.of(pending), lastFailure);
+            return true;
+        }
+        outage(List.of(pending));
+        return false;
+    }
+
+    private Outcome commitWithRetries(List<LedgerEntry> entries) {
+        for (int attempt = 1; ; attempt++) {
+            Outcome outcome = tryCommit(entries);
+            if (outcome != Outcome.FAILED_BEFORE_WRITING || attempt >= ATTEMPTS_BEFORE_WRITING) {
+                return outcome;
+            }
+        }
+    }
+
+    /** {@code records} are the last records committed: the head moved past them. */
+    private void committed(List<Pending> records, long started) {
+        if (failures > 0) {
+            LOG.log(Level.INFO, "ledger database reachable again; chain {0} continues at seq {1}", chainId, head.seq());
+        }
+        failures = 0;
+        long ended = System.nanoTime();
+        telemetry.ledgerCommitted(records.size(), ended - started);
+        long seq = head.seq() - records.size();
+        for (Pending pending : records) {
+            pending.committed().complete(new Receipt(chainId, ++seq, Duration.ofNanos(started - pending.enqueued()),
+                    Duration.ofNanos(ended - started), records.size()));
+        }
+    }
+
+    /** The database did not answer: fail {@code records} and back off. */
+    private void outage(List<Pending> records) {
+        if (failures == 0) {
+            LOG.log(Level.WARNING, "ledger cannot commit; appends fail until the database answers: {0}",
+                    describe(lastFailure));
+        }
+        failures++;
+        long backoff = Math.min(MAX_BACKOFF.toNanos(), MIN_BACKOFF.toNanos() << Math.min(failures - 1, 20));
+        retryAtNanos = System.nanoTime() + backoff;
+        fail(records, lastFailure);
     }
 
     private enum Outcome {
@@ -302,7 +377,9 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         /** Failed before the batch was sent, e.g. on a pooled connection the server closed: safe to retry. */
         FAILED_BEFORE_WRITING,
         /** Failed while or after the batch was sent: whether it landed is unknown. */
-        FAILED
+        FAILED,
+        /** The database answered that it refuses the batch's data: nothing landed. */
+        REFUSED
     }
 
     /**
@@ -310,7 +387,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
      * head moves only after a successful commit; after any failure it is re-read from the database,
      * since a commit whose outcome is unknown may or may not have landed.
      */
-    private Outcome tryCommit(List<Pending> batch) {
+    private Outcome tryCommit(List<LedgerEntry> batch) {
         Connection connection;
         try {
             connection = dataSource.getConnection();
@@ -327,8 +404,7 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
                 String prevHex = start.hash();
                 long seq = start.seq();
                 try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
-                    for (Pending pending : batch) {
-                        LedgerEntry entry = pending.entry();
+                    for (LedgerEntry entry : batch) {
                         seq++;
                         byte[] hash = hash(prev, entry, seq);
                         String hashHex = HEX.formatHex(hash);
@@ -352,6 +428,9 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             lastFailure = e;
+            if (writing && refusedData(e)) {
+                return Outcome.REFUSED;
+            }
             return writing ? Outcome.FAILED : Outcome.FAILED_BEFORE_WRITING;
         }
     }
@@ -425,6 +504,20 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
     }
 
+    /** The SQLState of a failed statement or batch, or null. */
+    private static String sqlState(Throwable e) {
+        if (e instanceof BatchUpdateException batch && batch.getNextException() != null) {
+            e = batch.getNextException();
+        }
+        return e instanceof SQLException sql ? sql.getSQLState() : null;
+    }
+
+    /** Data exception (22), integrity constraint (23) or program limit (54): the server answered and refused the data. */
+    private static boolean refusedData(Throwable e) {
+        String state = sqlState(e);
+        return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
+    }
+
     /** A short cause for logs and messages: never the batch's bound values, which pgjdbc puts in its own. */
     private static String describe(Throwable e) {
         if (e instanceof BatchUpdateException batch && batch.getNextException() != null) {
@@ -455,7 +548,10 @@ public final class Ledger implements ExchangeRecorder, AutoCloseable {
         }
     }
 
-    /** @param enqueued {@link System#nanoTime()} of the append */
-    private record Pending(LedgerEntry entry, long enqueued, CompletableFuture<Receipt> committed) {
+    /**
+     * @param record   kept to make the reduced form should the database refuse {@code entry}
+     * @param enqueued {@link System#nanoTime()} of the append
+     */
+    private record Pending(ExchangeRecord record, LedgerEntry entry, long enqueued, CompletableFuture<Receipt> committed) {
     }
 }

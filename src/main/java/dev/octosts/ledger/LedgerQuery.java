@@ -40,7 +40,8 @@ public final class LedgerQuery {
     }
 
     /**
-     * What to look for; a null component matches everything. Text filters match exactly.
+     * What to look for; a null component matches everything. Text filters match exactly the text the
+     * token or request carried (a record keeps the first 1,024 characters of a longer one).
      *
      * @param tokenSha256 hex SHA-256 of an issued GitHub token (either case)
      * @param since       inclusive lower bound of the record time
@@ -105,13 +106,13 @@ public final class LedgerQuery {
             where.add(LEDGER_RECORD.TOKEN_SHA256.eq(filter.tokenSha256()));
         }
         if (filter.subject() != null) {
-            where.add(LEDGER_RECORD.SUBJECT.eq(filter.subject()));
+            where.add(LEDGER_RECORD.SUBJECT.in(columnValues(filter.subject())));
         }
         if (filter.scope() != null) {
-            where.add(LEDGER_RECORD.SCOPE.eq(filter.scope()));
+            where.add(LEDGER_RECORD.SCOPE.in(columnValues(filter.scope())));
         }
         if (filter.identity() != null) {
-            where.add(LEDGER_RECORD.IDENTITY.eq(filter.identity()));
+            where.add(LEDGER_RECORD.IDENTITY.in(columnValues(filter.identity())));
         }
         if (filter.decision() != null) {
             where.add(LEDGER_RECORD.DECISION.eq(filter.decision().name().toLowerCase(Locale.ROOT)));
@@ -132,6 +133,16 @@ public final class LedgerQuery {
                 .fetch(row -> (JsonNode) LedgerExport.exportShape(row.value1(), row.value2(), row.value3(),
                         row.value4(), row.value5()))
                 .stream();
+    }
+
+    /**
+     * The column values of records whose field was {@code value}, as the token or request carried it:
+     * the sanitised text itself (as every short field, and long ones written before columns were
+     * bounded), its {@linkplain LedgerDocument#column bounded form} and its form in a reduced record.
+     */
+    private static List<String> columnValues(String value) {
+        String field = LedgerDocument.sanitize(value);
+        return Stream.of(field, LedgerDocument.column(field), LedgerDocument.hashed(field)).distinct().toList();
     }
 
     /** Lowercase hex SHA-256 of a token's UTF-8 bytes: how the ledger stores an issued token. */

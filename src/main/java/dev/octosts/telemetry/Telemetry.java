@@ -81,6 +81,7 @@ public final class Telemetry implements AutoCloseable {
     private final LongHistogram ledgerBatchSize;
     private final DoubleHistogram ledgerCommitDuration;
     private final LongCounter ledgerWriteFailures;
+    private final LongCounter ledgerRecordsReduced;
     private final LongCounter githubCalls;
     private final LongGauge githubRateLimitRemaining;
     private final LongGauge githubRateLimitLimit;
@@ -119,6 +120,8 @@ public final class Telemetry implements AutoCloseable {
                 .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();
         ledgerWriteFailures = meter.counterBuilder("octosts.ledger.write.failures").setUnit("{record}")
                 .setDescription("Records the ledger could not commit (the exchange failed closed)").build();
+        ledgerRecordsReduced = meter.counterBuilder("octosts.ledger.records.reduced").setUnit("{record}")
+                .setDescription("Records the database refused as written, stored reduced (reason record_reduced)").build();
         githubCalls = meter.counterBuilder("octosts.github.calls").setUnit("{call}")
                 .setDescription("GitHub API calls by endpoint and HTTP status").build();
         githubRateLimitRemaining = meter.gaugeBuilder("octosts.github.ratelimit.remaining").ofLongs()
@@ -136,6 +139,7 @@ public final class Telemetry implements AutoCloseable {
                 .setDescription("Signatures a key could not make (e.g. an HSM that went away), by key").build();
         // Failure counters start at 0, so rate() and increase() see their first failure.
         ledgerWriteFailures.add(0);
+        ledgerRecordsReduced.add(0);
         signingFailures.add(0, Attributes.of(KEY, GITHUB_APP_KEY));
         httpServerDuration = meter.histogramBuilder("http.server.request.duration").setUnit("s")
                 .setDescription("Duration of HTTP server requests")
@@ -241,6 +245,10 @@ public final class Telemetry implements AutoCloseable {
 
     public void ledgerWriteFailed(int records) {
         ledgerWriteFailures.add(records);
+    }
+
+    public void ledgerRecordReduced() {
+        ledgerRecordsReduced.add(1);
     }
 
     public void observeLedgerQueue(IntSupplier depth) {

@@ -84,7 +84,7 @@ class OtelFilesTest {
     void theScrapeHasEveryMetricOfTheService() {
         assertThat(exportedNames).contains("octosts_exchanges_total", "octosts_webhook_deliveries_total", "octosts_exchange_duration_seconds_bucket",
                 "octosts_ledger_queue_depth", "octosts_ledger_batch_size_count", "octosts_ledger_commit_duration_seconds_sum",
-                "octosts_ledger_write_failures_total", "octosts_github_calls_total", "octosts_github_ratelimit_remaining",
+                "octosts_ledger_write_failures_total", "octosts_ledger_records_reduced_total", "octosts_github_calls_total", "octosts_github_ratelimit_remaining",
                 "octosts_github_ratelimit_limit", "octosts_policy_cache_total", "octosts_signing_failures_total",
                 "http_server_request_duration_seconds_count", "http_client_request_duration_seconds_bucket",
                 "octosts_exchange_step_duration_seconds_bucket");

@@ -148,7 +148,9 @@ class LedgerDocumentTest {
                 argumentSet("exactly 1,024 chars kept", "y".repeat(1024), "y".repeat(1024)),
                 argumentSet("a pair is not split by truncation", "z".repeat(1023) + pair + "z".repeat(976),
                         "z".repeat(1023) + "…"),
-                argumentSet("escaping happens before truncation", "\u0000".repeat(200), "\\u0000".repeat(170) + "\\u00" + "…"));
+                argumentSet("escaping happens before truncation", "\u0000".repeat(200), "\\u0000".repeat(170) + "\\u00" + "…"),
+                argumentSet("a million NULs as two hundred", "\u0000".repeat(1_000_000), "\\u0000".repeat(170) + "\\u00" + "…"),
+                argumentSet("a million lone surrogates", "\udfff".repeat(1_000_000), "\\udfff".repeat(170) + "\\udf" + "…"));
     }
 
     @ParameterizedTest
@@ -226,6 +228,96 @@ class LedgerDocumentTest {
         assertThat(LedgerDocument.entry(reordered, CHAIN).canonical(5))
                 .isEqualTo(LedgerDocument.entry(rich, CHAIN).canonical(5))
                 .isEqualTo(CanonicalJson.of(LedgerDocument.document(rich, CHAIN, 5)));
+    }
+
+    @Test
+    void aQueryColumnIsItsFieldOrABoundedNameForIt() {
+        assertThat(LedgerDocument.column(null)).isNull();
+        assertThat(LedgerDocument.column("")).isEmpty();
+        String fits = "ж".repeat(512); // 1,024 bytes of UTF-8
+        assertThat(LedgerDocument.column(fits)).isEqualTo(fits);
+
+        String over = fits + "x";
+        assertThat(LedgerDocument.column(over)).isEqualTo("ж".repeat(128) + "…sha256:" + sha256Hex(over));
+        String emoji = "\ud83d\ude00".repeat(300);
+        assertThat(LedgerDocument.column(emoji)).isEqualTo("\ud83d\ude00".repeat(64) + "…sha256:" + sha256Hex(emoji));
+        String cjk = "\u4e2d".repeat(1024);
+        assertThat(utf8Length(LedgerDocument.column(cjk))).isLessThanOrEqualTo(LedgerDocument.MAX_COLUMN_BYTES);
+
+        // A short field that reads like a bounded one is bounded itself: two fields never share a column.
+        String lookalike = LedgerDocument.column(over);
+        assertThat(LedgerDocument.column(lookalike)).isNotEqualTo(lookalike).endsWith(sha256Hex(lookalike));
+        assertThat(LedgerDocument.column("…sha256:" + "A".repeat(64))).isEqualTo("…sha256:" + "A".repeat(64));
+    }
+
+    @Test
+    void everyQueryColumnOfAnEntryFitsWhateverTheFieldsHeld() {
+        String hostile = "\u4e2d".repeat(2000);
+        ExchangeRecord record = new ExchangeRecord(Instant.EPOCH, hostile, hostile, hostile, hostile, hostile,
+                new ExchangeRecord.Actor(hostile, hostile, List.of(), null, Map.of()), Decision.DENY,
+                GrpcCode.INVALID_ARGUMENT, hostile, hostile, null, null, null,
+                new ExchangeRecord.Issued(1, 2, null, null, null, hostile), null, null);
+
+        LedgerEntry entry = LedgerDocument.entry(record, CHAIN);
+        ObjectNode document = LedgerDocument.document(record, CHAIN, 1);
+
+        for (String column : List.of(entry.requestId(), entry.reason(), entry.scope(), entry.identity(), entry.issuer(),
+                entry.subject(), entry.tokenSha256())) {
+            assertThat(utf8Length(column)).isLessThanOrEqualTo(LedgerDocument.MAX_COLUMN_BYTES);
+            assertThat(column).isEqualTo(LedgerDocument.column(document.get("scope").textValue()));
+        }
+        // The document keeps the text itself, as sanitised.
+        assertThat(document.at("/actor/sub").textValue()).isEqualTo("\u4e2d".repeat(1024) + "…");
+    }
+
+    @Test
+    void aReducedDocumentKeepsTheDecisionAndHashesEveryOtherText() {
+        ObjectNode full = LedgerDocument.document(richRecord(), CHAIN, 7);
+
+        ObjectNode reduced = LedgerDocument.reduced(full, "SQLState 54000");
+
+        assertThat(fieldNames(reduced)).isEqualTo(V1_KEYS);
+        for (String kept : List.of("/v", "/chain_id", "/seq", "/time", "/decision", "/grpc_code", "/request_id",
+                "/remote_address", "/trace_id", "/issued/app_id", "/issued/installation_id", "/issued/repositories",
+                "/issued/permissions", "/issued/expires_at", "/issued/token_sha256", "/policy/blob_sha",
+                "/policy/sha256", "/issuer_allowlist/mode", "/issuer_allowlist/allowed")) {
+            assertThat(reduced.at(kept)).as(kept).isEqualTo(full.at(kept));
+        }
+        assertThat(reduced.get("reason").textValue()).isEqualTo(LedgerDocument.REDUCED_REASON);
+        assertThat(reduced.get("detail").textValue()).contains("SQLState 54000").contains("its reason was issued");
+        for (String hashed : List.of("/user_agent", "/scope", "/identity", "/actor/iss", "/actor/sub", "/actor/jti",
+                "/actor/aud/0", "/policy/owner", "/policy/path", "/policy/parsed/subject", "/issuer_allowlist/iss")) {
+            assertThat(reduced.at(hashed).textValue()).as(hashed).isEqualTo(LedgerDocument.hashed(full.at(hashed).textValue()));
+        }
+        assertThat(fieldNames(reduced.at("/actor/claims")))
+                .containsExactlyInAnyOrder(LedgerDocument.hashed("repository"), LedgerDocument.hashed("ref"),
+                        LedgerDocument.hashed("workflow_ref"));
+        List<String> strings = new ArrayList<>();
+        collectStrings(reduced, strings);
+        strings.remove(reduced.get("detail").textValue());
+        assertThat(strings).allSatisfy(text -> assertThat(text).matches("[ -~]{0,100}"));
+    }
+
+    @Test
+    void aReducedDocumentHashesAReasonThatIsNotPlain() {
+        ObjectNode full = LedgerDocument.document(bareDenial(), CHAIN, 1);
+        full.put("reason", "not plain\u0000");
+
+        assertThat(LedgerDocument.reduced(full, "SQLState 22021").get("detail").textValue())
+                .contains("its reason was " + LedgerDocument.hashed("not plain\u0000"));
+    }
+
+    private static int utf8Length(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static List<String> fieldNames(JsonNode node) {

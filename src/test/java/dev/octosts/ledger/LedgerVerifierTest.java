@@ -81,6 +81,29 @@ class LedgerVerifierTest {
         });
     }
 
+    @Test
+    void aLongFieldWrittenWholeBeforeColumnsWereBoundedStillVerifiesAndIsFound() {
+        LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
+        UUID chain = ledger.newChain();
+        // Over the column bound of 1,024 bytes, under PostgreSQL's B-tree limit: stored whole by earlier writers.
+        String subject = "repo:acme/app:ref:refs/heads/" + "ж".repeat(900);
+        ledger.append(chain, allowed(1, "acme/app", subject));
+        LedgerVerifier verifier = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey()));
+
+        assertThat(verifier.verify().firstProblem()).isEmpty();
+        assertThat(new LedgerQuery(ledger.runtime()).find(LedgerQuery.Filter.any().withSubject(subject), 10)).hasSize(1);
+
+        ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerDocument.column(subject) + "'");
+        assertThat(verifier.verify().firstProblem()).isEmpty();
+        assertThat(new LedgerQuery(ledger.runtime()).find(LedgerQuery.Filter.any().withSubject(subject), 10)).hasSize(1);
+
+        ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerDocument.column(subject + "x") + "'");
+        assertThat(verifier.verify().firstProblem()).hasValueSatisfying(problem -> {
+            assertThat(problem.kind()).isEqualTo(Kind.CHANGED);
+            assertThat(problem.detail()).contains("subject");
+        });
+    }
+
     record Tampering(String name, Consumer<LedgerVerifierFixture> tamper, UUID chain, long seq, Kind kind, String detail) {
         @Override
         public String toString() {
