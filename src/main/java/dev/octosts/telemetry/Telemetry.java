@@ -106,6 +106,9 @@ public final class Telemetry implements AutoCloseable {
         refusedBeforeRouting = meter.counterBuilder("octosts.http.refused_before_routing").setUnit("{request}")
                 .setDescription("Requests the HTTP layer refused before routing (oversized or malformed prologue or headers)")
                 .build();
+        // Exported at 0 from the start, so that an alert's increase() sees the first attack.
+        exchangesUnrecorded.add(0, Attributes.of(REASON, "rate_limited"));
+        refusedBeforeRouting.add(0, Attributes.of(LISTENER, "public", EVENT, "bad_request"));
         exchangeDuration = meter.histogramBuilder("octosts.exchange.duration").setUnit("s")
                 .setDescription("Exchange latency, from request to durable decision")
                 .setExplicitBucketBoundariesAdvice(SECONDS_BUCKETS).build();

@@ -87,7 +87,8 @@ class OtelFilesTest {
                 "octosts_ledger_write_failures_total", "octosts_ledger_records_reduced_total", "octosts_github_calls_total", "octosts_github_ratelimit_remaining",
                 "octosts_github_ratelimit_limit", "octosts_policy_cache_total", "octosts_signing_failures_total",
                 "http_server_request_duration_seconds_count", "http_client_request_duration_seconds_bucket",
-                "octosts_exchange_step_duration_seconds_bucket");
+                "octosts_exchange_step_duration_seconds_bucket", "octosts_exchanges_unrecorded_total",
+                "octosts_http_refused_before_routing_total");
         assertThat(exportedLabels).as("no subject, repository or token as a label")
                 .noneMatch(label -> label.contains("subject") || label.contains("repositor") || label.contains("token"));
     }
@@ -127,7 +128,9 @@ class OtelFilesTest {
     void theAlertRulesCoverWhatTheIssueAsksFor() throws IOException {
         assertThat(alertQueries()).extracting(Query::where).contains("alert OctoStsDenialRateAboveNormal",
                 "alert OctoStsIssuerNotPermitted", "alert OctoStsLedgerWriteFailures", "alert OctoStsServiceUnavailable",
-                "alert OctoStsGitHubRateLimitLow", "alert OctoStsSigningFailures");
+                "alert OctoStsGitHubRateLimitLow", "alert OctoStsSigningFailures", "alert OctoStsCallersRateLimited",
+                "alert OctoStsRefusalsNotRecorded", "alert OctoStsHostileTokens", "alert OctoStsInaccessibleRepositoriesNamed",
+                "alert OctoStsExchangesCutShort", "alert OctoStsMalformedRequests");
         assertThat(dashboardQueries()).hasSizeGreaterThanOrEqualTo(10);
     }
 
