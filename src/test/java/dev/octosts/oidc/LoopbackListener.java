@@ -8,8 +8,16 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ServerSocketFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIMatcher;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.StandardConstants;
 
 /**
  * A TCP listener on one loopback address that counts the connections it accepts. With a body it answers
@@ -19,10 +27,23 @@ final class LoopbackListener implements AutoCloseable {
     private final ServerSocket server;
     private final String body;
     private final AtomicInteger accepted = new AtomicInteger();
+    private final List<String> serverNames = new CopyOnWriteArrayList<>();
 
     private LoopbackListener(ServerSocket server, String body) {
         this.server = server;
         this.body = body;
+        if (server instanceof SSLServerSocket tls) {
+            // Records the host name each client sends (SNI), even when the handshake then fails.
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setSNIMatchers(List.of(new SNIMatcher(StandardConstants.SNI_HOST_NAME) {
+                @Override
+                public boolean matches(SNIServerName name) {
+                    serverNames.add(((SNIHostName) name).getAsciiName());
+                    return true;
+                }
+            }));
+            tls.setSSLParameters(parameters);
+        }
         Thread.ofVirtual().name("listener-" + server.getLocalSocketAddress()).start(this::acceptLoop);
     }
 
@@ -58,6 +79,11 @@ final class LoopbackListener implements AutoCloseable {
 
     int accepted() {
         return accepted.get();
+    }
+
+    /** The SNI host names that TLS clients sent, in order. */
+    List<String> serverNames() {
+        return List.copyOf(serverNames);
     }
 
     private void acceptLoop() {
