@@ -74,10 +74,12 @@ final class PinnedGet implements AutoCloseable {
         socket.setSoTimeout(timeoutMillis(readTimeout));
         Socket channel = https ? tls(tls, host, port) : socket;
 
-        String target = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
-                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        // As written, except that characters outside ASCII are percent-encoded (UTF-8).
+        URI ascii = URI.create(url.toASCIIString());
+        String target = (ascii.getRawPath() == null || ascii.getRawPath().isEmpty() ? "/" : ascii.getRawPath())
+                + (ascii.getRawQuery() == null ? "" : "?" + ascii.getRawQuery());
         String request = "GET " + target + " HTTP/1.1\r\n"
-                + "Host: " + url.getRawAuthority() + "\r\n"
+                + "Host: " + ascii.getRawAuthority() + "\r\n"
                 + "Accept: application/json\r\n"
                 + "User-Agent: octo-sts\r\n"
                 + "Connection: close\r\n\r\n";

@@ -100,13 +100,13 @@ class PinnedGetTest {
     }
 
     @Test
-    void thePathAndQueryAreSentAsWrittenWithTheAuthorityAsHost() throws Exception {
+    void thePathAndQueryAreSentAsWrittenWithNonAsciiPercentEncoded() throws Exception {
         StringBuilder outcome = new StringBuilder();
 
-        String head = exchange("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", "/keys/a%2Fb?v=a+b&w=%20", outcome);
+        String head = exchange("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", "/keys/a%2Fb/\u00e9?v=a+b&w=%20", outcome);
 
         assertThat(outcome.toString()).isEqualTo("200 null {}");
-        assertThat(head).startsWith("GET /keys/a%2Fb?v=a+b&w=%20 HTTP/1.1\r\nHost: 127.0.0.1:")
+        assertThat(head).startsWith("GET /keys/a%2Fb/%C3%A9?v=a+b&w=%20 HTTP/1.1\r\nHost: 127.0.0.1:")
                 .contains("\r\nConnection: close\r\n").contains("\r\nAccept: application/json\r\n");
     }
 }
