@@ -21,17 +21,20 @@ import javax.net.ssl.StandardConstants;
 
 /**
  * A TCP listener on one loopback address that counts the connections it accepts. With a body it answers
- * every request with {@code 200} and that JSON; without one it closes each connection at once.
+ * every request with {@code 200} and that JSON; without one it closes each connection at once, or, when
+ * silent, keeps it open without answering until the client goes.
  */
 final class LoopbackListener implements AutoCloseable {
     private final ServerSocket server;
     private final String body;
+    private final boolean silent;
     private final AtomicInteger accepted = new AtomicInteger();
     private final List<String> serverNames = new CopyOnWriteArrayList<>();
 
-    private LoopbackListener(ServerSocket server, String body) {
+    private LoopbackListener(ServerSocket server, String body, boolean silent) {
         this.server = server;
         this.body = body;
+        this.silent = silent;
         if (server instanceof SSLServerSocket tls) {
             // Records the host name each client sends (SNI), even when the handshake then fails.
             SSLParameters parameters = tls.getSSLParameters();
@@ -57,6 +60,11 @@ final class LoopbackListener implements AutoCloseable {
         return on(ServerSocketFactory.getDefault(), address, port, null);
     }
 
+    /** Counts connections to {@code address} and never answers on them. */
+    static LoopbackListener silent(String address) throws IOException {
+        return new LoopbackListener(bind(ServerSocketFactory.getDefault(), address, 0), null, true);
+    }
+
     /** Counts connections to {@code address} and answers each request with 200 and {@code json}. */
     static LoopbackListener serving(String address, String json) throws IOException {
         return on(ServerSocketFactory.getDefault(), address, 0, json);
@@ -64,13 +72,17 @@ final class LoopbackListener implements AutoCloseable {
 
     static LoopbackListener on(ServerSocketFactory factory, String address, int port, String json)
             throws IOException {
+        return new LoopbackListener(bind(factory, address, port), json, false);
+    }
+
+    private static ServerSocket bind(ServerSocketFactory factory, String address, int port) throws IOException {
         InetAddress bind = InetAddress.getByName(address);
         if (!bind.isLoopbackAddress()) {
             throw new IllegalArgumentException("tests listen on loopback addresses only: " + address);
         }
         ServerSocket server = factory.createServerSocket();
         server.bind(new InetSocketAddress(bind, port));
-        return new LoopbackListener(server, json);
+        return server;
     }
 
     int port() {
@@ -100,6 +112,10 @@ final class LoopbackListener implements AutoCloseable {
 
     private void answer(Socket socket) {
         try (socket) {
+            if (silent) {
+                socket.getInputStream().transferTo(OutputStream.nullOutputStream());
+                return;
+            }
             if (body == null) {
                 return;
             }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -153,5 +154,56 @@ class SafeFetcherTest {
                 }
             });
         }
+    }
+
+    @Test
+    void interruptingTheFetchingVirtualThreadAbortsTheRequestAtOnce() throws Exception {
+        try (LoopbackListener silent = LoopbackListener.silent("127.0.0.1");
+                SafeFetcher fetcher = new SafeFetcher(Set.of("127.0.0.1"), CONNECT_TIMEOUT, Duration.ofMinutes(5))) {
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            Thread fetching = Thread.ofVirtual().start(() -> {
+                try {
+                    fetcher.get(URI.create("http://127.0.0.1:" + silent.port() + "/jwks"));
+                } catch (SafeFetcher.FetchException e) {
+                    failure.set(e);
+                }
+            });
+            awaitConnection(silent);
+
+            fetching.interrupt();
+
+            assertThat(fetching.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(failure.get()).hasMessageContaining("interrupted while fetching from http://127.0.0.1:");
+        }
+    }
+
+    @Test
+    void closingTheFetcherAbortsItsRequestsInFlight() throws Exception {
+        try (LoopbackListener silent = LoopbackListener.silent("127.0.0.1")) {
+            SafeFetcher fetcher = new SafeFetcher(Set.of("127.0.0.1"), CONNECT_TIMEOUT, Duration.ofMinutes(5));
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            Thread fetching = Thread.ofPlatform().start(() -> {
+                try {
+                    fetcher.get(URI.create("http://127.0.0.1:" + silent.port() + "/jwks"));
+                } catch (SafeFetcher.FetchException e) {
+                    failure.set(e);
+                }
+            });
+            awaitConnection(silent);
+
+            fetcher.close();
+
+            assertThat(fetching.join(Duration.ofSeconds(30))).isTrue();
+            assertThat(failure.get()).isInstanceOf(SafeFetcher.FetchException.class);
+            assertThatThrownBy(() -> fetcher.get(URI.create("http://127.0.0.1:" + silent.port() + "/jwks")))
+                    .hasMessageContaining("the fetcher is closed");
+        }
+    }
+
+    private static void awaitConnection(LoopbackListener listener) throws InterruptedException {
+        for (int i = 0; i < 3000 && listener.accepted() == 0; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(listener.accepted()).isEqualTo(1);
     }
 }
