@@ -37,16 +37,14 @@ final class FetchTargets {
 
     /** The host as it is resolved and matched against the private-network allowlist. */
     static String hostOf(URI url) {
-        String host = url.getHost();
+        return normalHost(url.getHost());
+    }
+
+    /** A host as written in a URL ({@code Example.COM}, {@code [::1]}) in the form it is resolved and compared. */
+    static String normalHost(String host) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
         return host.toLowerCase(Locale.ROOT);
-    }
-
-    /** The URL with a lower-case scheme, as the JDK HTTP client expects. */
-    static URI normalized(URI url) {
-        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
-        return scheme.equals(url.getScheme()) ? url : URI.create(scheme + url.toString().substring(scheme.length()));
     }
 }

@@ -8,9 +8,17 @@ import java.net.InetAddress;
  * Classifies addresses that a fetch must not reach unless its host is explicitly allowed: loopback,
  * RFC 1918 site-local, link-local (cloud metadata lives at 169.254.169.254), unique-local fc00::/7,
  * carrier-grade NAT 100.64/10, the unspecified address, multicast, and the other non-public IPv4 ranges
- * (0/8, 192.0.0/24, the TEST-NETs, 198.18/15 benchmarking, 240/4 reserved) and IPv6 documentation and
- * discard prefixes. IPv4 addresses embedded in IPv6 (compatible ::a.b.c.d, mapped ::ffff:a.b.c.d — the JDK
- * already unmaps those — NAT64 64:ff9b::/96 and 6to4 2002::/16) are judged by their IPv4 part.
+ * (0/8, 192.0.0/24, the TEST-NETs, 198.18/15 benchmarking, 240/4 reserved) and IPv6 documentation,
+ * benchmarking and discard prefixes.
+ *
+ * <p>An IPv6 address that carries an IPv4 address reaches that IPv4 host (through the dual-stack socket,
+ * a NAT64 gateway or a tunnel relay), so it is judged by the IPv4 address inside it: IPv4-mapped
+ * {@code ::ffff:a.b.c.d} (a literal is unmapped by the JDK, but a DNS answer arrives as a 16-byte
+ * {@link Inet6Address}), IPv4-translated {@code ::ffff:0:a.b.c.d}, IPv4-compatible {@code ::a.b.c.d},
+ * NAT64 {@code 64:ff9b::/96}, 6to4 {@code 2002::/16} and Teredo {@code 2001::/32} (its server address and
+ * its client address, stored inverted; both must be public). The NAT64 local-use prefix
+ * {@code 64:ff9b:1::/48} is refused whole: it belongs to a local network and its IPv4 position depends on
+ * that network's prefix length.
  */
 final class PrivateAddresses {
     private PrivateAddresses() {
@@ -96,22 +104,52 @@ final class PrivateAddresses {
         if (b[0] == 0x01 && allZero(b, 1, 8)) {
             return "discard-only 100::/64";
         }
+        if (allZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+            return embeddedIpv4Reason(ipv4At(b, 12), "IPv4-mapped");
+        }
+        if (allZero(b, 0, 8) && (b[8] & 0xff) == 0xff && (b[9] & 0xff) == 0xff && allZero(b, 10, 12)) {
+            return embeddedIpv4Reason(ipv4At(b, 12), "IPv4-translated");
+        }
         if (allZero(b, 0, 12)) {
             // ::a.b.c.d (IPv4-compatible), including :: and ::1
-            return embeddedIpv4Reason(b, 12, "IPv4-compatible");
+            return embeddedIpv4Reason(ipv4At(b, 12), "IPv4-compatible");
         }
-        if (b[0] == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
-                && allZero(b, 4, 12)) {
-            return embeddedIpv4Reason(b, 12, "NAT64");
+        if (b[0] == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+            if (allZero(b, 4, 12)) {
+                return embeddedIpv4Reason(ipv4At(b, 12), "NAT64");
+            }
+            if (b[4] == 0x00 && b[5] == 0x01) {
+                return "NAT64 local-use 64:ff9b:1::/48";
+            }
         }
         if (b[0] == 0x20 && b[1] == 0x02) {
-            return embeddedIpv4Reason(b, 2, "6to4");
+            return embeddedIpv4Reason(ipv4At(b, 2), "6to4");
+        }
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00) {
+            String server = embeddedIpv4Reason(ipv4At(b, 4), "Teredo server");
+            if (server != null) {
+                return server;
+            }
+            byte[] client = ipv4At(b, 12);
+            for (int i = 0; i < client.length; i++) {
+                client[i] = (byte) ~client[i];
+            }
+            return embeddedIpv4Reason(client, "Teredo client");
+        }
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x02 && b[4] == 0x00 && b[5] == 0x00) {
+            return "benchmarking 2001:2::/48";
+        }
+        if (b[0] == 0x3f && (b[1] & 0xff) == 0xff && (b[2] & 0xf0) == 0x00) {
+            return "documentation 3fff::/20";
         }
         return null;
     }
 
-    private static String embeddedIpv4Reason(byte[] b, int offset, String form) {
-        byte[] v4 = {b[offset], b[offset + 1], b[offset + 2], b[offset + 3]};
+    private static byte[] ipv4At(byte[] b, int offset) {
+        return new byte[] {b[offset], b[offset + 1], b[offset + 2], b[offset + 3]};
+    }
+
+    private static String embeddedIpv4Reason(byte[] v4, String form) {
         if (allZero(v4, 0, 4)) {
             return "unspecified";
         }
