@@ -34,8 +34,11 @@ final class BearerAuthentication {
         return switch (oidc.verify(bearerOf(authorization.getFirst()))) {
             case OidcResult.Rejected rejected -> {
                 record.detail(rejected.detail());
-                GrpcCode code = rejected.failure() == OidcFailure.VERIFICATION_FAILED
-                        ? GrpcCode.UNAUTHENTICATED : GrpcCode.INVALID_ARGUMENT;
+                GrpcCode code = switch (rejected.failure()) {
+                    case VERIFICATION_FAILED -> GrpcCode.UNAUTHENTICATED;
+                    case OVERLOADED -> GrpcCode.UNAVAILABLE;
+                    default -> GrpcCode.INVALID_ARGUMENT;
+                };
                 yield new Result(null, new Refusal(code, rejected.reason(), rejected.failure().publicMessage()));
             }
             case OidcResult.Verified verified -> {

@@ -52,6 +52,7 @@ public sealed interface OidcResult {
         public static final String NBF_IN_FUTURE = "nbf_in_future";
         /** A bug on our side; the token is refused rather than accepted. */
         public static final String INTERNAL_ERROR = "internal_error";
+        public static final String OUTBOUND_LIMIT = "outbound_limit";
 
         public Rejected {
             Objects.requireNonNull(failure, "failure");

@@ -120,6 +120,8 @@ public final class OidcVerifier implements AutoCloseable {
             return new OidcResult.Verified(check(compactJwt));
         } catch (Rejection r) {
             return r.rejected();
+        } catch (SafeFetcher.TooManyFetches e) {
+            return new Rejected(OidcFailure.OVERLOADED, Rejected.OUTBOUND_LIMIT, e.getMessage());
         } catch (RuntimeException e) {
             return new Rejected(OidcFailure.VERIFICATION_FAILED, Rejected.INTERNAL_ERROR,
                     "unexpected " + e.getClass().getSimpleName() + " while verifying");

@@ -11,6 +11,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
@@ -39,12 +41,21 @@ import javax.net.ssl.SSLSocketFactory;
 final class SafeFetcher implements AutoCloseable {
     static final int MAX_BODY_BYTES = 100 * 1024;
     static final int MAX_REDIRECTS = 3;
+    /**
+     * Fetches in flight at once, all issuers together. A stranger's issuer can answer slowly and hold a
+     * fetch for its whole timeout; past this many, one more waits up to {@link #PERMIT_WAIT} and is then
+     * refused, instead of piling up sockets and threads. Known issuers' documents are cached for hours,
+     * so they rarely need a permit.
+     */
+    static final int MAX_FETCHES_IN_FLIGHT = 32;
+    static final Duration PERMIT_WAIT = Duration.ofSeconds(1);
 
     private final Set<String> privateNetworkHosts;
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final SSLSocketFactory tls;
     private final Set<PinnedGet> inFlight = ConcurrentHashMap.newKeySet();
+    private final Semaphore permits;
     private volatile boolean closed;
 
     SafeFetcher(Set<String> privateNetworkHosts, Duration connectTimeout, Duration readTimeout) {
@@ -53,6 +64,12 @@ final class SafeFetcher implements AutoCloseable {
 
     /** With {@code tls} deciding which certificates are trusted (tests); host names are always verified. */
     SafeFetcher(Set<String> privateNetworkHosts, Duration connectTimeout, Duration readTimeout, SSLContext tls) {
+        this(privateNetworkHosts, connectTimeout, readTimeout, tls, MAX_FETCHES_IN_FLIGHT);
+    }
+
+    SafeFetcher(Set<String> privateNetworkHosts, Duration connectTimeout, Duration readTimeout, SSLContext tls,
+                int maxFetchesInFlight) {
+        this.permits = new Semaphore(maxFetchesInFlight);
         this.privateNetworkHosts = Set.copyOf(privateNetworkHosts);
         this.connectTimeout = connectTimeout;
         this.readTimeout = readTimeout;
@@ -74,8 +91,35 @@ final class SafeFetcher implements AutoCloseable {
         }
     }
 
-    /** The body of a 200 response to GET {@code url}, after at most {@value #MAX_REDIRECTS} checked redirects. */
+    /** Every fetch permit is taken: the caller is told to come back, not queued without end. */
+    static final class TooManyFetches extends RuntimeException {
+        TooManyFetches() {
+            super("more than " + MAX_FETCHES_IN_FLIGHT + " OIDC fetches in flight", null, false, false);
+        }
+    }
+
+    /**
+     * The body of a 200 response to GET {@code url}, after at most {@value #MAX_REDIRECTS} checked redirects.
+     *
+     * @throws TooManyFetches when no fetch permit came free within {@link #PERMIT_WAIT}
+     */
     byte[] get(URI url) throws FetchException {
+        try {
+            if (!permits.tryAcquire(PERMIT_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new TooManyFetches();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FetchException("interrupted while waiting to fetch from " + origin(url));
+        }
+        try {
+            return getWithPermit(url);
+        } finally {
+            permits.release();
+        }
+    }
+
+    private byte[] getWithPermit(URI url) throws FetchException {
         URI current = url;
         for (int redirects = 0; ; redirects++) {
             Pin pin = checkTarget(current);

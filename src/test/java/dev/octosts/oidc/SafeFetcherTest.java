@@ -200,6 +200,28 @@ class SafeFetcherTest {
         }
     }
 
+    @Test
+    void aFetchBeyondThePermitsIsRefusedUnsentWhileASlowIssuerHoldsThem() throws Exception {
+        try (LoopbackListener silent = LoopbackListener.silent("127.0.0.1");
+                SafeFetcher fetcher = new SafeFetcher(Set.of("127.0.0.1"), CONNECT_TIMEOUT, Duration.ofMinutes(5),
+                        javax.net.ssl.SSLContext.getDefault(), 1)) {
+            Thread holding = Thread.ofVirtual().start(() -> {
+                try {
+                    fetcher.get(URI.create("http://127.0.0.1:" + silent.port() + "/slow"));
+                } catch (SafeFetcher.FetchException expected) {
+                    // interrupted below
+                }
+            });
+            awaitConnection(silent);
+
+            assertThatThrownBy(() -> fetcher.get(URI.create("http://127.0.0.1:" + silent.port() + "/next")))
+                    .isInstanceOf(SafeFetcher.TooManyFetches.class);
+            assertThat(silent.accepted()).as("the refused fetch opened no connection").isEqualTo(1);
+            holding.interrupt();
+            assertThat(holding.join(Duration.ofSeconds(30))).isTrue();
+        }
+    }
+
     private static void awaitConnection(LoopbackListener listener) throws InterruptedException {
         for (int i = 0; i < 3000 && listener.accepted() == 0; i++) {
             Thread.sleep(10);
