@@ -1,14 +1,23 @@
 package dev.octosts.e2e;
 
 import dev.octosts.dev.GitHubSimulator;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -17,8 +26,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -145,6 +160,65 @@ class WebhookUnderAttackTest {
         for (int i = 0; i < REFUSALS_PER_MINUTE * 2; i++) {
             assertThat(deliver(github, SECRET, "{\"zen\":\"n" + i + "\"}").statusCode()).isEqualTo(202);
         }
+    }
+
+    @Test
+    void aBodyThatNeverArrivesIsCutOffByTheDeadlineOverPlainHttpAndTls() throws Exception {
+        try (Socket silent = connect("127.0.0.60")) {
+            assertThat(cutOffWhileSilent(silent, webhook().getAuthority())).isTrue();
+        }
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair pair = generator.generateKeyPair();
+        X500Name name = new X500Name("CN=127.0.0.1");
+        X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
+                name, BigInteger.ONE, Date.from(Instant.now().minusSeconds(60)), Date.from(Instant.now().plus(Duration.ofDays(1))),
+                name, pair.getPublic()).build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate())));
+        try (Harness tls = new Harness()) {
+            tls.app(0);
+            tls.env.put("GITHUB_WEBHOOK_SECRET", SECRET);
+            tls.env.put("TLS_CERT_FILE", tls.write("tls-cert.pem", pem(certificate)).toString());
+            tls.env.put("TLS_KEY_FILE", tls.write("tls-key.pem", pem(pair.getPrivate())).toString());
+            tls.start();
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("sts", certificate);
+            TrustManagerFactory trusted = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trusted.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trusted.getTrustManagers(), null);
+            try (Socket silent = context.getSocketFactory().createSocket("127.0.0.1", tls.baseUri().getPort())) {
+                assertThat(cutOffWhileSilent(silent, "127.0.0.1:" + tls.baseUri().getPort())).as("over TLS").isTrue();
+            }
+        }
+    }
+
+    /** Sends a signed-looking head declaring 4 MiB, then nothing; whether the server closes it within 30 s. */
+    private static boolean cutOffWhileSilent(Socket socket, String authority) throws IOException {
+        socket.setSoTimeout(30_000);
+        String head = "POST /webhook HTTP/1.1\r\nHost: " + authority + "\r\nContent-Type: application/json\r\n"
+                + "X-GitHub-Event: push\r\nX-Hub-Signature-256: sha256=" + "ab".repeat(32) + "\r\nContent-Length: "
+                + LARGEST + "\r\n\r\n";
+        socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        try {
+            while (socket.getInputStream().read() >= 0) {
+                // whatever it says before closing
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static String pem(Object object) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(object);
+        }
+        return out.toString();
     }
 
     private static HttpResponse<String> deliverSigned(String sha) {
