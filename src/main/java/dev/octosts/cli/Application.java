@@ -157,7 +157,7 @@ public final class Application implements AutoCloseable {
         WebhookService webhook = settings.webhook() == null ? null
                 : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
                         settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, database, clock,
-                        telemetry);
+                        telemetry, settings.webhook().unverifiedPerAddressPerMinute());
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
                 webhook, telemetry);

@@ -102,8 +102,10 @@ public record Settings(
      * The policy-validation webhook: its secrets (several while one is rotated) and the owners it serves.
      *
      * @param organizationFilter owners whose deliveries are processed (ignoring case); empty means all
+     * @param unverifiedPerAddressPerMinute deliveries a client address may send per minute that are not signed
+     *                                      ({@code WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE})
      */
-    public record Webhook(List<String> secrets, List<String> organizationFilter) {
+    public record Webhook(List<String> secrets, List<String> organizationFilter, int unverifiedPerAddressPerMinute) {
         public Webhook {
             secrets = List.copyOf(secrets);
             organizationFilter = List.copyOf(organizationFilter);
@@ -112,7 +114,8 @@ public record Settings(
         /** Never prints a secret. */
         @Override
         public String toString() {
-            return "Webhook[" + secrets.size() + " secret(s), organizationFilter=" + organizationFilter + "]";
+            return "Webhook[" + secrets.size() + " secret(s), organizationFilter=" + organizationFilter
+                    + ", unverifiedPerAddressPerMinute=" + unverifiedPerAddressPerMinute + "]";
         }
     }
 
@@ -218,7 +221,7 @@ public record Settings(
             }
             return null;
         }
-        return new Webhook(secrets, organizations);
+        return new Webhook(secrets, organizations, reader.positiveInt("WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE", 60));
     }
 
     private static String quoted(String value) {

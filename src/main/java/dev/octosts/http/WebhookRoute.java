@@ -3,25 +3,29 @@ package dev.octosts.http;
 import dev.octosts.webhook.WebhookService;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
-import java.util.concurrent.Semaphore;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * {@code POST /webhook}: hands GitHub's delivery, headers and exact body bytes, to the webhook service.
- * A body must be held whole before its signature can be checked, so the bytes held at once over all
- * deliveries are bounded: past {@link #MAX_HELD_BYTES}, a delivery gets 503 instead of the service
- * running out of memory for the exchange.
+ * Everything that can be decided from the headers is decided before a byte of the body is read (see
+ * {@link WebhookService#screen}; a {@code Content-Length} is required, as GitHub always sends one), and
+ * such an answer closes the connection instead of reading the body. The bodies being read or handled share
+ * {@link #MAX_HELD_BYTES}, taken as bytes arrive and bounded in time; see {@link WebhookBodies}.
  */
 final class WebhookRoute {
     /** Eight bodies of the largest size; real deliveries are a few KiB, so only a flood reaches it. */
     static final int MAX_HELD_BYTES = 32 * 1024 * 1024;
+    /** A body not received whole in this time is cut off: GitHub itself waits 10 s for a delivery's answer. */
+    static final Duration BODY_DEADLINE = Duration.ofSeconds(10);
     static final HeaderName EVENT = HeaderNames.create("X-GitHub-Event");
     static final HeaderName DELIVERY = HeaderNames.create("X-GitHub-Delivery");
     static final HeaderName SIGNATURE_256 = HeaderNames.create("X-Hub-Signature-256");
@@ -29,7 +33,7 @@ final class WebhookRoute {
 
     private final WebhookService webhook;
     private final long maxBody;
-    private final Semaphore held = new Semaphore(MAX_HELD_BYTES);
+    private final WebhookBodies bodies = new WebhookBodies(MAX_HELD_BYTES, BODY_DEADLINE);
 
     WebhookRoute(WebhookService webhook, long maxBody) {
         this.webhook = webhook;
@@ -38,48 +42,57 @@ final class WebhookRoute {
 
     void deliver(ServerRequest req, ServerResponse res) {
         res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        WebhookService.Headers headers = new WebhookService.Headers(header(req, HeaderNames.CONTENT_TYPE),
+                header(req, SIGNATURE_256), header(req, SIGNATURE), header(req, EVENT), header(req, DELIVERY));
         long declared = req.headers().contentLength().orElse(-1);
+        if (declared < 0) {
+            unread(res, webhook.notReceived(headers, WebhookService.NotReceived.LENGTH_REQUIRED));
+            return;
+        }
         if (declared > maxBody) {
-            tooLarge(res);
+            unread(res, webhook.notReceived(headers, WebhookService.NotReceived.TOO_LARGE));
             return;
         }
-        // What the body will take in memory, reserved before it is read: its declared length, read into
-        // one array of that size, or else the most it may be.
-        int reserved = Math.toIntExact(declared >= 0 ? declared : maxBody);
-        if (!held.tryAcquire(reserved)) {
-            res.status(Status.SERVICE_UNAVAILABLE_503);
-            res.send("too many webhook deliveries in progress");
+        InetAddress address = address(req);
+        WebhookService.Response refused = webhook.screen(headers, address);
+        if (refused != null) {
+            unread(res, refused);
             return;
         }
-        try {
-            byte[] body;
+        try (WebhookBodies.Body body = bodies.start()) {
+            byte[] bytes;
             try (InputStream in = req.content().inputStream()) {
-                body = declared >= 0 ? readDeclared(in, reserved) : in.readNBytes(reserved + 1);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            if (body.length > maxBody) {
-                tooLarge(res);
+                bytes = body.read(in, Math.toIntExact(declared));
+            } catch (WebhookBodies.Busy e) {
+                unread(res, webhook.notReceived(headers, WebhookService.NotReceived.BUSY));
                 return;
+            } catch (WebhookBodies.CutOff e) {
+                webhook.notReceived(headers, WebhookService.NotReceived.CUT_OFF);
+                // No answer: the body is not all read (or the socket is already closed).
+                throw new CloseConnectionException("webhook body " + e.getMessage());
+            } catch (java.io.IOException e) {
+                throw new CloseConnectionException("webhook body unreadable", e);
             }
-            WebhookService.Response answer = webhook.deliver(new WebhookService.Delivery(header(req, HeaderNames.CONTENT_TYPE),
-                    header(req, SIGNATURE_256), header(req, SIGNATURE), header(req, EVENT), header(req, DELIVERY), body));
-            res.status(Status.create(answer.status()));
-            res.send(answer.message());
-        } finally {
-            held.release(reserved);
+            send(res, webhook.deliver(headers, bytes, address));
         }
     }
 
-    private static void tooLarge(ServerResponse res) {
-        res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
-        res.send("payload too large");
+    /** Answers without reading the body; the connection is closed rather than the body read and dropped. */
+    private static void unread(ServerResponse res, WebhookService.Response answer) {
+        res.header(HeaderValues.CONNECTION_CLOSE);
+        send(res, answer);
     }
 
-    private static byte[] readDeclared(InputStream in, int length) throws IOException {
-        byte[] body = new byte[length];
-        int read = in.readNBytes(body, 0, length);
-        return read == length ? body : Arrays.copyOf(body, read);
+    private static void send(ServerResponse res, WebhookService.Response answer) {
+        res.status(Status.create(answer.status()));
+        res.send(answer.message());
+    }
+
+    private static InetAddress address(ServerRequest req) {
+        if (req.remotePeer().address() instanceof InetSocketAddress socket && socket.getAddress() != null) {
+            return socket.getAddress();
+        }
+        return InetAddress.getLoopbackAddress();
     }
 
     private static String header(ServerRequest req, HeaderName name) {

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -15,6 +16,7 @@ import javax.crypto.spec.SecretKeySpec;
  * over the exact bytes received. Never prints a secret.
  */
 public final class WebhookSecrets {
+    private static final Map<String, Integer> DIGEST_BYTES = Map.of("HmacSHA1", 20, "HmacSHA256", 32, "HmacSHA512", 64);
     private final List<byte[]> secrets;
 
     public WebhookSecrets(List<String> secrets) {
@@ -30,34 +32,50 @@ public final class WebhookSecrets {
      * prefix, as go-github reads it. Every secret is tried, so timing does not say which one matched.
      */
     public boolean signed(byte[] body, String signature256Header, String signatureHeader) {
-        String signature = signature256Header != null && !signature256Header.isEmpty() ? signature256Header : signatureHeader;
-        if (signature == null) {
+        String signature = chosen(signature256Header, signatureHeader);
+        if (!wellFormed(signature256Header, signatureHeader)) {
             return false;
         }
         int eq = signature.indexOf('=');
-        if (eq < 0) {
-            return false;
-        }
-        String algorithm = switch (signature.substring(0, eq).toLowerCase(Locale.ROOT)) {
-            case "sha1" -> "HmacSHA1";
-            case "sha256" -> "HmacSHA256";
-            case "sha512" -> "HmacSHA512";
-            default -> null;
-        };
-        byte[] given;
-        try {
-            given = HexFormat.of().parseHex(signature.substring(eq + 1));
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        if (algorithm == null || given.length == 0) {
-            return false;
-        }
+        String algorithm = algorithm(signature.substring(0, eq));
+        byte[] given = HexFormat.of().parseHex(signature.substring(eq + 1));
         boolean matched = false;
         for (byte[] secret : secrets) {
             matched |= MessageDigest.isEqual(hmac(algorithm, secret, body), given);
         }
         return matched;
+    }
+
+    /**
+     * Whether the signature header that {@link #signed} reads has the only shape a match could have: a known
+     * algorithm, {@code =}, and as many hex digits as that algorithm's digest has. Checked before a body is
+     * read, so a request that could never match costs no memory.
+     */
+    public static boolean wellFormed(String signature256Header, String signatureHeader) {
+        String signature = chosen(signature256Header, signatureHeader);
+        if (signature == null) {
+            return false;
+        }
+        int eq = signature.indexOf('=');
+        String algorithm = eq < 0 ? null : algorithm(signature.substring(0, eq));
+        if (algorithm == null) {
+            return false;
+        }
+        String hex = signature.substring(eq + 1);
+        return hex.length() == 2 * DIGEST_BYTES.get(algorithm) && hex.chars().allMatch(HexFormat::isHexDigit);
+    }
+
+    private static String chosen(String signature256Header, String signatureHeader) {
+        return signature256Header != null && !signature256Header.isEmpty() ? signature256Header : signatureHeader;
+    }
+
+    private static String algorithm(String prefix) {
+        return switch (prefix.toLowerCase(Locale.ROOT)) {
+            case "sha1" -> "HmacSHA1";
+            case "sha256" -> "HmacSHA256";
+            case "sha512" -> "HmacSHA512";
+            default -> null;
+        };
     }
 
     static byte[] hmac(String algorithm, byte[] secret, byte[] body) {

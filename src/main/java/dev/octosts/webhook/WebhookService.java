@@ -13,6 +13,7 @@ import dev.octosts.telemetry.Telemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
+import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -29,9 +30,11 @@ import javax.sql.DataSource;
  * check suite becomes a "Trust Policy Validation" check run on the head commit, judging every changed trust
  * policy (and, in the org policy repository, the issuer allowlist) exactly as the exchange would read it.
  *
- * <p>Order of work: content type, signature (over the exact bytes, before any parsing), event parsing,
- * bot senders, replay memory, org filter, then GitHub. Answers: 400 for anything unsigned or unreadable, 202
- * for events it does not handle, 500 when GitHub fails it, 200 otherwise (skipped, rate limited, checked).
+ * <p>Order of work: from the headers alone ({@link #screen}), content type, the signature's shape, the event
+ * name and the address's allowance of unverified deliveries; then, with the body, the signature (over the
+ * exact bytes, before any parsing), event parsing, bot senders, replay memory, org filter, then GitHub.
+ * Answers: 400 for anything unsigned or unreadable, 429 for an address out of allowance, 202 for events it
+ * does not handle, 500 when GitHub fails it, 200 otherwise (skipped, rate limited, checked).
  */
 public final class WebhookService {
     private static final System.Logger LOG = System.getLogger(WebhookService.class.getName());
@@ -40,9 +43,22 @@ public final class WebhookService {
     static final String ZERO_SHA = "0000000000000000000000000000000000000000";
     private static final Set<String> PULL_REQUEST_ACTIONS = Set.of("opened", "synchronize", "reopened");
 
-    /** One delivery as received: the headers that matter and the exact body bytes. */
-    public record Delivery(String contentType, String signature256, String signature, String event,
-                           String deliveryId, byte[] body) {
+    /** The headers of a delivery that matter, as received. */
+    public record Headers(String contentType, String signature256, String signature, String event, String deliveryId) {
+        String eventLabel() {
+            return event != null && WebhookEvents.KNOWN.contains(event) ? event : "unknown";
+        }
+    }
+
+    /** Why a delivery's body was not received whole; what the listener answered, if it could. */
+    public enum NotReceived {
+        LENGTH_REQUIRED(Outcome.LENGTH_REQUIRED), TOO_LARGE(Outcome.TOO_LARGE), BUSY(Outcome.BUSY), CUT_OFF(Outcome.CUT_OFF);
+
+        private final Outcome outcome;
+
+        NotReceived(Outcome outcome) {
+            this.outcome = outcome;
+        }
     }
 
     /** The answer to GitHub: a status and a short message that echoes nothing of the request. */
@@ -52,7 +68,11 @@ public final class WebhookService {
     private enum Outcome {
         CHECKED(200, "checked"), SKIPPED(200, "skipped"), RATE_LIMITED(200, "rate limited; no check run"),
         REPLAYED(200, "already delivered"), UNHANDLED(202, "event not handled"), BOT(202, "bot sender ignored"),
-        REJECTED(400, "rejected"), FAILED(500, "failed");
+        REJECTED(400, "rejected"), LENGTH_REQUIRED(411, "Content-Length required"), TOO_LARGE(413, "payload too large"),
+        THROTTLED(429, "too many unverified deliveries from this address"),
+        FAILED(500, "failed"), BUSY(503, "too many webhook deliveries in progress"),
+        /** The body did not arrive whole in time (or its memory went to a newer delivery); no answer is possible. */
+        CUT_OFF(0, "cut off");
 
         final int status;
         final String message;
@@ -83,6 +103,7 @@ public final class WebhookService {
     private final InstallationTokens tokens;
     private final PolicyVerdicts verdicts;
     private final DeliveryMemory memory;
+    private final UnverifiedDeliveries unverified;
     private final Clock clock;
     private final Telemetry telemetry;
 
@@ -90,9 +111,12 @@ public final class WebhookService {
      * @param organizationFilter owners served (ignoring case); empty serves every owner
      * @param database           holds the deliveries already handled (table {@code webhook_delivery}), shared
      *                           with the other service processes
+     * @param unverifiedPerMinute deliveries a client address may send per minute (and have in flight at once)
+     *                           that do not turn out to be signed; signed ones do not count
      */
     public WebhookService(WebhookSecrets secrets, List<String> organizationFilter, String orgPolicyRepo,
-                          AppRouter router, GitHubClient github, DataSource database, Clock clock, Telemetry telemetry) {
+                          AppRouter router, GitHubClient github, DataSource database, Clock clock, Telemetry telemetry,
+                          long unverifiedPerMinute) {
         this.secrets = secrets;
         this.organizationFilter = List.copyOf(organizationFilter);
         this.orgPolicyRepo = orgPolicyRepo;
@@ -100,17 +124,49 @@ public final class WebhookService {
         this.tokens = new InstallationTokens(router, github, clock);
         this.verdicts = new PolicyVerdicts(orgPolicyRepo);
         this.memory = new DeliveryMemory(database, clock);
+        this.unverified = new UnverifiedDeliveries(unverifiedPerMinute);
         this.clock = clock;
         this.telemetry = telemetry;
     }
 
-    public Response deliver(Delivery delivery) {
-        String eventLabel = delivery.event() != null && WebhookEvents.KNOWN.contains(delivery.event()) ? delivery.event() : "unknown";
+    /**
+     * What can be decided from the headers alone, before any memory is spent on the body: null when the body
+     * may be read; otherwise the answer. A request that could never be a signed delivery of a known event (no
+     * supported Content-Type, no signature of a valid shape, no known {@code X-GitHub-Event}) is refused, and
+     * so is any request once its address has used up its allowance of unverified deliveries (then
+     * {@link #deliver} gives the one taken here back if the delivery is signed).
+     */
+    public Response screen(Headers headers, InetAddress address) {
+        String event = headers.eventLabel();
+        Span span = Span.current();
+        if (mediaType(headers.contentType()) == null) {
+            return rejected(span, event, "missing or unsupported Content-Type");
+        }
+        if (!WebhookSecrets.wellFormed(headers.signature256(), headers.signature())) {
+            return rejected(span, event, "no matching secrets");
+        }
+        if (!WebhookEvents.KNOWN.contains(String.valueOf(headers.event()))) {
+            return rejected(span, event, "unknown X-GitHub-Event");
+        }
+        if (!unverified.take(address)) {
+            return answer(Outcome.THROTTLED, span, event);
+        }
+        return null;
+    }
+
+    /** Counts a delivery whose body was not received whole; the answer, when one can still be sent. */
+    public Response notReceived(Headers headers, NotReceived why) {
+        return answer(why.outcome, Span.current(), headers.eventLabel());
+    }
+
+    /** Handles a delivery that passed {@link #screen}, from the same address, with its exact body bytes. */
+    public Response deliver(Headers headers, byte[] body, InetAddress address) {
+        String eventLabel = headers.eventLabel();
         Span span = telemetry.tracer().spanBuilder("webhook.delivery").startSpan();
         span.setAttribute("octosts.webhook.event", eventLabel);
         Response response;
         try (Scope ignored = span.makeCurrent()) {
-            response = receive(delivery, span);
+            response = receive(headers, body, address, span);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "webhook delivery failed: " + e.getClass().getName());
             span.setStatus(StatusCode.ERROR);
@@ -121,22 +177,23 @@ public final class WebhookService {
         return response;
     }
 
-    private Response receive(Delivery delivery, Span span) {
-        String event = delivery.event() != null && WebhookEvents.KNOWN.contains(delivery.event()) ? delivery.event() : "unknown";
-        String mediaType = mediaType(delivery.contentType());
+    private Response receive(Headers headers, byte[] body, InetAddress address, Span span) {
+        String event = headers.eventLabel();
+        String mediaType = mediaType(headers.contentType());
         if (mediaType == null) {
             return rejected(span, event, "missing or unsupported Content-Type");
         }
-        if (!secrets.signed(delivery.body(), delivery.signature256(), delivery.signature())) {
+        if (!secrets.signed(body, headers.signature256(), headers.signature())) {
             return rejected(span, event, "no matching secrets");
         }
-        byte[] payload = mediaType.equals("application/json") ? delivery.body() : formPayload(delivery.body());
+        unverified.giveBack(address);
+        byte[] payload = mediaType.equals("application/json") ? body : formPayload(body);
         if (payload == null) {
             return rejected(span, event, "unreadable form body");
         }
         WebhookEvent parsed;
         try {
-            parsed = WebhookEvents.parse(delivery.event(), payload);
+            parsed = WebhookEvents.parse(headers.event(), payload);
         } catch (WebhookEvents.InvalidPayload e) {
             return rejected(span, event, e.getMessage());
         }
@@ -146,7 +203,7 @@ public final class WebhookService {
         if (handled instanceof WebhookEvent.CheckSuite suite && suite.sender().endsWith("[bot]")) {
             return answer(Outcome.BOT, span, event);
         }
-        if (!memory.claim(delivery.deliveryId(), delivery.body())) {
+        if (!memory.claim(headers.deliveryId(), body)) {
             return answer(Outcome.REPLAYED, span, event);
         }
         Outcome outcome;
@@ -156,12 +213,12 @@ public final class WebhookService {
             LOG.log(System.Logger.Level.WARNING, "webhook " + event + " delivery failed: " + e.getMessage());
             outcome = Outcome.FAILED;
         } catch (RuntimeException e) {
-            memory.release(delivery.deliveryId(), delivery.body());
+            memory.release(headers.deliveryId(), body);
             throw e;
         }
         if (outcome == Outcome.FAILED || outcome == Outcome.RATE_LIMITED) {
             // GitHub (or an operator) may deliver it again; that delivery must do the work.
-            memory.release(delivery.deliveryId(), delivery.body());
+            memory.release(headers.deliveryId(), body);
         }
         return answer(outcome, span, event);
     }

@@ -231,7 +231,14 @@ class SettingsTest {
         Settings.Webhook webhook = Settings.fromEnvironment(env).webhook();
         assertThat(webhook.secrets()).containsExactly("s3cret-one", "s3cret-two");
         assertThat(webhook.organizationFilter()).containsExactly("Acme", "other");
+        assertThat(webhook.unverifiedPerAddressPerMinute()).isEqualTo(60);
         assertThat(Settings.fromEnvironment(env).toString()).doesNotContain("s3cret");
+        env.put("WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE", "600");
+        assertThat(Settings.fromEnvironment(env).webhook().unverifiedPerAddressPerMinute()).isEqualTo(600);
+        env.put("WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE", "0");
+        assertThatThrownBy(() -> Settings.fromEnvironment(env)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE: must be a positive whole number");
+        env.remove("WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE");
         env.remove("GITHUB_WEBHOOK_SECRET");
         assertThatThrownBy(() -> Settings.fromEnvironment(env)).hasMessageContaining("GITHUB_WEBHOOK_ORGANIZATION_FILTER");
     }
