@@ -33,6 +33,7 @@ import dev.octosts.ledger.Checkpointer;
 import dev.octosts.ledger.Ledger;
 import dev.octosts.ledger.LedgerSettings;
 import dev.octosts.ledger.Migrations;
+import dev.octosts.oidc.IssuerAllowlist;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.telemetry.Telemetry;
@@ -148,12 +149,14 @@ public final class Application implements AutoCloseable {
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         AppRouter router = new AppRouter(pools);
         Settings.RateLimits rates = settings.rateLimits();
+        IssuerAllowlist allowedIssuers = settings.allowedIssuers();
         RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perKnownIssuer(),
-                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords()));
+                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords()),
+                issuer -> settings.jwksOverrides().containsKey(issuer)
+                        || (allowedIssuers.isRestricted() && allowedIssuers.allows(issuer)));
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
-                router, github,
-                new PolicyFiles(github, clock, telemetry), ledger, settings.domain(), settings.orgPolicyRepo(), clock,
-                telemetry);
+                router, github, new PolicyFiles(github, clock, telemetry), ledger, settings.domain(),
+                settings.orgPolicyRepo(), clock, telemetry);
         WebhookService webhook = settings.webhook() == null ? null
                 : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
                         settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, database, clock,

@@ -145,8 +145,11 @@ public final class ExchangeService {
     private Refusal admit(ExchangeRequest request) {
         RateLimits.Limit limit = limits.admit(request.remoteAddress(),
                 BearerAuthentication.claimedIssuer(request.authorization()));
-        return limit == null ? null : new Refusal(RESOURCE_EXHAUSTED, RATE_LIMITED,
-                "rate limit exceeded for this " + limit.label());
+        return limit == null ? null : rateLimited(limit);
+    }
+
+    private static Refusal rateLimited(RateLimits.Limit limit) {
+        return new Refusal(RESOURCE_EXHAUSTED, RATE_LIMITED, "rate limit exceeded for this " + limit.label());
     }
 
     /**
@@ -224,6 +227,10 @@ public final class ExchangeService {
             return caller.refusal();
         }
         VerifiedToken token = caller.token();
+        RateLimits.Limit issuerLimit = limits.admitVerified(token.issuer());
+        if (issuerLimit != null) {
+            return rateLimited(issuerLimit);
+        }
 
         String scope = request.effectiveScope();
         if (scope.isEmpty()) {

@@ -9,12 +9,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.function.Predicate;
 
 /**
- * Token buckets for strangers, checked before anything in a request is trusted: one per client address,
- * one per issuer, and one shared by every issuer that has not yet earned a token here. An issuer becomes
- * known when a token of its was allowed by a trust policy; until then anyone could be running it, so it
- * gets the smallest budget and all unknown issuers together share one more. The per-key state lives in
+ * Token buckets for strangers: one per client address and one per issuer unknown here, checked before
+ * anything in a request is trusted, one shared by every unknown issuer, and one per known issuer, checked
+ * once its token is verified. An issuer becomes known when a token of its was allowed by a trust policy
+ * (or the operator named it); until then anyone could be running it, so it gets the smallest budget and
+ * all unknown issuers together share one more. The per-key state lives in
  * bounded caches with keys bounded in bytes, so a flood of new addresses or issuers costs a fixed amount
  * of memory (the least recently used buckets are forgotten, which only ever resets a stranger's budget).
  */
@@ -68,6 +70,7 @@ public final class RateLimits {
     }
 
     private final Settings settings;
+    private final Predicate<String> knownFromStart;
     private final Cache<String, Bucket> addresses;
     private final Cache<String, Bucket> issuers;
     private final Cache<String, Boolean> knownIssuers;
@@ -75,7 +78,17 @@ public final class RateLimits {
     private final Bucket limitedRecords;
 
     public RateLimits(Settings settings) {
+        this(settings, issuer -> false);
+    }
+
+    /**
+     * @param knownFromStart issuers the operator named (an issuer allowlist, pinned keys): known before
+     *                       any of their tokens was allowed, so that a stranger claiming one of them
+     *                       cannot spend its budget while it is still unknown after a restart
+     */
+    public RateLimits(Settings settings, Predicate<String> knownFromStart) {
         this.settings = settings;
+        this.knownFromStart = knownFromStart;
         this.addresses = Caffeine.newBuilder().maximumSize(MAX_ADDRESSES).expireAfterAccess(IDLE).build();
         this.issuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).expireAfterAccess(IDLE).build();
         this.knownIssuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).build();
@@ -84,8 +97,11 @@ public final class RateLimits {
     }
 
     /**
-     * Takes one request from the budgets of its address and issuer; the limit it ran out of, or null when
-     * it may go on.
+     * Takes one request from the budgets that apply before its token is verified: its address, and when
+     * the issuer it claims is unknown, that issuer's and all unknown issuers' budgets (what a stranger's
+     * issuer costs is fetches and GitHub calls). The limit it ran out of, or null when it may go on.
+     * A known issuer's budget is not touched here: anyone can claim a known issuer in an unverified
+     * token, and must not be able to spend that issuer's budget for it (see {@link #admitVerified}).
      *
      * @param issuer the {@code iss} of the caller's token as sent (unverified), null when it has none
      */
@@ -94,19 +110,29 @@ public final class RateLimits {
                 && !addresses.get(key(address), k -> bucket(settings.perAddress())).tryConsume(1)) {
             return Limit.ADDRESS;
         }
-        if (issuer == null) {
+        if (issuer == null || isKnown(issuer)) {
             return null;
         }
-        String key = key(issuer);
-        boolean known = knownIssuers.getIfPresent(key) != null;
-        long rate = known ? settings.perKnownIssuer() : settings.perUnknownIssuer();
-        if (rate > 0 && !issuers.get(key, k -> bucket(rate)).tryConsume(1)) {
+        if (settings.perUnknownIssuer() > 0
+                && !issuers.get(key(issuer), k -> bucket(settings.perUnknownIssuer())).tryConsume(1)) {
             return Limit.ISSUER;
         }
-        if (!known && unknownIssuers != null && !unknownIssuers.tryConsume(1)) {
+        if (unknownIssuers != null && !unknownIssuers.tryConsume(1)) {
             return Limit.UNKNOWN_ISSUERS;
         }
         return null;
+    }
+
+    /** Takes one request from a known issuer's budget, once its token's signature has been verified. */
+    public Limit admitVerified(String issuer) {
+        if (!isKnown(issuer) || settings.perKnownIssuer() == 0) {
+            return null;
+        }
+        return issuers.get(key(issuer), k -> bucket(settings.perKnownIssuer())).tryConsume(1) ? null : Limit.ISSUER;
+    }
+
+    private boolean isKnown(String issuer) {
+        return knownIssuers.getIfPresent(key(issuer)) != null || knownFromStart.test(issuer);
     }
 
     /** A token of this issuer was allowed by a trust policy: from now on it gets a known issuer's budget. */

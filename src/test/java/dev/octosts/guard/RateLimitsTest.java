@@ -52,6 +52,26 @@ class RateLimitsTest {
     }
 
     @Test
+    void aKnownIssuersBudgetIsSpentOnlyByVerifiedTokensSoNobodyCanSpendItByClaimingTheIssuer() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0));
+        limits.earned(KNOWN);
+
+        assertThat(admitted(limits, "192.0.2.66", KNOWN, 1_000)).as("forged tokens claiming the issuer").isEqualTo(1_000);
+        assertThat(limits.admitVerified(KNOWN)).isNull();
+        assertThat(limits.admitVerified(KNOWN)).isNull();
+        assertThat(limits.admitVerified(KNOWN)).isEqualTo(RateLimits.Limit.ISSUER);
+        assertThat(limits.admitVerified("https://attacker.example")).as("unknown issuers paid before verification").isNull();
+    }
+
+    @Test
+    void issuersTheOperatorNamedAreKnownFromTheStart() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1, 0), KNOWN::equals);
+
+        assertThat(admitted(limits, "192.0.2.66", KNOWN, 100)).isEqualTo(100);
+        assertThat(admitted(limits, "192.0.2.66", "https://attacker.example", 100)).isEqualTo(2);
+    }
+
+    @Test
     void keysAreBoundedInBytes() {
         String cjk = "漢".repeat(1_000);
         assertThat(RateLimits.key(cjk)).startsWith("sha256:").hasSize(7 + 64);
