@@ -110,6 +110,8 @@ public final class StsServer implements AutoCloseable {
                         routing.addFilter((chain, req, res) -> {
                             if (!req.path().path().equals(WEBHOOK_PATH)
                                     && req.headers().contentLength().orElse(0) > MAX_PAYLOAD) {
+                                // Counted like the listener's own refusal of such a body when there is no webhook.
+                                telemetry.requestRefusedBeforeRouting("public", "payload_too_large");
                                 res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
                                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
                                 res.send(GrpcError.body(json, GrpcCode.INVALID_ARGUMENT, "request body too large"));
