@@ -24,8 +24,11 @@ import java.util.regex.Pattern;
  * write a repository's policy file can make as many distinct policies as they like.
  */
 public final class TrustPolicies {
-    /** 64 MiB: about 25 policies at the instruction limit, or thousands of typical ones (tens of KiB each). */
-    static final long MAX_WEIGHT = 64L << 20;
+    /**
+     * 32 MiB: about 12 policies at the instruction limit, or thousands of typical ones (a few KiB each, tens
+     * of KiB with patterns).
+     */
+    static final long MAX_WEIGHT = 32L << 20;
     /** Object headers, references, the map node and the key ({@code repo:} and 64 hex digits), in bytes. */
     private static final int ENTRY_OVERHEAD = 512;
     /** Identities name a file in .github/chainguard: no path separators, no traversal, no control characters. */

@@ -52,10 +52,10 @@ public final class GitHubClient implements AutoCloseable {
     static final Duration INSTALLATION_TTL = Duration.ofHours(1);
     static final Duration NOT_INSTALLED_TTL = Duration.ofMinutes(5);
     /**
-     * Heap bytes each installation cache (found, not installed) may hold: some 25,000 owners. Bounded in
+     * Heap bytes each installation cache (found, not installed) may hold: some 12,000 owners. Bounded in
      * bytes because the owner comes from the caller's scope.
      */
-    static final long MAX_INSTALLATION_CACHE_WEIGHT = 4L << 20;
+    static final long MAX_INSTALLATION_CACHE_WEIGHT = 2L << 20;
     /** 100 installations a page: enough for 100,000 installations, and a bound on a misbehaving server. */
     static final int MAX_INSTALLATION_PAGES = 1_000;
 

@@ -29,9 +29,13 @@ public final class PolicyFiles {
     static final Duration PRIMARY_TTL = Duration.ofMinutes(5);
     static final Duration STALE_TTL = Duration.ofHours(1);
     static final Duration MISSING_TTL = Duration.ofMinutes(5);
-    /** 16 MiB each: some 10,000 typical policies, or 128 at the 64 KiB limit (counted as 2 bytes a char). */
-    static final long MAX_TEXT_WEIGHT = 16L << 20;
-    static final long MAX_MISSING_WEIGHT = 4L << 20;
+    /**
+     * 8 MiB each (they share their entries' text): some 5,000 typical policies (about 1.5 KiB each), or 64
+     * at the 64 KiB limit, counted at 2 bytes a char.
+     */
+    static final long MAX_TEXT_WEIGHT = 8L << 20;
+    /** 2 MiB: some 10,000 remembered 404s. */
+    static final long MAX_MISSING_WEIGHT = 2L << 20;
     static final int MAX_RETRIES = 3;
 
     private record Key(String owner, String repo, String identity) {

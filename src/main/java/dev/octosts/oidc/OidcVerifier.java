@@ -83,13 +83,13 @@ public final class OidcVerifier implements AutoCloseable {
     static final int KID_REFRESH_SECONDS = 30;
     static final Duration KID_REFRESH_INTERVAL = Duration.ofSeconds(KID_REFRESH_SECONDS);
     static final Duration MAX_NOT_BEFORE_AHEAD = Duration.ofMinutes(5);
-    /** 4 MiB: a few thousand issuers' discovery results (about 1 KiB each). */
-    static final long MAX_PROVIDER_CACHE_WEIGHT = 4L << 20;
+    /** 2 MiB: some 2,000 issuers' discovery results (about 1 KiB each). */
+    static final long MAX_PROVIDER_CACHE_WEIGHT = 2L << 20;
     /**
-     * 32 MiB: a few thousand issuers with a handful of keys each, or some 150 hostile sets of
-     * {@value KeySet#MAX_USABLE_KEYS} RSA-4096 keys (about 200 KiB each).
+     * 16 MiB: some 1,500 issuers with a handful of keys each (about 10 KiB), or 80 hostile sets of
+     * {@value KeySet#MAX_USABLE_KEYS} RSA keys (about 200 KiB each).
      */
-    static final long MAX_KEY_SET_CACHE_WEIGHT = 32L << 20;
+    static final long MAX_KEY_SET_CACHE_WEIGHT = 16L << 20;
     /** Object headers, references and the map node around each entry, in bytes. */
     private static final int ENTRY_OVERHEAD = 128;
     static final String GOOGLE_ISSUER = "https://accounts.google.com";
