@@ -220,6 +220,12 @@ final class OrgIssuerAllowlists {
         }
     }
 
+    /** Bytes the cache holds, after pending evictions, for tests. */
+    long estimatedWeight() {
+        byOwner.cleanUp();
+        return byOwner.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+    }
+
     private Cached cached(String owner) {
         return byOwner.getIfPresent(owner);
     }
