@@ -63,7 +63,7 @@ public final class PolicyFiles {
         }
     }
 
-    private record TooLarge(String blobSha, String sha256, long bytes) implements Policy {
+    private record TooLarge(String blobSha, String sha256) implements Policy {
         @Override
         public int weight() {
             return Caches.ENTRY_OVERHEAD + Caches.chars(blobSha) + Caches.chars(sha256);
@@ -71,7 +71,7 @@ public final class PolicyFiles {
 
         @Override
         public PolicyRead answer(boolean stale) {
-            return new PolicyRead.TooLarge(blobSha, sha256, bytes, stale);
+            return new PolicyRead.TooLarge(blobSha, sha256, stale);
         }
     }
 
@@ -166,7 +166,7 @@ public final class PolicyFiles {
     /** The text, or only its digest when it is larger than a policy may be (measured as the parser measures it). */
     private Policy kept(String text, String blobSha) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        return utf8.length > maxPolicyBytes ? new TooLarge(blobSha, sha256Hex(utf8), utf8.length) : new Text(text, blobSha);
+        return utf8.length > maxPolicyBytes ? new TooLarge(blobSha, sha256Hex(utf8)) : new Text(text, blobSha);
     }
 
     private static String sha256Hex(byte[] bytes) {

@@ -10,9 +10,8 @@ public sealed interface PolicyRead {
      * A file larger than a policy may be: its text is neither kept nor returned, only what identifies it.
      *
      * @param sha256 of the file's UTF-8 text, as a record of a parsed policy would carry it
-     * @param bytes  its size in UTF-8
      */
-    record TooLarge(String blobSha, String sha256, long bytes, boolean stale) implements PolicyRead {
+    record TooLarge(String blobSha, String sha256, boolean stale) implements PolicyRead {
     }
 
     record Missing() implements PolicyRead {

@@ -82,7 +82,7 @@ class PolicyFilesTest {
 
         byte[] utf8 = huge.getBytes(StandardCharsets.UTF_8);
         assertThat(first).isEqualTo(new PolicyRead.TooLarge(GitHubSimulator.blobSha(huge),
-                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8)), utf8.length, false));
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8)), false));
         assertThat(again).isEqualTo(first);
         assertThat(contentReads()).isZero();
         // The primary and stale caches hold a few hundred bytes for it, not 2 x 1.4 MB of text.
@@ -114,7 +114,7 @@ class PolicyFilesTest {
         github.addFault(Fault.rateLimited403("/contents/"));
 
         assertThat(files.read(pool, "acme", "repo", "huge"))
-                .isEqualTo(new PolicyRead.TooLarge(first.blobSha(), first.sha256(), first.bytes(), true));
+                .isEqualTo(new PolicyRead.TooLarge(first.blobSha(), first.sha256(), true));
     }
 
     @Test
