@@ -23,6 +23,7 @@ import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PolicyException;
+import dev.octosts.policy.PolicyFileCheck;
 import dev.octosts.policy.PolicyParser;
 import dev.octosts.keys.PemKeys;
 import dev.octosts.keys.Pkcs11Token;
@@ -155,8 +156,8 @@ public final class Application implements AutoCloseable {
                 issuer -> settings.jwksOverrides().containsKey(issuer)
                         || (allowedIssuers.isRestricted() && allowedIssuers.allows(issuer)));
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
-                router, github, new PolicyFiles(github, clock, telemetry), ledger, settings.domain(),
-                settings.orgPolicyRepo(), clock, telemetry);
+                router, github, new PolicyFiles(github, clock, PolicyFileCheck.MAX_FILE_BYTES, telemetry), ledger,
+                settings.domain(), settings.orgPolicyRepo(), clock, telemetry);
         WebhookService webhook = settings.webhook() == null ? null
                 : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
                         settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, database, clock,

@@ -293,16 +293,11 @@ public final class ExchangeService {
     /** The trust policy of the target, read from GitHub (or its cache) and compiled (or from the compile cache). */
     private Step<CompiledTrustPolicy> readPolicy(AppPool pool, Target target, String identity, RecordBuilder record) {
         return switch (policyFiles.read(pool, target.owner(), target.repo(), identity)) {
-            case PolicyRead.Found found -> {
-                TrustPolicies.Compiled compiled = trustPolicies.compile(found.yaml(), target.orgPolicy());
-                record.policy(target.owner(), target.repo(), PolicyFiles.policyPath(identity), found.blobSha(), compiled);
-                if (compiled.error() != null) {
-                    record.detail(compiled.error().getMessage());
-                    yield Step.refused(new Refusal(NOT_FOUND, compiled.errorReason(),
-                            "unable to " + compiled.errorVerb() + " trust policy found for " + GoText.quote(identity)));
-                }
-                yield Step.of(compiled.policy());
-            }
+            case PolicyRead.Found found -> compiledPolicy(target, identity, found.blobSha(),
+                    trustPolicies.compile(found.yaml(), target.orgPolicy()), record);
+            // Refused as the parser refuses it, without the text, which was too large to keep.
+            case PolicyRead.TooLarge tooLarge -> compiledPolicy(target, identity, tooLarge.blobSha(),
+                    TrustPolicies.tooLarge(tooLarge.sha256()), record);
             case PolicyRead.Missing missing -> Step.refused(policyNotFound(identity));
             case PolicyRead.RateLimited rateLimited -> Step.refused(new Refusal(RESOURCE_EXHAUSTED,
                     "github_rate_limited", "GitHub API rate limit exceeded for " + GoText.quote(identity)));
@@ -317,6 +312,17 @@ public final class ExchangeService {
                         "unable to read trust policy for " + GoText.quote(identity)));
             }
         };
+    }
+
+    private static Step<CompiledTrustPolicy> compiledPolicy(Target target, String identity, String blobSha,
+                                                            TrustPolicies.Compiled compiled, RecordBuilder record) {
+        record.policy(target.owner(), target.repo(), PolicyFiles.policyPath(identity), blobSha, compiled);
+        if (compiled.error() != null) {
+            record.detail(compiled.error().getMessage());
+            return Step.refused(new Refusal(NOT_FOUND, compiled.errorReason(),
+                    "unable to " + compiled.errorVerb() + " trust policy found for " + GoText.quote(identity)));
+        }
+        return Step.of(compiled.policy());
     }
 
     /** Issuer, subject, audience and claims against the policy, in that order; null when they all match. */

@@ -1,5 +1,7 @@
 package dev.octosts.exchange;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.policy.OrgTrustedIssuers;
@@ -7,7 +9,6 @@ import dev.octosts.policy.OrgTrustedIssuers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,12 +26,19 @@ import java.util.concurrent.TimeoutException;
  * <p>Concurrent lookups of one owner share one read of GitHub; a caller that joins a read in flight
  * waits at most {@code waitLimit} for it (the exchange has no request deadline of its own), then gets
  * {@link State.TimedOut} while the read goes on for the others.
+ *
+ * <p>The cache is bounded by the heap it holds ({@link #MAX_WEIGHT}): whoever installs the App on their
+ * organization writes its allowlist, and one list may compile to some 160,000 RE2 instructions. An entry
+ * leaves it an hour after it was written, when no rule above can use it any more.
  */
 final class OrgIssuerAllowlists {
     static final String PATH = ".github/chainguard/trusted-token-issuers.yaml";
     private static final Duration FRESH = Duration.ofMinutes(5);
     private static final Duration STALE = Duration.ofHours(1);
-    private static final int MAX_OWNERS = 10_000;
+    /** 16 MiB: some 10,000 owners with typical lists (about 1 KiB each), or one at the pattern limits (about 10 MiB). */
+    static final long MAX_WEIGHT = 16L << 20;
+    /** Object headers, references and the map node around each entry, in bytes. */
+    private static final int ENTRY_OVERHEAD = 256;
 
     /** What is known about one owner's allowlist. */
     sealed interface State {
@@ -103,6 +111,21 @@ final class OrgIssuerAllowlists {
             return readAt.plus(STALE).isAfter(now);
         }
 
+        /** Heap bytes: each list held once (the verdict is often the last good list itself). */
+        int weight() {
+            long bytes = ENTRY_OVERHEAD + weightOf(state) + (lastGood == state ? 0 : weightOf(lastGood));
+            return (int) Math.min(bytes, Integer.MAX_VALUE);
+        }
+
+        private static long weightOf(State state) {
+            return switch (state) {
+                case null -> 0;
+                case State.Present present -> present.allowlist().estimatedHeapBytes();
+                case State.Invalid invalid -> 64 + 2L * invalid.error().length();
+                default -> 64;
+            };
+        }
+
         State effective(Instant now) {
             if (state instanceof State.Invalid && lastGood != null && lastGoodAt.plus(STALE).isAfter(now)) {
                 return lastGood;
@@ -115,18 +138,20 @@ final class OrgIssuerAllowlists {
     private final Clock clock;
     private final Duration waitLimit;
     private final Map<String, CompletableFuture<State>> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, Cached> byOwner = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-            return size() > MAX_OWNERS;
-        }
-    };
+    private final Cache<String, Cached> byOwner;
 
     /** @param waitLimit how long a caller waits for another caller's read of the same owner */
     OrgIssuerAllowlists(GitHubClient github, String orgPolicyRepo, Clock clock, Duration waitLimit) {
         this.lookup = new OrgIssuerLookup(github, orgPolicyRepo);
         this.clock = clock;
         this.waitLimit = waitLimit;
+        this.byOwner = Caffeine.newBuilder()
+                .ticker(() -> clock.millis() * 1_000_000L)
+                .expireAfterWrite(STALE)
+                .maximumWeight(MAX_WEIGHT)
+                .weigher((String owner, Cached cached) -> 2 * owner.length() + cached.weight())
+                .executor(Runnable::run)
+                .build();
     }
 
     State lookup(AppPool pool, String owner) {
@@ -178,9 +203,7 @@ final class OrgIssuerAllowlists {
                 ? new Cached(read, now, present, now)
                 : new Cached(read, now, cached == null ? null : cached.lastGood(),
                         cached == null ? null : cached.lastGoodAt());
-        synchronized (byOwner) {
-            byOwner.put(owner, entry);
-        }
+        byOwner.put(owner, entry);
         return entry.effective(now);
     }
 
@@ -197,9 +220,13 @@ final class OrgIssuerAllowlists {
         }
     }
 
+    /** Bytes the cache holds, after pending evictions, for tests. */
+    long estimatedWeight() {
+        byOwner.cleanUp();
+        return byOwner.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+    }
+
     private Cached cached(String owner) {
-        synchronized (byOwner) {
-            return byOwner.get(owner);
-        }
+        return byOwner.getIfPresent(owner);
     }
 }

@@ -1,5 +1,7 @@
 package dev.octosts.exchange;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyParser;
@@ -9,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -18,9 +18,19 @@ import java.util.regex.Pattern;
  * its patterns compiled once, not on every exchange. Failures are cached too: a broken policy stays
  * broken until its text changes. Public so that the policy-validation webhook judges a file exactly as
  * the exchange does.
+ *
+ * <p>The cache is bounded by the heap its entries hold ({@link #MAX_WEIGHT}), not by their number: a
+ * policy's compiled patterns may reach some 40,000 RE2 instructions, about 2.6 MB, and anyone who can
+ * write a repository's policy file can make as many distinct policies as they like.
  */
 public final class TrustPolicies {
-    private static final int MAX_ENTRIES = 10_000;
+    /**
+     * 32 MiB: about 12 policies at the instruction limit, or thousands of typical ones (a few KiB each, tens
+     * of KiB with patterns).
+     */
+    static final long MAX_WEIGHT = 32L << 20;
+    /** Object headers, references, the map node and the key ({@code repo:} and 64 hex digits), in bytes. */
+    private static final int ENTRY_OVERHEAD = 512;
     /** Identities name a file in .github/chainguard: no path separators, no traversal, no control characters. */
     private static final Pattern PLAIN_IDENTITY = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
 
@@ -36,12 +46,15 @@ public final class TrustPolicies {
         }
     }
 
-    private final Map<String, Compiled> byContent = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Compiled> eldest) {
-            return size() > MAX_ENTRIES;
-        }
-    };
+    /** A cached outcome with its weight, estimated once when it is stored. */
+    private record Entry(Compiled compiled, int weight) {
+    }
+
+    private final Cache<String, Entry> byContent = Caffeine.newBuilder()
+            .maximumWeight(MAX_WEIGHT)
+            .weigher((String key, Entry entry) -> entry.weight())
+            .executor(Runnable::run)
+            .build();
 
     static boolean isPlainIdentity(String identity) {
         return PLAIN_IDENTITY.matcher(identity).matches() && !identity.startsWith(".");
@@ -51,17 +64,42 @@ public final class TrustPolicies {
     public Compiled compile(String yaml, boolean orgPolicy) {
         String sha256 = sha256Hex(yaml);
         String key = (orgPolicy ? "org:" : "repo:") + sha256;
-        synchronized (byContent) {
-            Compiled cached = byContent.get(key);
-            if (cached != null) {
-                return cached;
-            }
+        Entry cached = byContent.getIfPresent(key);
+        if (cached != null) {
+            return cached.compiled();
         }
         Compiled compiled = compileUncached(yaml, orgPolicy, sha256);
-        synchronized (byContent) {
-            byContent.put(key, compiled);
-        }
+        byContent.put(key, new Entry(compiled, weight(yaml, compiled)));
         return compiled;
+    }
+
+    /** The outcome of a file larger than a policy may be, known by its digest: refused as the parser refuses it. */
+    static Compiled tooLarge(String sha256) {
+        return new Compiled(sha256, null, null, PolicyParser.documentTooLarge(), true);
+    }
+
+    /**
+     * Heap bytes an outcome holds: the compiled patterns, the parsed policy (whose strings are no longer
+     * than the file, counted at 2 bytes a char), or the error message.
+     */
+    private static int weight(String yaml, Compiled compiled) {
+        long bytes = ENTRY_OVERHEAD;
+        if (compiled.parsed() != null) {
+            bytes += 2L * yaml.length();
+        }
+        if (compiled.policy() != null) {
+            bytes += compiled.policy().estimatedHeapBytes();
+        }
+        if (compiled.error() != null) {
+            bytes += 2L * compiled.error().getMessage().length();
+        }
+        return (int) Math.min(bytes, Integer.MAX_VALUE);
+    }
+
+    /** Bytes the cache holds, after pending evictions, for tests. */
+    long estimatedWeight() {
+        byContent.cleanUp();
+        return byContent.policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 
     private static Compiled compileUncached(String yaml, boolean orgPolicy, String sha256) {

@@ -3,6 +3,7 @@ package dev.octosts.github;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
 import dev.octosts.telemetry.GitHubCall;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.http.HeaderNames;
@@ -50,7 +51,11 @@ public final class GitHubClient implements AutoCloseable {
     static final int MAX_BODY_BYTES = 1 << 20;
     static final Duration INSTALLATION_TTL = Duration.ofHours(1);
     static final Duration NOT_INSTALLED_TTL = Duration.ofMinutes(5);
-    static final int MAX_CACHED_OWNERS = 10_000;
+    /**
+     * Heap bytes each installation cache (found, not installed) may hold: some 12,000 owners. Bounded in
+     * bytes because the owner comes from the caller's scope.
+     */
+    static final long MAX_INSTALLATION_CACHE_WEIGHT = 2L << 20;
     /** 100 installations a page: enough for 100,000 installations, and a bound on a misbehaving server. */
     static final int MAX_INSTALLATION_PAGES = 1_000;
 
@@ -61,6 +66,9 @@ public final class GitHubClient implements AutoCloseable {
     private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;\\s*rel=\"?next\"?");
 
     private record InstallKey(long appId, String owner) {
+        int weight() {
+            return Caches.ENTRY_OVERHEAD + Caches.chars(owner);
+        }
     }
 
     /** The calls this client makes, named for telemetry, with their paths as templates. */
@@ -115,8 +123,8 @@ public final class GitHubClient implements AutoCloseable {
     private final Clock clock;
     private final WebClient http;
     private final Map<GitHubApp, AppJwts> jwts = new ConcurrentHashMap<>();
-    private final ExpiringCache<InstallKey, Long> installations;
-    private final ExpiringCache<InstallKey, Boolean> notInstalled;
+    private final Cache<InstallKey, Long> installations;
+    private final Cache<InstallKey, Boolean> notInstalled;
     private final Telemetry telemetry;
     private final Semaphore callsInFlight;
 
@@ -151,8 +159,10 @@ public final class GitHubClient implements AutoCloseable {
                 .proxy(Proxy.noProxy())
                 .shareConnectionCache(false)
                 .build();
-        this.installations = new ExpiringCache<>(clock, INSTALLATION_TTL, MAX_CACHED_OWNERS);
-        this.notInstalled = new ExpiringCache<>(clock, NOT_INSTALLED_TTL, MAX_CACHED_OWNERS);
+        this.installations = Caches.expiring(clock, INSTALLATION_TTL, MAX_INSTALLATION_CACHE_WEIGHT,
+                (InstallKey key, Long id) -> key.weight());
+        this.notInstalled = Caches.expiring(clock, NOT_INSTALLED_TTL, MAX_INSTALLATION_CACHE_WEIGHT,
+                (InstallKey key, Boolean absent) -> key.weight());
     }
 
     public URI baseUrl() {
@@ -176,11 +186,11 @@ public final class GitHubClient implements AutoCloseable {
     public InstallationResult findInstallation(GitHubApp app, String owner, boolean bypassCache) {
         InstallKey key = new InstallKey(app.appId(), owner);
         if (!bypassCache) {
-            Long cached = installations.get(key);
+            Long cached = installations.getIfPresent(key);
             if (cached != null) {
                 return new InstallationResult.Found(cached);
             }
-            if (notInstalled.get(key) != null) {
+            if (notInstalled.getIfPresent(key) != null) {
                 return new InstallationResult.NotInstalled();
             }
         }
@@ -208,7 +218,7 @@ public final class GitHubClient implements AutoCloseable {
                     }
                 }
                 if (found != null) {
-                    notInstalled.remove(key);
+                    notInstalled.invalidate(key);
                     return new InstallationResult.Found(found);
                 }
                 url = nextPage(response);
@@ -216,7 +226,7 @@ public final class GitHubClient implements AutoCloseable {
         } catch (CallFailed e) {
             return new InstallationResult.Failed(e.error);
         }
-        installations.remove(key); // uninstalled since it was cached (only a bypassing lookup gets here with one)
+        installations.invalidate(key); // uninstalled since it was cached (only a bypassing lookup gets here with one)
         notInstalled.put(key, Boolean.TRUE);
         return new InstallationResult.NotInstalled();
     }

@@ -6,6 +6,14 @@ public sealed interface PolicyRead {
     record Found(String yaml, String blobSha, boolean stale) implements PolicyRead {
     }
 
+    /**
+     * A file larger than a policy may be: its text is neither kept nor returned, only what identifies it.
+     *
+     * @param sha256 of the file's UTF-8 text, as a record of a parsed policy would carry it
+     */
+    record TooLarge(String blobSha, String sha256, boolean stale) implements PolicyRead {
+    }
+
     record Missing() implements PolicyRead {
     }
 

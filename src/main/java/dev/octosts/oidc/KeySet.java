@@ -68,6 +68,9 @@ record KeySet(JwksSource source, List<Key> keys, Map<String, Integer> dropped, S
     static final String KID_LIMIT = "kid_limit";
     static final String KEY_LIMIT = "key_limit";
 
+    /** A verifier with its public key: a 4,096-bit modulus is 512 bytes, the objects around it some hundreds more. */
+    private static final int HEAP_BYTES_PER_KEY = 2_048;
+
     private static final Set<String> RSA_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256");
 
     KeySet {
@@ -131,6 +134,19 @@ record KeySet(JwksSource source, List<Key> keys, Map<String, Integer> dropped, S
                 .filter(k -> kid == null || kid.equals(k.keyId()))
                 .filter(k -> k.supports(alg))
                 .toList();
+    }
+
+    /**
+     * An upper estimate of the heap this key set holds, in bytes, for weighing the cache: each key's
+     * verifier (an RSA modulus of up to 4,096 bits and its objects) and strings, counted at 2 bytes a char.
+     */
+    int estimatedHeapBytes() {
+        long bytes = 512 + 2L * source.toString().length() + (failure == null ? 0 : 2L * failure.length())
+                + 64L * dropped.size();
+        for (Key key : keys) {
+            bytes += HEAP_BYTES_PER_KEY + (key.keyId() == null ? 0 : 2L * key.keyId().length());
+        }
+        return (int) Math.min(bytes, Integer.MAX_VALUE);
     }
 
     /** E.g. {@code "88 rsa_exponent, 2 not_for_signing"}; empty when nothing was dropped. */

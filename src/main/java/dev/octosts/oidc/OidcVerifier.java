@@ -6,6 +6,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Weigher;
 import dev.octosts.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +18,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.text.ParseException;
+import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,10 +67,11 @@ import java.util.Set;
  *       left to the trust policy.</li>
  * </ol>
  *
- * <p>Caches (ages from the settings clock, at most {@value #MAX_CACHED_ISSUERS} issuers each, LRU):
- * discovery results for 1 h, discovery failures for 15 s; key sets for 10 min, key-set failures for 15 s.
- * Concurrent cold requests for one issuer share one fetch. The token never appears in a result, log or
- * exception; details name issuers and URLs only.
+ * <p>Caches (ages from the settings clock, bounded by the heap they hold since anyone can run an issuer:
+ * {@value #MAX_PROVIDER_CACHE_WEIGHT} bytes of discovery results, {@value #MAX_KEY_SET_CACHE_WEIGHT} bytes of
+ * key sets, issuer names included): discovery results for 1 h, discovery failures for 15 s; key sets for
+ * 10 min, key-set failures for 15 s. Concurrent cold requests for one issuer share one fetch. The token
+ * never appears in a result, log or exception; details name issuers and URLs only.
  */
 public final class OidcVerifier implements AutoCloseable {
     public static final int MAX_TOKEN_CHARS = 16_384;
@@ -78,7 +83,15 @@ public final class OidcVerifier implements AutoCloseable {
     static final int KID_REFRESH_SECONDS = 30;
     static final Duration KID_REFRESH_INTERVAL = Duration.ofSeconds(KID_REFRESH_SECONDS);
     static final Duration MAX_NOT_BEFORE_AHEAD = Duration.ofMinutes(5);
-    static final int MAX_CACHED_ISSUERS = 1_000;
+    /** 2 MiB: some 2,000 issuers' discovery results (about 1 KiB each). */
+    static final long MAX_PROVIDER_CACHE_WEIGHT = 2L << 20;
+    /**
+     * 16 MiB: some 1,500 issuers with a handful of keys each (about 10 KiB), or 80 hostile sets of
+     * {@value KeySet#MAX_USABLE_KEYS} RSA keys (about 200 KiB each).
+     */
+    static final long MAX_KEY_SET_CACHE_WEIGHT = 16L << 20;
+    /** Object headers, references and the map node around each entry, in bytes. */
+    private static final int ENTRY_OVERHEAD = 128;
     static final String GOOGLE_ISSUER = "https://accounts.google.com";
     static final String GOOGLE_ISSUER_WITHOUT_SCHEME = "accounts.google.com";
     private static final Instant LATEST_TIME = Instant.parse("9999-12-31T23:59:59Z");
@@ -89,8 +102,8 @@ public final class OidcVerifier implements AutoCloseable {
     private final OidcSettings settings;
     private final SafeFetcher fetcher;
     private final Telemetry telemetry;
-    private final BoundedCache<Discovery> providers = new BoundedCache<>(MAX_CACHED_ISSUERS);
-    private final BoundedCache<KeySet> keySets = new BoundedCache<>(MAX_CACHED_ISSUERS);
+    private final Cache<String, Fresh<Discovery>> providers;
+    private final Cache<String, Fresh<KeySet>> keySets;
     private final SingleFlight<Discovery> discoveries = new SingleFlight<>();
     private final SingleFlight<KeySet> keyLoads = new SingleFlight<>();
 
@@ -103,14 +116,62 @@ public final class OidcVerifier implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.fetcher = new SafeFetcher(settings.privateNetworkHosts(), settings.connectTimeout(),
                 settings.readTimeout());
+        this.providers = cache(PROVIDER_TTL, MAX_PROVIDER_CACHE_WEIGHT,
+                (String issuer, Fresh<Discovery> entry) -> weight(issuer) + entry.value().estimatedHeapBytes());
+        this.keySets = cache(JWKS_TTL, MAX_KEY_SET_CACHE_WEIGHT,
+                (String issuer, Fresh<KeySet> entry) -> weight(issuer) + entry.value().estimatedHeapBytes());
+    }
+
+    /**
+     * A cached value and the end of its freshness. An entry leaves the cache at the latest {@code ttl} after
+     * it was written (the longest freshness it can have); until then a stale one is still there for
+     * {@link #refreshedKeySet}, which compares it with the one a caller saw.
+     */
+    private record Fresh<V>(V value, Instant until) {
+        V ifFresh(Instant now) {
+            return now.isBefore(until) ? value : null;
+        }
+    }
+
+    private <V> Cache<String, Fresh<V>> cache(Duration ttl, long maxWeight, Weigher<String, Fresh<V>> weigher) {
+        Clock clock = settings.clock();
+        return Caffeine.newBuilder()
+                .ticker(() -> clock.millis() * 1_000_000L)
+                .expireAfterWrite(ttl)
+                .maximumWeight(maxWeight)
+                .weigher(weigher)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    private static int weight(String issuer) {
+        return ENTRY_OVERHEAD + 2 * issuer.length();
+    }
+
+    /** The value of a fresh entry, or null. */
+    private <V> V fresh(Cache<String, Fresh<V>> cache, String issuer) {
+        Fresh<V> entry = cache.getIfPresent(issuer);
+        return entry == null ? null : entry.ifFresh(now());
     }
 
     /** The outcome of OpenID discovery for one issuer. */
     private sealed interface Discovery {
+        /** An upper estimate of the heap this result holds, in bytes. */
+        int estimatedHeapBytes();
+
         record Found(URI jwksUri, Set<String> algorithms) implements Discovery {
+            @Override
+            public int estimatedHeapBytes() {
+                // The URI keeps its text and its parsed components: about twice the text.
+                return 256 + 4 * jwksUri.toString().length() + 64 * algorithms.size();
+            }
         }
 
         record Failed(String detail) implements Discovery {
+            @Override
+            public int estimatedHeapBytes() {
+                return 64 + 2 * detail.length();
+            }
         }
     }
 
@@ -173,18 +234,18 @@ public final class OidcVerifier implements AutoCloseable {
     // ---- discovery ----------------------------------------------------------------------------------------
 
     private Discovery.Found provider(String issuer) throws Rejection {
-        Discovery discovery = providers.getFresh(issuer, now());
+        Discovery discovery = fresh(providers, issuer);
         if (discovery == null) {
             discovery = discoveries.run(issuer, () -> {
-                Discovery cached = providers.getFresh(issuer, now());
+                Discovery cached = fresh(providers, issuer);
                 if (cached != null) {
                     return cached;
                 }
-                Discovery fresh = telemetry.inSpan("oidc.discovery", Map.of("octosts.oidc.issuer", issuer),
+                Discovery found = telemetry.inSpan("oidc.discovery", Map.of("octosts.oidc.issuer", issuer),
                         () -> discover(issuer));
-                providers.put(issuer, fresh, now().plus(
-                        fresh instanceof Discovery.Found ? PROVIDER_TTL : PROVIDER_FAILURE_TTL));
-                return fresh;
+                providers.put(issuer, new Fresh<>(found, now().plus(
+                        found instanceof Discovery.Found ? PROVIDER_TTL : PROVIDER_FAILURE_TTL)));
+                return found;
             });
         }
         return switch (discovery) {
@@ -307,17 +368,17 @@ public final class OidcVerifier implements AutoCloseable {
     }
 
     private KeySet keySet(String issuer, JwksSource source) {
-        KeySet cached = keySets.getFresh(issuer, now());
+        KeySet cached = fresh(keySets, issuer);
         if (cached != null && cached.source().equals(source)) {
             return cached;
         }
         return keyLoads.run(issuer, () -> {
-            KeySet again = keySets.getFresh(issuer, now());
+            KeySet again = fresh(keySets, issuer);
             if (again != null && again.source().equals(source)) {
                 return again;
             }
             KeySet loaded = loadTraced(issuer, source);
-            keySets.put(issuer, loaded, loaded.expiresAt());
+            keySets.put(issuer, new Fresh<>(loaded, loaded.expiresAt()));
             return loaded;
         });
     }
@@ -329,7 +390,8 @@ public final class OidcVerifier implements AutoCloseable {
     private KeySet refreshedKeySet(String issuer, KeySet seen) {
         return keyLoads.run(issuer, () -> {
             Instant now = now();
-            KeySet current = keySets.getAny(issuer);
+            Fresh<KeySet> entry = keySets.getIfPresent(issuer);
+            KeySet current = entry == null ? null : entry.value();
             if (current != null && current.source().equals(seen.source())
                     && (current != seen || now.isBefore(current.attemptedAt().plus(KID_REFRESH_INTERVAL)))) {
                 return current;
@@ -337,10 +399,10 @@ public final class OidcVerifier implements AutoCloseable {
             KeySet loaded = loadTraced(issuer, seen.source());
             if (loaded.isFailed()) {
                 KeySet kept = seen.attemptedAt(now);
-                keySets.put(issuer, kept, kept.expiresAt());
+                keySets.put(issuer, new Fresh<>(kept, kept.expiresAt()));
                 return loaded;
             }
-            keySets.put(issuer, loaded, loaded.expiresAt());
+            keySets.put(issuer, new Fresh<>(loaded, loaded.expiresAt()));
             return loaded;
         });
     }
@@ -474,6 +536,12 @@ public final class OidcVerifier implements AutoCloseable {
 
     private static Rejection verificationFailed(String reason, String detail) {
         return new Rejection(OidcFailure.VERIFICATION_FAILED, reason, detail);
+    }
+
+    /** Bytes the key-set cache holds, after pending evictions, for tests. */
+    long keySetCacheWeight() {
+        keySets.cleanUp();
+        return keySets.policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 
     private Instant now() {

@@ -94,6 +94,29 @@ public final class CompiledTrustPolicy {
         return policy;
     }
 
+    /**
+     * An upper estimate of the heap the compiled patterns hold, in bytes (up to about 2.6 MB for a policy at
+     * {@link #MAX_POLICY_PROGRAM_SIZE}), so that a cache can be bounded by what it holds, not by a count.
+     * The parsed policy's own strings are not included: they are no longer than the file's text.
+     */
+    public long estimatedHeapBytes() {
+        long bytes = 0;
+        for (GoRegex pattern : patterns()) {
+            bytes += pattern.estimatedHeapBytes();
+        }
+        return bytes;
+    }
+
+    private List<GoRegex> patterns() {
+        List<GoRegex> all = new ArrayList<>(claimPatterns.values());
+        for (GoRegex pattern : new GoRegex[] {issuerPattern, subjectPattern, audiencePattern}) {
+            if (pattern != null) {
+                all.add(pattern);
+            }
+        }
+        return all;
+    }
+
     /** The claim names the policy constrains, in file order (for the audit record). */
     public Set<String> claimNamesChecked() {
         return claimPatterns.keySet();

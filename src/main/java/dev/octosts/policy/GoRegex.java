@@ -18,6 +18,13 @@ public final class GoRegex {
      * while still well above any hand-written policy pattern.
      */
     public static final long MAX_PROGRAM_SIZE = 10_000;
+    /**
+     * Heap bytes one compiled instruction takes, for weighing caches: RE2/J's {@code Inst} object with its
+     * fields and rune array, about 60 bytes (3.3 million instructions need some 200 MB, as above).
+     */
+    static final long HEAP_BYTES_PER_INSTRUCTION = 64;
+    /** The pattern object, its anchored copy and the matcher machinery around the program. */
+    private static final long HEAP_BYTES_OVERHEAD = 1_024;
 
     private final String pattern;
     private final Pattern fullMatch;
@@ -74,6 +81,11 @@ public final class GoRegex {
     /** The estimated size of the compiled program, in Go instructions. */
     long programSize() {
         return programSize;
+    }
+
+    /** An upper estimate of the heap this compiled pattern holds, in bytes: the program and the pattern text twice. */
+    public long estimatedHeapBytes() {
+        return HEAP_BYTES_OVERHEAD + HEAP_BYTES_PER_INSTRUCTION * programSize + 4L * pattern.length();
     }
 
     @Override

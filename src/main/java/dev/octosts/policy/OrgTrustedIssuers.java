@@ -54,6 +54,21 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
         }
     }
 
+    /**
+     * An upper estimate of the heap this allowlist holds, in bytes: its compiled patterns (up to
+     * {@value #MAX_ISSUER_PATTERNS} of {@link GoRegex#MAX_PROGRAM_SIZE} instructions each) and its strings.
+     */
+    public long estimatedHeapBytes() {
+        long bytes = 256;
+        for (String issuer : issuers) {
+            bytes += 64 + 2L * issuer.length();
+        }
+        for (GoRegex pattern : patterns) {
+            bytes += 64 + pattern.estimatedHeapBytes();
+        }
+        return bytes;
+    }
+
     /** Parses and validates the allowlist file; every problem is an error, never a silent allow-all or deny-all. */
     public static OrgTrustedIssuers parse(String yaml) throws PolicyException {
         String mode = "";

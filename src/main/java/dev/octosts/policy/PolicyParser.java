@@ -22,6 +22,14 @@ public final class PolicyParser {
     }
 
     /**
+     * What parsing answers for a document over {@link PolicyFileCheck#MAX_FILE_BYTES}: for a caller that
+     * kept only the document's size, not its text.
+     */
+    public static PolicyException documentTooLarge() {
+        return YamlTree.documentTooLarge();
+    }
+
+    /**
      * Parses a trust policy. An org policy (the file lives in the org policy repository) may also list
      * {@code repositories}; in a repo policy that key is unknown.
      */

@@ -71,11 +71,15 @@ final class YamlTree {
     private YamlTree() {
     }
 
+    static PolicyException documentTooLarge() {
+        return new PolicyException("document_too_large", "document too large (max " + MAX_DOCUMENT_BYTES + " bytes)");
+    }
+
     /** Parses the first YAML document of {@code yaml} (Go ignores any later one); null for an empty document. */
     static Object parse(String yaml) throws PolicyException {
         // A UTF-8 encoding is never shorter than the string's length in chars: check that first.
         if (yaml.length() > MAX_DOCUMENT_BYTES || utf8Length(yaml) > MAX_DOCUMENT_BYTES) {
-            throw new PolicyException("document_too_large", "document too large (max " + MAX_DOCUMENT_BYTES + " bytes)");
+            throw documentTooLarge();
         }
         LoaderOptions options = new LoaderOptions();
         options.setMaxAliasesForCollections(MAX_COLLECTION_ALIASES);

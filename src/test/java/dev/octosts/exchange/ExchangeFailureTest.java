@@ -10,6 +10,7 @@ import dev.octosts.github.PolicyFiles;
 import dev.octosts.keys.PemKeys;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
+import dev.octosts.policy.PolicyFileCheck;
 import dev.octosts.telemetry.Telemetry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,8 +81,8 @@ class ExchangeFailureTest {
                 """.formatted(issuer.issuer()));
         GitHubApp githubApp = new GitHubApp(app.appId(), PemKeys.fromPem(app.privateKeyPem(), "test App key"));
         AppRouter router = new AppRouter(Map.of(AppRouter.FALLBACK, new AppPool(AppRouter.FALLBACK, List.of(githubApp))));
-        return new ExchangeService(oidc, router, client, new PolicyFiles(client, clock), recorder, DOMAIN, ".github",
-                clock, Telemetry.off());
+        return new ExchangeService(oidc, router, client, new PolicyFiles(client, clock, PolicyFileCheck.MAX_FILE_BYTES),
+                recorder, DOMAIN, ".github", clock, Telemetry.off());
     }
 
     private ExchangeRequest request() {

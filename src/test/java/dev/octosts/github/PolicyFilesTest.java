@@ -8,8 +8,12 @@ import dev.octosts.dev.GitHubSimulator.Fault;
 import dev.octosts.dev.GitHubSimulator.RecordedCall;
 import dev.octosts.dev.GitHubSimulator.SimulatedApp;
 import dev.octosts.keys.PemKeys;
+import dev.octosts.policy.PolicyFileCheck;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +36,7 @@ class PolicyFilesTest {
     void start() {
         github = GitHubSimulator.start("", clock);
         client = new GitHubClient(github.baseUrl(), Duration.ofSeconds(10), clock);
-        files = new PolicyFiles(client, clock);
+        files = new PolicyFiles(client, clock, PolicyFileCheck.MAX_FILE_BYTES);
         github.putFile("acme", "repo", PolicyFiles.policyPath("deploy"), YAML);
         github.putFile("acme", "repo", PolicyFiles.policyPath("other"), YAML);
     }
@@ -63,6 +67,54 @@ class PolicyFilesTest {
 
     private static String tokensPath(long installation) {
         return "/app/installations/" + installation + "/access_tokens";
+    }
+
+    @Test
+    void aFileOverThePolicyLimitIsRememberedAsTooLargeWithoutItsText() throws Exception {
+        AppPool pool = pool(1);
+        // 700 KiB: under GitHub's 1 MiB response once base64-encoded, far over the 64 KiB a policy may have.
+        String huge = YAML + "#" + "x".repeat(700 * 1024) + "\n";
+        github.putFile("acme", "repo", PolicyFiles.policyPath("huge"), huge);
+
+        PolicyRead first = files.read(pool, "acme", "repo", "huge");
+        github.clearCalls();
+        PolicyRead again = files.read(pool, "acme", "repo", "huge");
+
+        byte[] utf8 = huge.getBytes(StandardCharsets.UTF_8);
+        assertThat(first).isEqualTo(new PolicyRead.TooLarge(GitHubSimulator.blobSha(huge),
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8)), false));
+        assertThat(again).isEqualTo(first);
+        assertThat(contentReads()).isZero();
+        // The primary and stale caches hold a few hundred bytes for it, not 2 x 1.4 MB of text.
+        assertThat(files.estimatedWeight()).isLessThan(2 * 1024);
+    }
+
+    @Test
+    void theLimitIsMeasuredInUtf8BytesAsTheParserMeasuresIt() {
+        AppPool pool = pool(1);
+        String atLimit = YAML + "#" + "é".repeat((PolicyFileCheck.MAX_FILE_BYTES - YAML.length() - 2) / 2) + "\n";
+        assertThat(atLimit.getBytes(StandardCharsets.UTF_8)).hasSizeBetween(PolicyFileCheck.MAX_FILE_BYTES - 1,
+                PolicyFileCheck.MAX_FILE_BYTES);
+        String overLimit = atLimit + "é";
+        github.putFile("acme", "repo", PolicyFiles.policyPath("at"), atLimit);
+        github.putFile("acme", "repo", PolicyFiles.policyPath("over"), overLimit);
+
+        assertThat(files.read(pool, "acme", "repo", "at")).isInstanceOf(PolicyRead.Found.class);
+        assertThat(files.read(pool, "acme", "repo", "over")).isInstanceOf(PolicyRead.TooLarge.class);
+    }
+
+    @Test
+    void aTooLargeFileIsServedFromTheStaleCacheWhenGitHubRateLimits() {
+        AppPool pool = pool(1);
+        String huge = YAML + "#" + "x".repeat(100 * 1024) + "\n";
+        github.putFile("acme", "repo", PolicyFiles.policyPath("huge"), huge);
+        PolicyRead.TooLarge first = (PolicyRead.TooLarge) files.read(pool, "acme", "repo", "huge");
+
+        clock.advance(Duration.ofMinutes(6));
+        github.addFault(Fault.rateLimited403("/contents/"));
+
+        assertThat(files.read(pool, "acme", "repo", "huge"))
+                .isEqualTo(new PolicyRead.TooLarge(first.blobSha(), first.sha256(), true));
     }
 
     @Test
