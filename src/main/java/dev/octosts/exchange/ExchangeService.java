@@ -106,10 +106,13 @@ public final class ExchangeService {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
-            Refusal refusal;
+            // The caller's budgets first, on the request's own thread: a flood over budget costs no more.
+            Refusal refusal = admit(request);
             try {
-                Optional<Decided> decided = deadline.run(() -> new Decided(decide(request, record, traced)));
-                refusal = decided.isPresent() ? decided.get().refusal() : deadlineExceeded(record);
+                if (refusal == null) {
+                    Optional<Decided> decided = deadline.run(() -> new Decided(decide(request, record, traced)));
+                    refusal = decided.isPresent() ? decided.get().refusal() : deadlineExceeded(record);
+                }
             } catch (RuntimeException e) {
                 refusal = internalError(record, "exchange", e);
             }
@@ -214,10 +217,6 @@ public final class ExchangeService {
 
     /** Runs the steps in order, each in its span; returns null when a token was minted (it is then in the record). */
     private Refusal decide(ExchangeRequest request, RecordBuilder record, ExchangeTracing.Traced traced) {
-        Refusal limited = admit(request);
-        if (limited != null) {
-            return limited;
-        }
         if (request.scopes().size() > 1) {
             return new Refusal(INVALID_ARGUMENT, "multiple_scopes", "multiple scopes not supported");
         }
