@@ -147,7 +147,7 @@ public final class ExchangeService {
     /** The caller's budgets (address, claimed issuer): a refusal when one of them is spent. */
     private Refusal admit(ExchangeRequest request) {
         RateLimits.Limit limit = limits.admit(request.remoteAddress(),
-                BearerAuthentication.claimedIssuer(request.authorization()));
+                () -> BearerAuthentication.claimedIssuer(request.authorization()));
         return limit == null ? null : rateLimited(limit);
     }
 

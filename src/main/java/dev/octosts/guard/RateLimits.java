@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Token buckets for strangers: one per client address and one per issuer unknown here, checked before
@@ -103,13 +104,16 @@ public final class RateLimits {
      * A known issuer's budget is not touched here: anyone can claim a known issuer in an unverified
      * token, and must not be able to spend that issuer's budget for it (see {@link #admitVerified}).
      *
-     * @param issuer the {@code iss} of the caller's token as sent (unverified), null when it has none
+     * @param claimedIssuer the {@code iss} of the caller's token as sent (unverified), null when it has
+     *                      none; read only when the address is within its budget, since a flood is refused
+     *                      cheapest before its token is even parsed
      */
-    public Limit admit(String address, String issuer) {
+    public Limit admit(String address, Supplier<String> claimedIssuer) {
         if (settings.perAddress() > 0
                 && !addresses.get(key(address), k -> bucket(settings.perAddress())).tryConsume(1)) {
             return Limit.ADDRESS;
         }
+        String issuer = claimedIssuer.get();
         if (issuer == null || isKnown(issuer)) {
             return null;
         }

@@ -11,7 +11,7 @@ class RateLimitsTest {
     private static int admitted(RateLimits limits, String address, String issuer, int requests) {
         int admitted = 0;
         for (int i = 0; i < requests; i++) {
-            if (limits.admit(address, issuer) == null) {
+            if (limits.admit(address, () -> issuer) == null) {
                 admitted++;
             }
         }
@@ -23,7 +23,7 @@ class RateLimitsTest {
         RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0));
 
         assertThat(admitted(limits, "192.0.2.1", null, 10)).isEqualTo(2);
-        assertThat(limits.admit("192.0.2.1", null)).isEqualTo(RateLimits.Limit.ADDRESS);
+        assertThat(limits.admit("192.0.2.1", () -> null)).isEqualTo(RateLimits.Limit.ADDRESS);
         assertThat(admitted(limits, "192.0.2.2", null, 10)).isEqualTo(2);
     }
 
@@ -32,10 +32,10 @@ class RateLimitsTest {
         RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 2, 0));
 
         assertThat(admitted(limits, "192.0.2.1", "https://attacker.example", 10)).isEqualTo(2);
-        assertThat(limits.admit("192.0.2.1", "https://attacker.example")).isEqualTo(RateLimits.Limit.ISSUER);
+        assertThat(limits.admit("192.0.2.1", () -> "https://attacker.example")).isEqualTo(RateLimits.Limit.ISSUER);
         // Every unknown issuer together shares one more budget (2/s, burst 4): the second issuer spends the rest.
         assertThat(admitted(limits, "192.0.2.1", "https://other.example", 10)).isEqualTo(2);
-        assertThat(limits.admit("192.0.2.1", "https://third.example")).isEqualTo(RateLimits.Limit.UNKNOWN_ISSUERS);
+        assertThat(limits.admit("192.0.2.1", () -> "https://third.example")).isEqualTo(RateLimits.Limit.UNKNOWN_ISSUERS);
 
         limits.earned(KNOWN);
         assertThat(admitted(limits, "192.0.2.1", KNOWN, 100)).isEqualTo(100);
