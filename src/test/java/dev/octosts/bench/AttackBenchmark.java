@@ -10,6 +10,8 @@ import dev.octosts.ledger.Migrations;
 import dev.octosts.testing.TestDatabase;
 
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,8 +72,8 @@ public final class AttackBenchmark {
 
     /** What legitimate clients saw during one phase, and what it cost the service. */
     private record Phase(long attackRequests, Map<Integer, Long> attackAnswers, double seconds, OpenLoop.Result legit,
-                         Map<Integer, Long> legitAnswers, CpuTimes cpu, long gitHubCalls, long peakRssMb,
-                         long tokensWithoutRecord) {
+                         Map<Integer, Long> legitAnswers, double allowedWithin50ms, CpuTimes cpu, long gitHubCalls,
+                         long peakRssMb, long tokensWithoutRecord) {
         double attackPerSecond() {
             return attackRequests / seconds;
         }
@@ -176,7 +178,9 @@ public final class AttackBenchmark {
                 System.out.println("  " + attackClass.getKey() + " …");
                 BenchFleet served = fleet.withNewApp(github);
                 github.install(served.app().appId(), ATTACKER_ORG, Map.of("contents", "read", "metadata", "read"), null);
-                Map<String, String> env = served.serviceEnvironment(work, github, owner, runtime, BenchFleet.freePort());
+                int adminPort = BenchFleet.freePort();
+                URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
+                Map<String, String> env = served.serviceEnvironment(work, github, owner, runtime, adminPort);
                 env.put("GITHUB_WEBHOOK_SECRET", webhookSecret);
                 ServiceProcess service = ServiceProcess.start(env, List.of());
                 Legit legit = new Legit(service.base(), fleet.exchanges());
@@ -184,8 +188,9 @@ public final class AttackBenchmark {
                 try {
                     legit.warmUp(earning);
                     tokensWithoutRecord(github, owner, checkedTokens);
-                    Phase quiet = phase(null, service, legit, github, owner, checkedTokens);
-                    Phase attacked = phase(attackClass.getValue().against(traffic), service, legit, github, owner, checkedTokens);
+                    Phase quiet = phase(null, service, metrics, legit, github, owner, checkedTokens);
+                    Phase attacked = phase(attackClass.getValue().against(traffic), service, metrics, legit, github, owner,
+                            checkedTokens);
                     results.add(new Result(attackClass.getKey(), quiet, attacked));
                 } finally {
                     traffic.close();
@@ -208,7 +213,7 @@ public final class AttackBenchmark {
         private final List<Exchange> exchanges;
         private final Map<Integer, LongAdder> answers = new ConcurrentHashMap<>();
 
-        Legit(java.net.URI service, List<Exchange> exchanges) throws java.io.IOException {
+        Legit(URI service, List<Exchange> exchanges) throws java.io.IOException {
             for (int i = 1; i <= LEGIT_ADDRESSES; i++) {
                 clients.add(new RawHttpClient(service, InetAddress.getByName("127.0.0." + i)));
             }
@@ -262,8 +267,9 @@ public final class AttackBenchmark {
      * One phase: the attack (none: the legitimate load alone) from now until {@link #PHASE} has passed,
      * legitimate exchanges at the fixed rate meanwhile; the service's CPU and peak memory over both.
      */
-    private static Phase phase(AttackTraffic.Attack attack, ServiceProcess service, Legit legit, GitHubSimulator github,
-                               String owner, Set<String> checkedTokens) throws Exception {
+    private static Phase phase(AttackTraffic.Attack attack, ServiceProcess service, URI metrics, Legit legit,
+                               GitHubSimulator github, String owner, Set<String> checkedTokens) throws Exception {
+        Histograms atStart = scrape(metrics);
         service.resetPeakRss();
         long pid = service.process().pid();
         CpuTimes cpuAtStart = CpuTimes.now(pid);
@@ -283,10 +289,18 @@ public final class AttackBenchmark {
         CpuTimes cpu = CpuTimes.now(pid).minus(cpuAtStart);
         long gitHubCalls = github.callCount() - gitHubCallsAtStart;
         long peakRss = service.peakRssMb();
+        double allowedWithin50ms = scrape(metrics).minus(atStart).shareWithin(
+                "octosts_exchange_duration_seconds", Map.of("octosts_decision", "allow"), "0.05");
         // Revocations and the ledger's queue settle before tokens are counted.
         Thread.sleep(PAUSE);
-        return new Phase(outcome.requests(), outcome.answers(), seconds, result, legit.answers(), cpu, gitHubCalls, peakRss,
+        return new Phase(outcome.requests(), outcome.answers(), seconds, result, legit.answers(), allowedWithin50ms, cpu, gitHubCalls, peakRss,
                 tokensWithoutRecord(github, owner, checkedTokens));
+    }
+
+    private static Histograms scrape(URI metrics) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return Histograms.scrape(http, metrics);
+        }
     }
 
     /**
@@ -344,6 +358,8 @@ public final class AttackBenchmark {
             double[] shares = attacked.machineShares();
             table.append("      machine CPU %.0f%% busy (service %.0f%%, this JVM %.0f%%); GitHub calls per attack request %.2f%n"
                     .formatted(100 * shares[0], 100 * shares[1], 100 * shares[2], result.gitHubCallsPerAttackRequest()));
+            table.append("      as the service timed them: %.2f%% of allowed exchanges within 50 ms (without the attack %.2f%%)%n"
+                    .formatted(100 * attacked.allowedWithin50ms(), 100 * quiet.allowedWithin50ms()));
             table.append("      attack answers %s; legit answers %s%n".formatted(attacked.attackAnswers(), attacked.legitAnswers()));
         }
         System.out.print(table);
@@ -369,10 +385,12 @@ public final class AttackBenchmark {
                     .put("peak_rss_mb", attacked.peakRssMb())
                     .put("tokens_without_record", attacked.tokensWithoutRecord())
                     .put("meets_targets", result.meetsTargets())
-                    .put("github_calls_per_attack_request", Figures.round3(result.gitHubCallsPerAttackRequest()));
+                    .put("github_calls_per_attack_request", Figures.round3(result.gitHubCallsPerAttackRequest()))
+                    .put("service_side_allowed_within_50ms", Figures.round4(attacked.allowedWithin50ms()));
             entry.putObject("without_attack").put("legit_success", Figures.round4(result.quiet().legit().successShare()))
                     .put("legit_p99_ms", Figures.round2(result.quiet().legit().percentileMs(0.99)))
                     .put("service_cpu_ms_per_s", Math.round(result.quiet().cpuMsPerSecond()))
+                    .put("service_side_allowed_within_50ms", Figures.round4(result.quiet().allowedWithin50ms()))
                     .put("peak_rss_mb", result.quiet().peakRssMb());
             double[] shares = attacked.machineShares();
             entry.putObject("machine_cpu").put("busy", Figures.round3(shares[0])).put("service", Figures.round3(shares[1]))

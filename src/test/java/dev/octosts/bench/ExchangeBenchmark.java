@@ -14,13 +14,11 @@ import dev.octosts.testing.TestDatabase;
 
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -153,56 +151,6 @@ public final class ExchangeBenchmark {
             stepsWithin1And5ms.forEach((step, shares) -> table.append("      %-20s %6.1f%%  %6.1f%%%n"
                     .formatted(step, 100 * shares[0], 100 * shares[1])));
             return table.toString();
-        }
-    }
-
-    /** Cumulative histogram bucket counts from a Prometheus scrape: metric name, labels (with le), count. */
-    private record Histograms(Map<String, Map<Map<String, String>, Double>> buckets) {
-        static Histograms scrape(HttpClient http, URI metrics) throws Exception {
-            String text = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Map<String, Map<Map<String, String>, Double>> buckets = new HashMap<>();
-            for (String line : text.split("\n")) {
-                int brace = line.indexOf('{');
-                if (brace < 0 || !line.substring(0, brace).endsWith("_bucket")) {
-                    continue;
-                }
-                int close = line.lastIndexOf('}');
-                Map<String, String> labels = new HashMap<>();
-                for (String pair : line.substring(brace + 1, close).split(",")) {
-                    int equals = pair.indexOf('=');
-                    labels.put(pair.substring(0, equals), pair.substring(equals + 2, pair.length() - 1));
-                }
-                buckets.computeIfAbsent(line.substring(0, brace - "_bucket".length()), name -> new HashMap<>())
-                        .merge(labels, Double.parseDouble(line.substring(close + 1).strip()), Double::sum);
-            }
-            return new Histograms(buckets);
-        }
-
-        Histograms minus(Histograms earlier) {
-            Map<String, Map<Map<String, String>, Double>> difference = new HashMap<>();
-            buckets.forEach((name, series) -> series.forEach((labels, count) -> difference
-                    .computeIfAbsent(name, n -> new HashMap<>())
-                    .put(labels, count - earlier.buckets.getOrDefault(name, Map.of()).getOrDefault(labels, 0.0))));
-            return new Histograms(difference);
-        }
-
-        /** The shares of the matching series' observations at or below 1 ms and 5 ms. */
-        double[] shares(String name, Map<String, String> match) {
-            double within1ms = 0;
-            double within5ms = 0;
-            double all = 0;
-            for (var entry : buckets.getOrDefault(name, Map.of()).entrySet()) {
-                if (!entry.getKey().entrySet().containsAll(match.entrySet())) {
-                    continue;
-                }
-                switch (entry.getKey().get("le")) {
-                    case "0.001" -> within1ms += entry.getValue();
-                    case "0.005" -> within5ms += entry.getValue();
-                    case "+Inf" -> all += entry.getValue();
-                    default -> { }
-                }
-            }
-            return all == 0 ? new double[] {Double.NaN, Double.NaN} : new double[] {within1ms / all, within5ms / all};
         }
     }
 
