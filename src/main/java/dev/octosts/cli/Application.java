@@ -151,8 +151,8 @@ public final class Application implements AutoCloseable {
         AppRouter router = new AppRouter(pools);
         Settings.RateLimits rates = settings.rateLimits();
         IssuerAllowlist allowedIssuers = settings.allowedIssuers();
-        RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perKnownIssuer(),
-                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords()),
+        RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perSubject(),
+                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords(), rates.scopeMissesPerMinute()),
                 issuer -> settings.jwksOverrides().containsKey(issuer)
                         || (allowedIssuers.isRestricted() && allowedIssuers.allows(issuer)));
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,

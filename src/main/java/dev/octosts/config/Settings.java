@@ -123,17 +123,19 @@ public record Settings(
      * Sustained requests per second to {@code /sts/exchange} (bursts of twice as many); 0 turns a limit off.
      *
      * @param perAddress        each client address ({@code RATE_LIMIT_PER_ADDRESS})
-     * @param perKnownIssuer    each issuer that has earned a token here ({@code RATE_LIMIT_PER_ISSUER})
-     * @param perUnknownIssuer  each issuer that has not yet ({@code RATE_LIMIT_PER_UNKNOWN_ISSUER})
+     * @param perSubject        each verified caller, issuer and subject ({@code RATE_LIMIT_PER_SUBJECT})
+     * @param perUnknownIssuer  each issuer that has not earned a token here ({@code RATE_LIMIT_PER_UNKNOWN_ISSUER})
      * @param allUnknownIssuers all of those together ({@code RATE_LIMIT_UNKNOWN_ISSUERS})
      * @param limitedRecords    ledger records of rate-limited requests ({@code RATE_LIMITED_RECORDS})
+     * @param scopeMissesPerMinute scopes leading nowhere per verified caller and minute
+     *                          ({@code RATE_LIMIT_SCOPE_MISSES_PER_MINUTE})
      */
-    public record RateLimits(long perAddress, long perKnownIssuer, long perUnknownIssuer, long allUnknownIssuers,
-                             long limitedRecords) {
+    public record RateLimits(long perAddress, long perSubject, long perUnknownIssuer, long allUnknownIssuers,
+                             long limitedRecords, long scopeMissesPerMinute) {
         static RateLimits read(Reader reader) {
-            return new RateLimits(reader.rate("RATE_LIMIT_PER_ADDRESS", 50), reader.rate("RATE_LIMIT_PER_ISSUER", 1_000),
+            return new RateLimits(reader.rate("RATE_LIMIT_PER_ADDRESS", 50), reader.rate("RATE_LIMIT_PER_SUBJECT", 50),
                     reader.rate("RATE_LIMIT_PER_UNKNOWN_ISSUER", 5), reader.rate("RATE_LIMIT_UNKNOWN_ISSUERS", 50),
-                    reader.rate("RATE_LIMITED_RECORDS", 100));
+                    reader.rate("RATE_LIMITED_RECORDS", 100), reader.rate("RATE_LIMIT_SCOPE_MISSES_PER_MINUTE", 60));
         }
     }
 

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
@@ -54,6 +55,12 @@ public final class ExchangeService {
      */
     static final Duration ALLOWLIST_WAIT = Duration.ofSeconds(10);
     static final String RATE_LIMITED = "rate_limited";
+    /**
+     * Refusals for a scope that leads nowhere: each may have cost GitHub calls (an installation lookup, a
+     * read token) that anyone with a valid token could otherwise make the service spend without end.
+     */
+    static final Set<String> SCOPE_MISSES = Set.of("no_app_for_owner", "not_installed", "policy_not_found",
+            "repository_not_accessible");
     /** Too many outbound calls in flight in this process: the caller is told to come back. */
     static final Refusal OUTBOUND_LIMIT = new Refusal(UNAVAILABLE, "outbound_limit",
             "too many requests in flight, try again");
@@ -226,11 +233,20 @@ public final class ExchangeService {
             return caller.refusal();
         }
         VerifiedToken token = caller.token();
-        RateLimits.Limit issuerLimit = limits.admitVerified(token.issuer());
-        if (issuerLimit != null) {
-            return rateLimited(issuerLimit);
+        RateLimits.Limit callerLimit = limits.admitVerified(token.issuer(), token.subject());
+        if (callerLimit != null) {
+            return rateLimited(callerLimit);
         }
+        Refusal refusal = decideFor(token, request, record, traced);
+        if (refusal != null && SCOPE_MISSES.contains(refusal.reason())) {
+            limits.missed(token.issuer(), token.subject());
+        }
+        return refusal;
+    }
 
+    /** The steps after the caller is known: where its token may lead, and whether it does. */
+    private Refusal decideFor(VerifiedToken token, ExchangeRequest request, RecordBuilder record,
+                              ExchangeTracing.Traced traced) {
         String scope = request.effectiveScope();
         if (scope.isEmpty()) {
             return new Refusal(INVALID_ARGUMENT, "scope_missing", "scope must be provided");

@@ -14,8 +14,8 @@ import java.util.function.Supplier;
 
 /**
  * Token buckets for strangers: one per client address and one per issuer unknown here, checked before
- * anything in a request is trusted, one shared by every unknown issuer, and one per known issuer, checked
- * once its token is verified. An issuer becomes known when a token of its was allowed by a trust policy
+ * anything in a request is trusted, one shared by every unknown issuer, and, once a token is verified,
+ * one per caller (issuer and subject) with a second for the scopes it names that lead nowhere. An issuer becomes known when a token of its was allowed by a trust policy
  * (or the operator named it); until then anyone could be running it, so it gets the smallest budget and
  * all unknown issuers together share one more. The per-key state lives in
  * bounded caches with keys bounded in bytes, so a flood of new addresses or issuers costs a fixed amount
@@ -26,38 +26,42 @@ public final class RateLimits {
     static final int MAX_KEY_BYTES = 256;
     static final long MAX_ADDRESSES = 100_000;
     static final long MAX_ISSUERS = 20_000;
+    static final long MAX_SUBJECTS = 100_000;
     private static final Duration IDLE = Duration.ofMinutes(10);
 
     /**
      * Sustained requests per second, with bursts of twice as many; 0 turns the limit off.
      *
      * @param perAddress        each client address
-     * @param perKnownIssuer    each issuer that has earned a token
-     * @param perUnknownIssuer  each issuer that has not
+     * @param perSubject        each verified caller (issuer and subject)
+     * @param perUnknownIssuer  each issuer that has not earned a token here
      * @param allUnknownIssuers all issuers that have not, together
      * @param limitedRecords    ledger records of requests refused by these limits, all callers together
+     * @param scopeMissesPerMinute scopes that lead nowhere (no installation, no policy, no such repository)
+     *                          per verified caller and minute, in bursts of as many
      */
-    public record Settings(long perAddress, long perKnownIssuer, long perUnknownIssuer, long allUnknownIssuers,
-                           long limitedRecords) {
+    public record Settings(long perAddress, long perSubject, long perUnknownIssuer, long allUnknownIssuers,
+                           long limitedRecords, long scopeMissesPerMinute) {
         public Settings {
-            if (perAddress < 0 || perKnownIssuer < 0 || perUnknownIssuer < 0 || allUnknownIssuers < 0
-                    || limitedRecords < 0) {
+            if (perAddress < 0 || perSubject < 0 || perUnknownIssuer < 0 || allUnknownIssuers < 0
+                    || limitedRecords < 0 || scopeMissesPerMinute < 0) {
                 throw new IllegalArgumentException("rates must not be negative");
             }
         }
 
         public static Settings defaults() {
-            return new Settings(50, 1_000, 5, 50, 100);
+            return new Settings(50, 50, 5, 50, 100, 60);
         }
 
         public static Settings off() {
-            return new Settings(0, 0, 0, 0, 0);
+            return new Settings(0, 0, 0, 0, 0, 0);
         }
     }
 
     /** Which budget a refused request ran out of. */
     public enum Limit {
-        ADDRESS("client address"), ISSUER("issuer"), UNKNOWN_ISSUERS("unknown issuers");
+        ADDRESS("client address"), ISSUER("issuer"), UNKNOWN_ISSUERS("unknown issuers"), SUBJECT("caller"),
+        SCOPE_MISSES("caller's scopes without a policy");
 
         private final String label;
 
@@ -74,6 +78,8 @@ public final class RateLimits {
     private final Predicate<String> knownFromStart;
     private final Cache<String, Bucket> addresses;
     private final Cache<String, Bucket> issuers;
+    private final Cache<String, Bucket> subjects;
+    private final Cache<String, Bucket> scopeMisses;
     private final Cache<String, Boolean> knownIssuers;
     private final Bucket unknownIssuers;
     private final Bucket limitedRecords;
@@ -92,6 +98,8 @@ public final class RateLimits {
         this.knownFromStart = knownFromStart;
         this.addresses = Caffeine.newBuilder().maximumSize(MAX_ADDRESSES).expireAfterAccess(IDLE).build();
         this.issuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).expireAfterAccess(IDLE).build();
+        this.subjects = Caffeine.newBuilder().maximumSize(MAX_SUBJECTS).expireAfterAccess(IDLE).build();
+        this.scopeMisses = Caffeine.newBuilder().maximumSize(MAX_SUBJECTS).expireAfterAccess(IDLE).build();
         this.knownIssuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).build();
         this.unknownIssuers = bucket(settings.allUnknownIssuers());
         this.limitedRecords = bucket(settings.limitedRecords());
@@ -101,8 +109,8 @@ public final class RateLimits {
      * Takes one request from the budgets that apply before its token is verified: its address, and when
      * the issuer it claims is unknown, that issuer's and all unknown issuers' budgets (what a stranger's
      * issuer costs is fetches and GitHub calls). The limit it ran out of, or null when it may go on.
-     * A known issuer's budget is not touched here: anyone can claim a known issuer in an unverified
-     * token, and must not be able to spend that issuer's budget for it (see {@link #admitVerified}).
+     * A known issuer has no budget here: anyone can claim it in an unverified token, so its callers are
+     * budgeted one by one once verified (see {@link #admitVerified}).
      *
      * @param claimedIssuer the {@code iss} of the caller's token as sent (unverified), null when it has
      *                      none; read only when the address is within its budget, since a flood is refused
@@ -127,12 +135,30 @@ public final class RateLimits {
         return null;
     }
 
-    /** Takes one request from a known issuer's budget, once its token's signature has been verified. */
-    public Limit admitVerified(String issuer) {
-        if (!isKnown(issuer) || settings.perKnownIssuer() == 0) {
-            return null;
+    /**
+     * Takes one request from a verified caller's budget: its rate, and whether it still has scopes that
+     * lead nowhere to spend. A budget per caller, not per issuer: an issuer such as GitHub Actions is shared
+     * by everyone who runs a workflow, so any of them could otherwise spend it for all the others.
+     */
+    public Limit admitVerified(String issuer, String subject) {
+        String caller = key(issuer + " " + subject);
+        if (settings.perSubject() > 0 && !subjects.get(caller, k -> bucket(settings.perSubject())).tryConsume(1)) {
+            return Limit.SUBJECT;
         }
-        return issuers.get(key(issuer), k -> bucket(settings.perKnownIssuer())).tryConsume(1) ? null : Limit.ISSUER;
+        if (settings.scopeMissesPerMinute() > 0) {
+            Bucket misses = scopeMisses.getIfPresent(caller);
+            if (misses != null && misses.getAvailableTokens() <= 0) {
+                return Limit.SCOPE_MISSES;
+            }
+        }
+        return null;
+    }
+
+    /** The caller's scope led nowhere (and may have cost GitHub calls): one from its budget of such scopes. */
+    public void missed(String issuer, String subject) {
+        if (settings.scopeMissesPerMinute() > 0) {
+            scopeMisses.get(key(issuer + " " + subject), k -> perMinute(settings.scopeMissesPerMinute())).tryConsume(1);
+        }
     }
 
     private boolean isKnown(String issuer) {
@@ -163,6 +189,12 @@ public final class RateLimits {
         }
         return Bucket.builder()
                 .addLimit(limit -> limit.capacity(2 * perSecond).refillGreedy(perSecond, Duration.ofSeconds(1)))
+                .build();
+    }
+
+    private static Bucket perMinute(long count) {
+        return Bucket.builder()
+                .addLimit(limit -> limit.capacity(count).refillGreedy(count, Duration.ofMinutes(1)))
                 .build();
     }
 

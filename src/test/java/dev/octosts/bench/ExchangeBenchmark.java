@@ -66,7 +66,7 @@ public final class ExchangeBenchmark {
             // What an exchange costs, not the limits in front of it: the load comes from one address and one
             // issuer, far past their default budgets (the attack benchmark measures the service with them).
             env.put("RATE_LIMIT_PER_ADDRESS", "0");
-            env.put("RATE_LIMIT_PER_ISSUER", "0");
+            env.put("RATE_LIMIT_PER_SUBJECT", "0");
 
             // As deployed (deploy/Containerfile): the packaged jar, with the JDK's ahead-of-time cache written
             // by a training run of the service itself. The first start, without a cache, is reported too.

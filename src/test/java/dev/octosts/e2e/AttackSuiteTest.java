@@ -50,7 +50,9 @@ class AttackSuiteTest {
     @BeforeEach
     void start() {
         harness.installWithMainBranchPolicy("ci");
-        harness.env.remove("RATE_LIMIT_PER_ISSUER");
+        // Every legitimate client here shares one subject: its budget is raised; the rest are production's.
+        harness.env.put("RATE_LIMIT_PER_SUBJECT", "1000");
+        harness.env.remove("RATE_LIMIT_SCOPE_MISSES_PER_MINUTE");
         harness.env.remove("RATE_LIMIT_PER_UNKNOWN_ISSUER");
         harness.env.remove("RATE_LIMIT_UNKNOWN_ISSUERS");
         harness.env.remove("RATE_LIMITED_RECORDS");
@@ -166,19 +168,34 @@ class AttackSuiteTest {
 
     @Test
     void randomScopes() throws Exception {
-        String valid = legitToken();
+        // A valid token of the same issuer the legitimate clients use, for a workflow of the attacker's own.
+        String valid = harness.actionsToken(Map.of("sub", "repo:attacker/own:ref:refs/heads/main", "aud", Harness.DOMAIN));
         long callsBefore = harness.github.callCount();
 
         List<Integer> answers = duringAttack(2, n -> harness.get(valid,
                 Map.of("scope", "org/random-" + n, "identity", "ci")).status());
 
-        assertThat(answers).isSubsetOf(404, 500);
+        assertThat(answers).isSubsetOf(404, 429, 500);
         List<JsonNode> records = harness.records();
         assertThat(records).filteredOn(r -> r.path("scope").asText().startsWith("org/random-"))
                 .isNotEmpty()
-                .allSatisfy(r -> assertThat(r.path("reason").asText()).isIn("repository_not_accessible", "policy_not_found"));
-        System.out.printf("random scopes: %d GitHub calls for %d requests%n", harness.github.callCount() - callsBefore,
-                answers.size() + CLIENTS * EXCHANGES_PER_CLIENT);
+                .allSatisfy(r -> assertThat(r.path("reason").asText())
+                        .isIn("repository_not_accessible", "policy_not_found", "rate_limited"));
+        // The GitHub calls the attacker can cause are bounded by its budget of scopes that lead nowhere (60 a
+        // minute), not by how many requests it sends: the legitimate clients' calls are 3 per exchange at most.
+        long calls = harness.github.callCount() - callsBefore;
+        System.out.printf("random scopes: %d GitHub calls for %d attack requests%n", calls, answers.size());
+        assertThat(calls).isLessThanOrEqualTo(3L * CLIENTS * EXCHANGES_PER_CLIENT + 3L * 60 + 10);
+
+        // However long it goes on: past its budget the scanner is refused before any GitHub call.
+        long before = harness.github.callCount();
+        List<Integer> more = new ArrayList<>();
+        for (int n = 0; n < 80; n++) {
+            more.add(harness.get(valid, Map.of("scope", "org/more-" + n, "identity", "ci")).status());
+        }
+        assertThat(more.subList(more.size() - 10, more.size())).containsOnly(429);
+        assertThat(harness.github.callCount() - before).as("GitHub calls for scopes past the budget")
+                .isLessThanOrEqualTo(more.stream().filter(status -> status != 429).count() + 2);
     }
 
     @Test

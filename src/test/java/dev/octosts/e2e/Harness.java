@@ -99,8 +99,8 @@ final class Harness implements AutoCloseable {
         env.put("GITHUB_BASE_URL", github.baseUrl().toString());
         env.put("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
         // Every test client calls from 127.0.0.1 with issuers that start out unknown: tests of the limits set them.
-        for (String limit : List.of("RATE_LIMIT_PER_ADDRESS", "RATE_LIMIT_PER_ISSUER", "RATE_LIMIT_PER_UNKNOWN_ISSUER",
-                "RATE_LIMIT_UNKNOWN_ISSUERS", "RATE_LIMITED_RECORDS")) {
+        for (String limit : List.of("RATE_LIMIT_PER_ADDRESS", "RATE_LIMIT_PER_SUBJECT", "RATE_LIMIT_PER_UNKNOWN_ISSUER",
+                "RATE_LIMIT_UNKNOWN_ISSUERS", "RATE_LIMITED_RECORDS", "RATE_LIMIT_SCOPE_MISSES_PER_MINUTE")) {
             env.put(limit, "0");
         }
         writeJwksOverride(ACTIONS_ISSUER);

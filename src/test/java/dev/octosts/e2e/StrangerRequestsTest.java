@@ -114,7 +114,6 @@ class StrangerRequestsTest {
     void anUnknownIssuerIsLimitedBeforeItsKeysAreFetchedAndAKnownIssuerIsNot() {
         harness.installWithMainBranchPolicy("ci");
         harness.env.put("RATE_LIMIT_PER_UNKNOWN_ISSUER", "1");
-        harness.env.put("RATE_LIMIT_PER_ISSUER", "1000");
         harness.start();
         try (LocalOidcIssuer stranger = LocalOidcIssuer.start()) {
             assertThat(harness.get(goodToken(), Map.of("scope", "org/repo", "identity", "ci")).status())

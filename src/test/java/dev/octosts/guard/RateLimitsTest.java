@@ -20,7 +20,7 @@ class RateLimitsTest {
 
     @Test
     void anAddressGetsABurstOfTwiceItsRateAndOtherAddressesAreUnaffected() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0, 0));
 
         assertThat(admitted(limits, "192.0.2.1", null, 10)).isEqualTo(2);
         assertThat(limits.admit("192.0.2.1", () -> null)).isEqualTo(RateLimits.Limit.ADDRESS);
@@ -29,7 +29,7 @@ class RateLimitsTest {
 
     @Test
     void unknownIssuersAreLimitedHardestUntilTheyEarnAToken() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 2, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 2, 0, 0));
 
         assertThat(admitted(limits, "192.0.2.1", "https://attacker.example", 10)).isEqualTo(2);
         assertThat(limits.admit("192.0.2.1", () -> "https://attacker.example")).isEqualTo(RateLimits.Limit.ISSUER);
@@ -43,7 +43,7 @@ class RateLimitsTest {
 
     @Test
     void anIssuerThatEarnedATokenLeavesTheUnknownBudgetAtOnce() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1_000, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1_000, 0, 0));
         assertThat(admitted(limits, "192.0.2.1", KNOWN, 5)).isEqualTo(2);
 
         limits.earned(KNOWN);
@@ -52,20 +52,33 @@ class RateLimitsTest {
     }
 
     @Test
-    void aKnownIssuersBudgetIsSpentOnlyByVerifiedTokensSoNobodyCanSpendItByClaimingTheIssuer() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0));
+    void aSharedIssuerIsBudgetedPerCallerSoNoCallerCanSpendItForTheOthers() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0, 0));
         limits.earned(KNOWN);
 
         assertThat(admitted(limits, "192.0.2.66", KNOWN, 1_000)).as("forged tokens claiming the issuer").isEqualTo(1_000);
-        assertThat(limits.admitVerified(KNOWN)).isNull();
-        assertThat(limits.admitVerified(KNOWN)).isNull();
-        assertThat(limits.admitVerified(KNOWN)).isEqualTo(RateLimits.Limit.ISSUER);
-        assertThat(limits.admitVerified("https://attacker.example")).as("unknown issuers paid before verification").isNull();
+        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main")).isNull();
+        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main")).isNull();
+        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main")).isEqualTo(RateLimits.Limit.SUBJECT);
+        assertThat(limits.admitVerified(KNOWN, "repo:org/repo:ref:refs/heads/main")).as("another caller").isNull();
+    }
+
+    @Test
+    void aCallerWhoseScopesLeadNowhereRunsOutOfThemWhileOthersDoNot() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 0, 3));
+        String scanner = "repo:attacker/x:ref:refs/heads/main";
+        for (int i = 0; i < 3; i++) {
+            assertThat(limits.admitVerified(KNOWN, scanner)).isNull();
+            limits.missed(KNOWN, scanner);
+        }
+
+        assertThat(limits.admitVerified(KNOWN, scanner)).isEqualTo(RateLimits.Limit.SCOPE_MISSES);
+        assertThat(limits.admitVerified(KNOWN, "repo:org/repo:ref:refs/heads/main")).isNull();
     }
 
     @Test
     void issuersTheOperatorNamedAreKnownFromTheStart() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1, 0), KNOWN::equals);
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1, 0, 0), KNOWN::equals);
 
         assertThat(admitted(limits, "192.0.2.66", KNOWN, 100)).isEqualTo(100);
         assertThat(admitted(limits, "192.0.2.66", "https://attacker.example", 100)).isEqualTo(2);
@@ -82,7 +95,7 @@ class RateLimitsTest {
 
     @Test
     void recordsOfRefusalsHaveABudgetOfTheirOwn() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 2));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 2, 0));
         int recorded = 0;
         for (int i = 0; i < 10; i++) {
             recorded += limits.recordRefusal() ? 1 : 0;
