@@ -7,6 +7,7 @@ import dev.octosts.exchange.ExchangeRequest;
 import dev.octosts.exchange.ExchangeResult;
 import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.GrpcCode;
+import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -108,8 +109,14 @@ final class ExchangeHandler {
         if (req.prologue().method() != Method.POST || !req.content().hasEntity()) {
             return fromQuery;
         }
-        String contentType = req.headers().contentType()
-                .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
+        String contentType;
+        try {
+            contentType = req.headers().contentType()
+                    .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
+        } catch (BadRequestException e) {
+            // Helidon parses the header only when asked: a malformed one is the caller's mistake, to be recorded.
+            throw new IllegalArgumentException("Content-Type header cannot be parsed");
+        }
         return fromQuery.overriddenBy(contentType, boundedBody(req), json);
     }
 
