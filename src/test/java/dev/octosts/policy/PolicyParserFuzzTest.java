@@ -12,6 +12,7 @@ import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -103,6 +104,15 @@ class PolicyParserFuzzTest {
             CheckResult result = Liveness.within(LIVENESS, () -> compiled.get().check(
                     Map.of("iss", "https://x.test", "sub", subject, "ref", subject, "aud", subject), "octo-sts.test"));
             assertThat(result).isNotNull();
+        }
+    }
+
+    /** Found by this fuzzer: SnakeYAML threw NumberFormatException for an escape cut off by the end of the file. */
+    @Example
+    void anEscapeCutOffAtTheEndOfAQuotedScalarIsAYamlSyntaxError() {
+        for (String yaml : List.of("subject: \"\\u", "subject: \"\\x", "subject: \"\\U00", "{issuer: \"\\x4")) {
+            assertThat(PolicyFileCheck.check(yaml, PolicyFileCheck.Kind.REPO_POLICY)).as(yaml).hasValueSatisfying(
+                    problem -> assertThat(problem.reason()).isEqualTo("yaml_syntax"));
         }
     }
 
