@@ -21,6 +21,7 @@ import dev.octosts.policy.TrustPolicy;
 import dev.octosts.telemetry.PrometheusReader;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -91,6 +92,8 @@ public final class AdminServer implements AutoCloseable {
                 .get("/audit/export", (req, res) -> guarded(req, res, "audit/export", this::export))
                 .get("/audit/verify", (req, res) -> guarded(req, res, "audit/verify", this::verify))
                 .post("/policy/explain", (req, res) -> guarded(req, res, "policy/explain", this::explain))
+                // No such route: a 404 like the public listener's, not an internal error.
+                .error(NotFoundException.class, (req, res, error) -> sendError(res, GrpcCode.NOT_FOUND, "Not Found"))
                 .error(Throwable.class, (req, res, error) -> {
                     LOG.log(System.Logger.Level.ERROR, "admin request to " + req.path().path() + " failed: "
                             + error.getClass().getName());

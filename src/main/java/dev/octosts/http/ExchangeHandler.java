@@ -1,6 +1,5 @@
 package dev.octosts.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.octosts.exchange.ExchangeRecord;
@@ -8,6 +7,7 @@ import dev.octosts.exchange.ExchangeRequest;
 import dev.octosts.exchange.ExchangeResult;
 import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.GrpcCode;
+import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -15,9 +15,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -43,7 +41,7 @@ final class ExchangeHandler {
     void exchange(ServerRequest req, ServerResponse res) {
         String requestId = UUID.randomUUID().toString();
         res.header(REQUEST_ID, requestId);
-        Parameters params;
+        ExchangeParameters params;
         try {
             params = parameters(req);
         } catch (IllegalArgumentException e) {
@@ -100,73 +98,21 @@ final class ExchangeHandler {
                 : "";
     }
 
-    private record Parameters(String scope, List<String> scopes, String identity) {
-    }
-
     /** Query parameters, overridden by a form or JSON body's fields when the request has one. */
-    private Parameters parameters(ServerRequest req) {
-        String scope = req.query().first("scope").orElse("");
-        List<String> scopes = new ArrayList<>(req.query().all("scopes", List::of));
-        String identity = req.query().first("identity").orElse("");
+    private ExchangeParameters parameters(ServerRequest req) {
+        ExchangeParameters fromQuery = ExchangeParameters.fromQuery(req.query());
         if (req.prologue().method() != Method.POST || !req.content().hasEntity()) {
-            return new Parameters(scope, scopes, identity);
+            return fromQuery;
         }
-        String contentType = req.headers().contentType()
-                .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
-        String body = boundedBody(req);
-        switch (contentType) {
-            case "application/x-www-form-urlencoded" -> {
-                List<String> formScopes = new ArrayList<>();
-                for (String pair : body.split("&")) {
-                    if (pair.isEmpty()) {
-                        continue;
-                    }
-                    int eq = pair.indexOf('=');
-                    String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-                    String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-                    switch (name) {
-                        case "scope" -> scope = value;
-                        case "scopes" -> formScopes.add(value);
-                        case "identity" -> identity = value;
-                        default -> {
-                            // grpc-gateway ignores fields it does not know
-                        }
-                    }
-                }
-                if (!formScopes.isEmpty()) {
-                    scopes = formScopes;
-                }
-            }
-            case "application/json" -> {
-                JsonNode node;
-                try {
-                    node = json.readTree(body);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalArgumentException("request body is not valid JSON");
-                }
-                if (node == null || !node.isObject()) {
-                    throw new IllegalArgumentException("request body must be a JSON object");
-                }
-                scope = text(node, "scope", scope);
-                identity = text(node, "identity", identity);
-                JsonNode array = node.get("scopes");
-                if (array != null && !array.isNull()) {
-                    if (!array.isArray()) {
-                        throw new IllegalArgumentException("scopes must be a list of strings");
-                    }
-                    scopes = new ArrayList<>();
-                    for (JsonNode element : array) {
-                        if (!element.isTextual()) {
-                            throw new IllegalArgumentException("scopes must be a list of strings");
-                        }
-                        scopes.add(element.asText());
-                    }
-                }
-            }
-            default -> throw new IllegalArgumentException(
-                    "unsupported content type; send application/x-www-form-urlencoded or application/json");
+        String contentType;
+        try {
+            contentType = req.headers().contentType()
+                    .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
+        } catch (BadRequestException e) {
+            // Helidon parses the header only when asked: a malformed one is the caller's mistake, to be recorded.
+            throw new IllegalArgumentException("Content-Type header cannot be parsed");
         }
-        return new Parameters(scope, scopes, identity);
+        return fromQuery.overriddenBy(contentType, boundedBody(req), json);
     }
 
     /** The body, at most {@link StsServer#MAX_PAYLOAD} bytes even when the listener allows webhook-sized ones. */
@@ -179,25 +125,6 @@ final class ExchangeHandler {
             return new String(bytes, StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static String text(JsonNode node, String field, String fallback) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isTextual()) {
-            throw new IllegalArgumentException(field + " must be a string");
-        }
-        return value.asText();
-    }
-
-    private static String decode(String value) {
-        try {
-            return URLDecoder.decode(value, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("request body is not a valid form");
         }
     }
 }

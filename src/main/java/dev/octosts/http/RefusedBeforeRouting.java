@@ -41,6 +41,12 @@ final class RefusedBeforeRouting implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
                                     ServerResponseHeaders headers, String message) {
+        if (eventType == EventType.INTERNAL_ERROR && request.method().isEmpty()) {
+            // Helidon reports a request line it cannot read (a method with characters no method may hold) as an
+            // internal error, before it knows the request: the caller sent it, so it is a bad request.
+            eventType = EventType.BAD_REQUEST;
+            status = Status.BAD_REQUEST_400;
+        }
         telemetry.requestRefusedBeforeRouting(listener, eventType.name().toLowerCase(Locale.ROOT));
         GrpcCode code = switch (eventType) {
             case INTERNAL_ERROR -> GrpcCode.INTERNAL;

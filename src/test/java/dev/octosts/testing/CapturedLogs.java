@@ -18,7 +18,9 @@ public final class CapturedLogs implements AutoCloseable {
 
         @Override
         public void publish(LogRecord record) {
-            lines.add(formatter.format(record));
+            if (isLoggable(record)) {
+                lines.add(formatter.format(record));
+            }
         }
 
         @Override
@@ -32,6 +34,15 @@ public final class CapturedLogs implements AutoCloseable {
 
     public CapturedLogs() {
         root.setLevel(Level.ALL);
+        root.addHandler(handler);
+    }
+
+    /**
+     * Only lines at {@code minimum} or above, leaving the loggers' levels alone: for long runs, where every
+     * debug line of every library would be kept.
+     */
+    public CapturedLogs(Level minimum) {
+        handler.setLevel(minimum);
         root.addHandler(handler);
     }
 
