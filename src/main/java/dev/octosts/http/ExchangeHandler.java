@@ -10,6 +10,7 @@ import dev.octosts.exchange.GrpcCode;
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -45,6 +46,10 @@ final class ExchangeHandler {
         try {
             params = parameters(req);
         } catch (IllegalArgumentException e) {
+            if (req.content().hasEntity()) {
+                // What is left of a body too large or malformed is not read and dropped: the connection closes.
+                res.header(HeaderValues.CONNECTION_CLOSE);
+            }
             respond(res, exchange.refuseMalformed(new ExchangeRequest(requestId, authorization(req), "", List.of(), "",
                     clientAddress.of(req), userAgent(req)), e.getMessage()));
             return;

@@ -9,6 +9,7 @@ import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -112,6 +113,8 @@ public final class StsServer implements AutoCloseable {
                                     && req.headers().contentLength().orElse(0) > MAX_PAYLOAD) {
                                 // Counted like the listener's own refusal of such a body when there is no webhook.
                                 telemetry.requestRefusedBeforeRouting("public", "payload_too_large");
+                                // The body is not read and dropped: the connection closes instead.
+                                res.header(HeaderValues.CONNECTION_CLOSE);
                                 res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
                                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
                                 res.send(GrpcError.body(json, GrpcCode.INVALID_ARGUMENT, "request body too large"));
