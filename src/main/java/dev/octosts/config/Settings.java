@@ -2,22 +2,12 @@ package dev.octosts.config;
 
 import dev.octosts.oidc.IssuerAllowlist;
 import dev.octosts.oidc.OidcFields;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -132,7 +122,7 @@ public record Settings(
      */
     public record RateLimits(long perAddress, long perSubject, long perUnknownIssuer, long allUnknownIssuers,
                              long limitedRecords, long scopeMissesPerMinute) {
-        static RateLimits read(Reader reader) {
+        static RateLimits read(EnvironmentReader reader) {
             return new RateLimits(reader.rate("RATE_LIMIT_PER_ADDRESS", 50), reader.rate("RATE_LIMIT_PER_SUBJECT", 50),
                     reader.rate("RATE_LIMIT_PER_UNKNOWN_ISSUER", 5), reader.rate("RATE_LIMIT_UNKNOWN_ISSUERS", 50),
                     reader.rate("RATE_LIMITED_RECORDS", 100), reader.rate("RATE_LIMIT_SCOPE_MISSES_PER_MINUTE", 60));
@@ -141,20 +131,20 @@ public record Settings(
 
     /** Reads and checks every setting from the given environment. */
     public static Settings fromEnvironment(Map<String, String> env) {
-        Reader reader = new Reader(env);
+        EnvironmentReader reader = new EnvironmentReader(env);
         String bindAddress = reader.optional("BIND_ADDRESS", "0.0.0.0");
         int port = reader.port("PORT", 8080);
         int maxConnections = reader.positiveInt("MAX_CONNECTIONS", 2048);
         String domain = reader.required("STS_DOMAIN");
         if (!DOMAIN.matcher(domain).matches()) {
-            throw new ConfigException("STS_DOMAIN", "must be a host name such as sts.example.com (got " + quoted(domain) + ")");
+            throw new ConfigException("STS_DOMAIN", "must be a host name such as sts.example.com (got " + EnvironmentReader.quoted(domain) + ")");
         }
         List<App> apps = reader.apps();
         Map<String, List<Long>> pools = reader.pools(apps);
         URI githubBaseUrl = reader.githubBaseUrl();
         String orgPolicyRepo = reader.optional("ORG_POLICY_REPO", DEFAULT_ORG_POLICY_REPO);
         if (!REPO_NAME.matcher(orgPolicyRepo).matches()) {
-            throw new ConfigException("ORG_POLICY_REPO", "must be a repository name (got " + quoted(orgPolicyRepo) + ")");
+            throw new ConfigException("ORG_POLICY_REPO", "must be a repository name (got " + EnvironmentReader.quoted(orgPolicyRepo) + ")");
         }
         String databaseUrl = reader.jdbcUrl("DATABASE_URL", reader.required("DATABASE_URL"));
         String migrationUrl = reader.optional("DATABASE_MIGRATION_URL", null);
@@ -186,8 +176,8 @@ public record Settings(
         Map<String, String> overrides = reader.jwksOverrides();
         Set<String> privateHosts = new LinkedHashSet<>(reader.list("OIDC_PRIVATE_NETWORK_HOSTS"));
         IssuerAllowlist allowedIssuers = reader.issuerAllowlist();
-        TlsFiles tls = reader.tlsFiles("TLS_CERT_FILE", "TLS_KEY_FILE");
-        TlsFiles adminTls = reader.tlsFiles("ADMIN_TLS_CERT_FILE", "ADMIN_TLS_KEY_FILE");
+        EnvironmentReader.TlsFiles tls = reader.tlsFiles("TLS_CERT_FILE", "TLS_KEY_FILE");
+        EnvironmentReader.TlsFiles adminTls = reader.tlsFiles("ADMIN_TLS_CERT_FILE", "ADMIN_TLS_KEY_FILE");
         Admin admin = new Admin(reader.optional("ADMIN_HOST", "127.0.0.1"), reader.port("ADMIN_PORT", 9090),
                 reader.positiveInt("ADMIN_MAX_CONNECTIONS", 64), adminTls.cert(), adminTls.key(),
                 reader.positiveInt("ADMIN_VERIFY_MAX_RECORDS", 50_000));
@@ -201,20 +191,20 @@ public record Settings(
     }
 
     /** Readers' tokens must be minted for the ledger: one minted for the exchange is handed to too many places. */
-    private static String auditReadersAudience(Reader reader, String domain) {
+    private static String auditReadersAudience(EnvironmentReader reader, String domain) {
         String audience = reader.optional("AUDIT_READERS_AUDIENCE", domain + "/audit");
         if (audience.equals(domain)) {
-            throw new ConfigException("AUDIT_READERS_AUDIENCE", "must differ from STS_DOMAIN (" + quoted(domain)
+            throw new ConfigException("AUDIT_READERS_AUDIENCE", "must differ from STS_DOMAIN (" + EnvironmentReader.quoted(domain)
                     + "), the exchange's audience, so that a token minted for the exchange cannot read the ledger");
         }
         if (!dev.octosts.oidc.OidcFields.isValidAudience(audience)) {
             throw new ConfigException("AUDIT_READERS_AUDIENCE", "is not an audience a token can carry (got "
-                    + quoted(audience) + ")");
+                    + EnvironmentReader.quoted(audience) + ")");
         }
         return audience;
     }
 
-    private static Webhook webhook(Reader reader) {
+    private static Webhook webhook(EnvironmentReader reader) {
         List<String> secrets = reader.list("GITHUB_WEBHOOK_SECRET");
         List<String> organizations = reader.list("GITHUB_WEBHOOK_ORGANIZATION_FILTER");
         if (secrets.isEmpty()) {
@@ -224,343 +214,5 @@ public record Settings(
             return null;
         }
         return new Webhook(secrets, organizations, reader.positiveInt("WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE", 60));
-    }
-
-    private static String quoted(String value) {
-        String shown = value.length() > 80 ? value.substring(0, 80) + "…" : value;
-        return "\"" + shown + "\"";
-    }
-
-    /** A PEM certificate chain and its key; both null for plain HTTP. */
-    private record TlsFiles(Path cert, Path key) {
-    }
-
-    /** Reads variables, each failure naming its variable. */
-    private record Reader(Map<String, String> env) {
-
-        String optional(String name, String fallback) {
-            String value = env.get(name);
-            return value == null || value.isBlank() ? fallback : value.strip();
-        }
-
-        String required(String name) {
-            String value = optional(name, null);
-            if (value == null) {
-                throw new ConfigException(name, "is required");
-            }
-            return value;
-        }
-
-        List<String> list(String name) {
-            String value = optional(name, null);
-            if (value == null) {
-                return List.of();
-            }
-            return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        }
-
-        int port(String name, int fallback) {
-            String value = optional(name, null);
-            if (value == null) {
-                return fallback;
-            }
-            try {
-                int port = Integer.parseInt(value);
-                if (port >= 0 && port <= 65535) {
-                    return port;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new ConfigException(name, "must be a port number from 0 to 65535 (got " + quoted(value) + ")");
-        }
-
-        String jdbcUrl(String name, String value) {
-            if (!value.startsWith("jdbc:postgresql:")) {
-                throw new ConfigException(name, "must be a PostgreSQL JDBC URL starting with jdbc:postgresql:");
-            }
-            return value;
-        }
-
-        boolean bool(String name, boolean fallback) {
-            String value = optional(name, null);
-            if (value == null) {
-                return fallback;
-            }
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new ConfigException(name, "must be true or false (got " + quoted(value) + ")");
-            };
-        }
-
-        int positiveInt(String name, int fallback) {
-            String value = optional(name, null);
-            if (value == null) {
-                return fallback;
-            }
-            try {
-                int number = Integer.parseInt(value);
-                if (number > 0) {
-                    return number;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new ConfigException(name, "must be a positive whole number (got " + quoted(value) + ")");
-        }
-
-        /** Requests per second: a whole number, 0 (no limit) up to a million. */
-        long rate(String name, long fallback) {
-            String value = optional(name, null);
-            if (value == null) {
-                return fallback;
-            }
-            try {
-                long number = Long.parseLong(value);
-                if (number >= 0 && number <= 1_000_000) {
-                    return number;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new ConfigException(name, "must be requests per second, 0 (off) to 1000000 (got " + quoted(value) + ")");
-        }
-
-        List<AddressRange> addressRanges(String name) {
-            List<AddressRange> ranges = new ArrayList<>();
-            for (String entry : list(name)) {
-                try {
-                    ranges.add(AddressRange.parse(entry));
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(name, "must be IP addresses or CIDR ranges (got " + quoted(entry) + ")");
-                }
-            }
-            return List.copyOf(ranges);
-        }
-
-        /** A PEM certificate chain and key: both set or neither. */
-        TlsFiles tlsFiles(String certName, String keyName) {
-            Path cert = readableFile(certName);
-            Path key = readableFile(keyName);
-            if ((cert == null) != (key == null)) {
-                throw new ConfigException(cert == null ? certName : keyName,
-                        "must be set together with " + (cert == null ? keyName : certName));
-            }
-            return new TlsFiles(cert, key);
-        }
-
-        Path readableFile(String name) {
-            String value = optional(name, null);
-            if (value == null) {
-                return null;
-            }
-            Path path = Path.of(value);
-            if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-                throw new ConfigException(name, "file " + value + " does not exist or cannot be read");
-            }
-            return path;
-        }
-
-        List<App> apps() {
-            List<String> ids = list("GITHUB_APP_IDS");
-            String idVariable = "GITHUB_APP_IDS";
-            if (ids.isEmpty() && optional("GITHUB_APP_ID", null) != null) {
-                ids = list("GITHUB_APP_ID");
-                idVariable = "GITHUB_APP_ID";
-            }
-            if (ids.isEmpty()) {
-                throw new ConfigException("GITHUB_APP_IDS", "is required (comma-separated GitHub App IDs)");
-            }
-            List<Long> appIds = new ArrayList<>();
-            for (String id : ids) {
-                try {
-                    long appId = Long.parseLong(id);
-                    if (appId > 0 && !appIds.contains(appId)) {
-                        appIds.add(appId);
-                        continue;
-                    }
-                } catch (NumberFormatException e) {
-                    // reported below
-                }
-                throw new ConfigException(idVariable, "each App ID must be a distinct positive number (got " + quoted(id) + ")");
-            }
-            List<AppKeySource> keys = keys(appIds.size());
-            List<App> apps = new ArrayList<>();
-            for (int i = 0; i < appIds.size(); i++) {
-                apps.add(new App(appIds.get(i), keys.get(i)));
-            }
-            return List.copyOf(apps);
-        }
-
-        private List<AppKeySource> keys(int count) {
-            List<String> aliases = list("GITHUB_APP_KEY_ALIAS");
-            if (!aliases.isEmpty()) {
-                if (!list("APP_SECRET_CERTIFICATE_FILE").isEmpty() || !list("APP_SECRET_CERTIFICATE_ENV_VAR").isEmpty()) {
-                    throw new ConfigException("GITHUB_APP_KEY_ALIAS", "set either GITHUB_APP_KEY_ALIAS (keys on the PKCS#11 token) "
-                            + "or APP_SECRET_CERTIFICATE_FILE / APP_SECRET_CERTIFICATE_ENV_VAR (PEM keys), not both");
-                }
-                if (aliases.size() != count) {
-                    throw new ConfigException("GITHUB_APP_KEY_ALIAS", "names " + aliases.size() + " key(s) for " + count
-                            + " App ID(s); give one per App, in the order of GITHUB_APP_IDS");
-                }
-                return aliases.stream().<AppKeySource>map(AppKeySource.Pkcs11Alias::new).toList();
-            }
-            List<String> files = list("APP_SECRET_CERTIFICATE_FILE");
-            List<String> variables = list("APP_SECRET_CERTIFICATE_ENV_VAR");
-            if (files.isEmpty() == variables.isEmpty()) {
-                throw new ConfigException("APP_SECRET_CERTIFICATE_FILE",
-                        "set exactly one of APP_SECRET_CERTIFICATE_FILE or APP_SECRET_CERTIFICATE_ENV_VAR");
-            }
-            String variable = files.isEmpty() ? "APP_SECRET_CERTIFICATE_ENV_VAR" : "APP_SECRET_CERTIFICATE_FILE";
-            List<String> entries = files.isEmpty() ? variables : files;
-            if (entries.size() != count) {
-                throw new ConfigException(variable, "names " + entries.size() + " key(s) for " + count
-                        + " App ID(s); give one per App, in the order of GITHUB_APP_IDS");
-            }
-            List<AppKeySource> keys = new ArrayList<>();
-            for (String entry : entries) {
-                if (files.isEmpty()) {
-                    String pem = env.get(entry);
-                    if (pem == null || pem.isBlank()) {
-                        throw new ConfigException(variable, "names variable " + entry + ", which is not set");
-                    }
-                    keys.add(new AppKeySource.PemEnvironmentVariable(entry, pem));
-                } else {
-                    Path path = Path.of(entry);
-                    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-                        throw new ConfigException(variable, "file " + entry + " does not exist or cannot be read");
-                    }
-                    keys.add(new AppKeySource.PemFile(path));
-                }
-            }
-            return keys;
-        }
-
-        Map<String, List<Long>> pools(List<App> apps) {
-            List<Long> allIds = apps.stream().map(App::appId).toList();
-            String file = optional("APP_CONFIG_FILE", null);
-            if (file == null) {
-                return Map.of("*", allIds);
-            }
-            String text;
-            try {
-                text = Files.readString(Path.of(file));
-            } catch (IOException | RuntimeException e) {
-                throw new ConfigException("APP_CONFIG_FILE", "file " + file + " cannot be read");
-            }
-            Object root;
-            try {
-                LoaderOptions options = new LoaderOptions();
-                options.setAllowDuplicateKeys(false);
-                options.setMaxAliasesForCollections(10);
-                root = new Yaml(new SafeConstructor(options)).load(text);
-            } catch (RuntimeException e) {
-                throw new ConfigException("APP_CONFIG_FILE", "is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
-            }
-            if (!(root instanceof Map<?, ?> top) || !(top.get("pools") instanceof Map<?, ?> declared)
-                    || top.size() != 1) {
-                throw new ConfigException("APP_CONFIG_FILE", "must hold one key, pools: a map of org name (or \"*\") to a list of App IDs");
-            }
-            Map<String, List<Long>> pools = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> pool : declared.entrySet()) {
-                String org = String.valueOf(pool.getKey()).toLowerCase(Locale.ROOT);
-                if (!(pool.getValue() instanceof List<?> members) || members.isEmpty()) {
-                    throw new ConfigException("APP_CONFIG_FILE", "pool " + org + " must list at least one App ID");
-                }
-                List<Long> ids = new ArrayList<>();
-                for (Object member : members) {
-                    if (!(member instanceof Number number) || !allIds.contains(number.longValue())) {
-                        throw new ConfigException("APP_CONFIG_FILE", "pool " + org + " names " + member
-                                + ", which is not one of GITHUB_APP_IDS");
-                    }
-                    ids.add(number.longValue());
-                }
-                if (pools.put(org, List.copyOf(ids)) != null) {
-                    throw new ConfigException("APP_CONFIG_FILE", "pool " + org + " is declared twice");
-                }
-            }
-            return Map.copyOf(pools);
-        }
-
-        URI githubBaseUrl() {
-            String value = optional("GITHUB_BASE_URL", DEFAULT_GITHUB_BASE_URL);
-            try {
-                URI uri = new URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
-                String host = uri.getHost();
-                boolean loopback = host != null && (host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]"));
-                if (host != null && uri.getUserInfo() == null && uri.getQuery() == null && uri.getFragment() == null
-                        && ("https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && loopback))) {
-                    return uri;
-                }
-            } catch (URISyntaxException e) {
-                // reported below
-            }
-            throw new ConfigException("GITHUB_BASE_URL", "must be an https URL such as https://github.example.com/api/v3 "
-                    + "(http only on localhost) (got " + quoted(value) + ")");
-        }
-
-        IssuerAllowlist issuerAllowlist() {
-            Set<String> issuers = new LinkedHashSet<>(list("OIDC_ALLOWED_ISSUERS"));
-            for (String issuer : issuers) {
-                if (!OidcFields.isValidIssuer(issuer)) {
-                    throw new ConfigException("OIDC_ALLOWED_ISSUERS", quoted(issuer) + " is not a valid issuer"
-                            + " (an https URL, http only on localhost, without query or fragment)");
-                }
-            }
-            List<String> patterns = patterns(optional("OIDC_ALLOWED_ISSUER_PATTERNS", ""));
-            try {
-                return IssuerAllowlist.of(issuers, patterns);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("OIDC_ALLOWED_ISSUER_PATTERNS", e.getMessage());
-            }
-        }
-
-        /**
-         * Comma-separated patterns, where a comma inside {@code {m,n}} or a {@code [...]} class, or escaped as
-         * {@code \,}, belongs to the pattern: {@code https://[a-z]{1,20}\.example\.com} is one pattern.
-         */
-        static List<String> patterns(String value) {
-            List<String> patterns = new ArrayList<>();
-            StringBuilder current = new StringBuilder();
-            int braces = 0;
-            boolean inClass = false;
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (c == '\\' && i + 1 < value.length()) {
-                    current.append(c).append(value.charAt(++i));
-                    continue;
-                }
-                if (c == ',' && braces == 0 && !inClass) {
-                    patterns.add(current.toString());
-                    current.setLength(0);
-                    continue;
-                }
-                if (inClass) {
-                    inClass = c != ']';
-                } else if (c == '[') {
-                    inClass = true;
-                } else if (c == '{') {
-                    braces++;
-                } else if (c == '}' && braces > 0) {
-                    braces--;
-                }
-                current.append(c);
-            }
-            patterns.add(current.toString());
-            return patterns.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
-        }
-
-        Map<String, String> jwksOverrides() {
-            String file = optional("OIDC_JWKS_OVERRIDES", null);
-            if (file == null) {
-                return Map.of();
-            }
-            try {
-                return dev.octosts.oidc.OidcSettings.readOverridesFile(Path.of(file));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("OIDC_JWKS_OVERRIDES", e.getMessage());
-            }
-        }
     }
 }
