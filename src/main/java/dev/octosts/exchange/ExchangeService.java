@@ -4,10 +4,7 @@ import dev.octosts.guard.ExchangeDeadline;
 import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
-import dev.octosts.github.GitHubApp;
 import dev.octosts.github.GitHubClient;
-import dev.octosts.github.InstallationResult;
-import dev.octosts.github.InstallationToken;
 import dev.octosts.github.MintResult;
 import dev.octosts.github.PolicyFiles;
 import dev.octosts.github.PolicyRead;
@@ -25,15 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
-import static dev.octosts.exchange.GrpcCode.INTERNAL;
 import static dev.octosts.exchange.GrpcCode.INVALID_ARGUMENT;
 import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
 import static dev.octosts.exchange.GrpcCode.PERMISSION_DENIED;
 import static dev.octosts.exchange.GrpcCode.RESOURCE_EXHAUSTED;
-import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_INSTALLATION;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_MINT;
 import static dev.octosts.exchange.ExchangeTracing.OIDC_VERIFY;
@@ -48,7 +41,6 @@ import static dev.octosts.exchange.ExchangeTracing.POLICY_READ;
  * record or ends the exchange with a {@link Refusal}; the order of the steps is Octo STS's.
  */
 public final class ExchangeService {
-    private static final System.Logger LOG = System.getLogger(ExchangeService.class.getName());
     /**
      * How long an exchange waits for another exchange's read of the same org allowlist before it gives
      * up with DeadlineExceeded (requests carry no deadline of their own): one GitHub call's timeout.
@@ -61,27 +53,23 @@ public final class ExchangeService {
      */
     static final Set<String> SCOPE_MISSES = Set.of("no_app_for_owner", "not_installed", "policy_not_found",
             "repository_not_accessible");
-    /** Too many outbound calls in flight in this process: the caller is told to come back. */
-    static final Refusal OUTBOUND_LIMIT = new Refusal(UNAVAILABLE, "outbound_limit",
-            "too many requests in flight, try again");
     /** How long an exchange may take from its first step to its decision, all outbound calls included. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(20);
 
     private final RateLimits limits;
     private final ExchangeDeadline deadline;
-    private final Telemetry telemetry;
     private final BearerAuthentication authentication;
     private final AppRouter apps;
     private final GitHubClient github;
     private final PolicyFiles policyFiles;
     private final OrgIssuerAllowlists allowlists;
     private final TrustPolicies trustPolicies;
-    private final ExchangeRecorder recorder;
     private final String domain;
     private final String orgPolicyRepo;
     private final Clock clock;
     private final ExchangeTracing tracing;
-    private final AtomicInteger nextApp = new AtomicInteger();
+    private final Installations installations;
+    private final ExchangeCompletion completion;
 
     public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
                            ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock,
@@ -95,7 +83,6 @@ public final class ExchangeService {
                            String orgPolicyRepo, Clock clock, Telemetry telemetry) {
         this.limits = limits;
         this.deadline = deadline;
-        this.telemetry = telemetry;
         this.tracing = new ExchangeTracing(telemetry);
         this.authentication = new BearerAuthentication(oidc);
         this.apps = apps;
@@ -103,7 +90,8 @@ public final class ExchangeService {
         this.policyFiles = policyFiles;
         this.allowlists = new OrgIssuerAllowlists(github, orgPolicyRepo, clock, ALLOWLIST_WAIT);
         this.trustPolicies = new TrustPolicies();
-        this.recorder = recorder;
+        this.installations = new Installations(github);
+        this.completion = new ExchangeCompletion(recorder, github, telemetry);
         this.domain = domain;
         this.orgPolicyRepo = orgPolicyRepo;
         this.clock = clock;
@@ -118,19 +106,13 @@ public final class ExchangeService {
             try {
                 if (refusal == null) {
                     Optional<Decided> decided = deadline.run(() -> new Decided(decide(request, record, traced)));
-                    refusal = decided.isPresent() ? decided.get().refusal() : deadlineExceeded(record);
+                    refusal = decided.isPresent() ? decided.get().refusal()
+                            : completion.deadlineExceeded(record, deadline.budget());
                 }
             } catch (RuntimeException e) {
-                refusal = internalError(record, "exchange", e);
+                refusal = completion.internalError(record, "exchange", e);
             }
-            if (refusal != null) {
-                record.refuse(refusal);
-                if (refusal.reason().equals(RATE_LIMITED) && !limits.recordRefusal()) {
-                    return unrecorded(record, traced);
-                }
-                return finish(record, null, traced);
-            }
-            return finish(record, record.token(), traced);
+            return refusal != null ? refused(record, refusal, traced) : completion.finish(record, record.token(), traced);
         }
     }
 
@@ -143,12 +125,18 @@ public final class ExchangeService {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
             Refusal limited = admit(request);
-            record.refuse(limited != null ? limited : new Refusal(INVALID_ARGUMENT, "malformed_request", message));
-            if (limited != null && !limits.recordRefusal()) {
-                return unrecorded(record, traced);
-            }
-            return finish(record, null, traced);
+            return refused(record, limited != null ? limited : new Refusal(INVALID_ARGUMENT, "malformed_request", message),
+                    traced);
         }
+    }
+
+    /** Ends a refused exchange; a rate-limited refusal is recorded only within its own budget. */
+    private ExchangeResult refused(RecordBuilder record, Refusal refusal, ExchangeTracing.Traced traced) {
+        record.refuse(refusal);
+        if (refusal.reason().equals(RATE_LIMITED) && !limits.recordRefusal()) {
+            return completion.unrecorded(record, traced);
+        }
+        return completion.finish(record, null, traced);
     }
 
     /** The caller's budgets (address, claimed issuer): a refusal when one of them is spent. */
@@ -162,54 +150,8 @@ public final class ExchangeService {
         return new Refusal(RESOURCE_EXHAUSTED, RATE_LIMITED, "rate limit exceeded for this " + limit.label());
     }
 
-    /**
-     * A refusal past the budget for recording refusals: answered without a ledger record, so a flood of
-     * refused requests cannot fill the ledger's queue and make legitimate exchanges wait. Counted instead.
-     */
-    private ExchangeResult unrecorded(RecordBuilder record, ExchangeTracing.Traced traced) {
-        ExchangeRecord built = record.build();
-        telemetry.exchangeUnrecorded(built.reason());
-        traced.decided(built);
-        return new ExchangeResult(built, null);
-    }
-
     /** What the steps decided: a refusal, or null when a token was minted (it is then in the record). */
     private record Decided(Refusal refusal) {
-    }
-
-    /** The steps were stopped at the deadline; a token they minted just before it is not handed out. */
-    private Refusal deadlineExceeded(RecordBuilder record) {
-        String detail = "the exchange deadline of " + deadline.budget().toSeconds() + " s passed";
-        InstallationToken minted = record.token();
-        record.detail(minted == null ? detail : detail + revokeAfterFailure(minted));
-        return new Refusal(DEADLINE_EXCEEDED, "deadline_exceeded", "the exchange took too long");
-    }
-
-    /**
-     * A step failed in a way no refusal describes (a bug, or a library throwing where it should not).
-     * Whatever was minted is revoked first: no token outlives an error.
-     */
-    private Refusal internalError(RecordBuilder record, String where, RuntimeException error) {
-        StringBuilder detail = new StringBuilder(where).append(" failed: ").append(error.getClass().getName());
-        InstallationToken minted = record.token();
-        if (minted != null) {
-            detail.append(revokeAfterFailure(minted));
-        }
-        LOG.log(System.Logger.Level.ERROR, "exchange " + record.requestId() + ": " + detail);
-        record.detail(detail.toString());
-        return new Refusal(INTERNAL, "internal_error", "internal error");
-    }
-
-    /** Revokes a token that must not be handed out; says how that went, for the record's detail. */
-    private String revokeAfterFailure(InstallationToken token) {
-        boolean revoked;
-        try {
-            revoked = github.revoke(token.token());
-        } catch (RuntimeException e) {
-            revoked = false;
-        }
-        return revoked ? "; the minted token was revoked"
-                : "; the minted token could not be revoked (it expires at " + token.expiresAtRaw() + ")";
     }
 
     /** Octo STS's {@code ExchangeRefreshToken}: not supported. */
@@ -217,8 +159,8 @@ public final class ExchangeService {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange_refresh_token")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
-            record.refuse(new Refusal(GrpcCode.UNIMPLEMENTED, "unimplemented", "method ExchangeRefreshToken not implemented"));
-            return finish(record, null, traced);
+            return refused(record, new Refusal(GrpcCode.UNIMPLEMENTED, "unimplemented",
+                    "method ExchangeRefreshToken not implemented"), traced);
         }
     }
 
@@ -266,12 +208,12 @@ public final class ExchangeService {
             return policyNotFound(identity);
         }
 
-        Step<Installation> lookup = traced.step(GITHUB_INSTALLATION,
-                () -> findInstallation(pool, target.owner(), nextApp.getAndIncrement(), record));
+        Step<Installations.Installation> lookup = traced.step(GITHUB_INSTALLATION,
+                () -> installations.find(pool, target.owner(), record));
         if (lookup.refusal() != null) {
             return lookup.refusal();
         }
-        Installation installation = lookup.value();
+        Installations.Installation installation = lookup.value();
 
         Refusal allowlistRefusal = traced.step(POLICY_ALLOWLIST,
                 () -> applyAllowlist(pool, target.owner(), token.issuer(), record));
@@ -294,17 +236,6 @@ public final class ExchangeService {
                 + ":" + token.subject(), record));
     }
 
-    /** A step's result: its value, or why the exchange ends there. */
-    private record Step<T>(T value, Refusal refusal) {
-        static <T> Step<T> of(T value) {
-            return new Step<>(value, null);
-        }
-
-        static <T> Step<T> refused(Refusal refusal) {
-            return new Step<>(null, refusal);
-        }
-    }
-
     /** The trust policy of the target, read from GitHub (or its cache) and compiled (or from the compile cache). */
     private Step<CompiledTrustPolicy> readPolicy(AppPool pool, Target target, String identity, RecordBuilder record) {
         return switch (policyFiles.read(pool, target.owner(), target.repo(), identity)) {
@@ -323,7 +254,7 @@ public final class ExchangeService {
                 // GitHub refuses a read token for a repository the installation cannot see (anyone can name
                 // one): Octo STS's answer, but not the reason that tells the on-call GitHub is failing.
                 String reason = failed.error().status() == 422 ? "repository_not_accessible" : "github_unavailable";
-                yield Step.refused(failed.error().overloaded() ? OUTBOUND_LIMIT : new Refusal(INTERNAL, reason,
+                yield Step.refused(GitHubRefusals.failed(failed.error(), reason,
                         "unable to read trust policy for " + GoText.quote(identity)));
             }
         };
@@ -355,14 +286,14 @@ public final class ExchangeService {
      * The token GitHub mints with exactly the policy's permissions, limited to the scope's repository
      * (or to an org policy's {@code repositories}); null when it was minted (it is then in the record).
      */
-    private Refusal mint(AppPool pool, Installation installation, Target target, CompiledTrustPolicy policy,
+    private Refusal mint(AppPool pool, Installations.Installation installation, Target target, CompiledTrustPolicy policy,
                          String routeKey, RecordBuilder record) {
         List<String> repositories = target.orgPolicy() && policy.policy().repositories() != null
                 ? policy.policy().repositories()
                 : target.repositories();
         Map<String, String> permissions = policy.policy().permissions();
-        Installation minting = "write".equals(permissions.get("checks"))
-                ? stickyInstallation(pool, target.owner(), routeKey, installation)
+        Installations.Installation minting = "write".equals(permissions.get("checks"))
+                ? installations.sticky(pool, target.owner(), routeKey, installation)
                 : installation;
         return switch (github.mintToken(minting.app(), minting.id(), repositories, permissions)) {
             case MintResult.Minted minted -> {
@@ -375,67 +306,9 @@ public final class ExchangeService {
                     yield new Refusal(PERMISSION_DENIED, "github_refused_permissions",
                             "token exchange failure (StatusUnprocessableEntity)");
                 }
-                yield failed.error().overloaded() ? OUTBOUND_LIMIT
-                        : failed.error().rateLimited()
-                        ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
-                        : new Refusal(INTERNAL, "github_unavailable", "failed to get token");
+                yield GitHubRefusals.failed(failed.error(), "github_unavailable", "failed to get token");
             }
         };
-    }
-
-    /** An App of the owner's pool and its installation on the owner. */
-    private record Installation(GitHubApp app, long id) {
-    }
-
-    /**
-     * The first App of the pool, starting at {@code start} (round robin spreads GitHub rate limits
-     * over the pool's Apps), that is installed on the owner.
-     */
-    private Step<Installation> findInstallation(AppPool pool, String owner, int start, RecordBuilder record) {
-        List<GitHubApp> poolApps = pool.apps();
-        Refusal refusal = new Refusal(NOT_FOUND, "not_installed", "no installation found for " + GoText.quote(owner));
-        for (int i = 0; i < poolApps.size(); i++) {
-            GitHubApp app = poolApps.get(Math.floorMod(start + i, poolApps.size()));
-            switch (github.findInstallation(app, owner)) {
-                case InstallationResult.Found found -> {
-                    return Step.of(new Installation(app, found.installationId()));
-                }
-                case InstallationResult.NotInstalled notInstalled -> {
-                }
-                case InstallationResult.Failed failed -> {
-                    record.detail("installation lookup: " + failed.error());
-                    refusal = failed.error().overloaded() ? OUTBOUND_LIMIT
-                            : failed.error().rateLimited()
-                            ? new Refusal(RESOURCE_EXHAUSTED, "github_rate_limited", "GitHub API rate limit exceeded")
-                            : new Refusal(INTERNAL, "github_unavailable", "unable to find installation");
-                }
-            }
-        }
-        return Step.refused(refusal);
-    }
-
-    /**
-     * Octo STS routes tokens that may write check runs to one App per scope, identity and subject:
-     * only the App that created a check run can update it, so a job's later tokens must come from
-     * the same App. The key is hashed with FNV-32a, as Octo STS does.
-     */
-    private Installation stickyInstallation(AppPool pool, String owner, String routeKey, Installation fallback) {
-        if (pool.apps().size() < 2) {
-            return fallback;
-        }
-        GitHubApp app = pool.apps().get(Integer.remainderUnsigned(fnv32a(routeKey), pool.apps().size()));
-        return github.findInstallation(app, owner) instanceof InstallationResult.Found found
-                ? new Installation(app, found.installationId())
-                : fallback;
-    }
-
-    static int fnv32a(String text) {
-        int hash = 0x811c9dc5;
-        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            hash ^= b & 0xff;
-            hash *= 0x01000193;
-        }
-        return hash;
     }
 
     /** The org allowlist, read through every installation of the pool (not only the one picked above). */
@@ -461,42 +334,5 @@ public final class ExchangeService {
 
     private static Refusal policyNotFound(String identity) {
         return new Refusal(NOT_FOUND, "policy_not_found", "unable to find trust policy for " + GoText.quote(identity));
-    }
-
-    /**
-     * Makes the record durable. A token is returned only when that worked; otherwise it is revoked at
-     * GitHub and the caller gets an error instead.
-     */
-    private ExchangeResult finish(RecordBuilder record, InstallationToken token, ExchangeTracing.Traced traced) {
-        ExchangeResult result;
-        try {
-            ExchangeRecord built = record.build();
-            traced.append(recorder, built);
-            result = new ExchangeResult(built, token);
-        } catch (ExchangeRecorder.RecordingException e) {
-            String revoked = token == null ? "" : revokeAfterFailure(token);
-            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
-            record.detail(e.getMessage() + revoked);
-            result = new ExchangeResult(record.build(), null);
-        } catch (RuntimeException e) {
-            // Not an outage the ledger reported: record the failure instead, so the request still leaves a trace.
-            Refusal refusal = internalError(record, "recording", e);
-            record.refuse(refusal);
-            result = recordError(record, traced);
-        }
-        traced.decided(result.record());
-        return result;
-    }
-
-    /** Appends an error record after a failure; when even that fails, the caller is told the ledger is unavailable. */
-    private ExchangeResult recordError(RecordBuilder record, ExchangeTracing.Traced traced) {
-        try {
-            ExchangeRecord built = record.build();
-            traced.append(recorder, built);
-            return new ExchangeResult(built, null);
-        } catch (ExchangeRecorder.RecordingException | RuntimeException e) {
-            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
-            return new ExchangeResult(record.build(), null);
-        }
     }
 }

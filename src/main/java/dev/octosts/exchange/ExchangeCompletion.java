@@ -1,0 +1,112 @@
+package dev.octosts.exchange;
+
+import dev.octosts.github.GitHubClient;
+import dev.octosts.github.InstallationToken;
+import dev.octosts.telemetry.Telemetry;
+
+import java.time.Duration;
+
+import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
+import static dev.octosts.exchange.GrpcCode.INTERNAL;
+import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
+
+/**
+ * How an exchange ends: its record made durable first, and a token handed out only then. Whatever goes
+ * wrong after GitHub minted a token (the ledger, the deadline, any exception) revokes it: no token
+ * outlives an error.
+ */
+final class ExchangeCompletion {
+    private static final System.Logger LOG = System.getLogger(ExchangeCompletion.class.getName());
+
+    private final ExchangeRecorder recorder;
+    private final GitHubClient github;
+    private final Telemetry telemetry;
+
+    ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Telemetry telemetry) {
+        this.recorder = recorder;
+        this.github = github;
+        this.telemetry = telemetry;
+    }
+
+    /**
+     * Makes the record durable. A token is returned only when that worked; otherwise it is revoked at
+     * GitHub and the caller gets an error instead.
+     */
+    ExchangeResult finish(RecordBuilder record, InstallationToken token, ExchangeTracing.Traced traced) {
+        ExchangeResult result;
+        try {
+            ExchangeRecord built = record.build();
+            traced.append(recorder, built);
+            result = new ExchangeResult(built, token);
+        } catch (ExchangeRecorder.RecordingException e) {
+            String revoked = token == null ? "" : revokeAfterFailure(token);
+            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
+            record.detail(e.getMessage() + revoked);
+            result = new ExchangeResult(record.build(), null);
+        } catch (RuntimeException e) {
+            // Not an outage the ledger reported: record the failure instead, so the request still leaves a trace.
+            record.refuse(internalError(record, "recording", e));
+            result = recordError(record, traced);
+        }
+        traced.decided(result.record());
+        return result;
+    }
+
+    /** Appends an error record after a failure; when even that fails, the caller is told the ledger is unavailable. */
+    private ExchangeResult recordError(RecordBuilder record, ExchangeTracing.Traced traced) {
+        try {
+            ExchangeRecord built = record.build();
+            traced.append(recorder, built);
+            return new ExchangeResult(built, null);
+        } catch (ExchangeRecorder.RecordingException | RuntimeException e) {
+            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
+            return new ExchangeResult(record.build(), null);
+        }
+    }
+
+    /**
+     * A refusal past the budget for recording refusals: answered without a ledger record, so a flood of
+     * refused requests cannot fill the ledger's queue and make legitimate exchanges wait. Counted instead.
+     */
+    ExchangeResult unrecorded(RecordBuilder record, ExchangeTracing.Traced traced) {
+        ExchangeRecord built = record.build();
+        telemetry.exchangeUnrecorded(built.reason());
+        traced.decided(built);
+        return new ExchangeResult(built, null);
+    }
+
+    /** The steps were stopped at the deadline; a token they minted just before it is not handed out. */
+    Refusal deadlineExceeded(RecordBuilder record, Duration deadline) {
+        String detail = "the exchange deadline of " + deadline.toSeconds() + " s passed";
+        InstallationToken minted = record.token();
+        record.detail(minted == null ? detail : detail + revokeAfterFailure(minted));
+        return new Refusal(DEADLINE_EXCEEDED, "deadline_exceeded", "the exchange took too long");
+    }
+
+    /**
+     * A step failed in a way no refusal describes (a bug, or a library throwing where it should not).
+     * Whatever was minted is revoked first.
+     */
+    Refusal internalError(RecordBuilder record, String where, RuntimeException error) {
+        StringBuilder detail = new StringBuilder(where).append(" failed: ").append(error.getClass().getName());
+        InstallationToken minted = record.token();
+        if (minted != null) {
+            detail.append(revokeAfterFailure(minted));
+        }
+        LOG.log(System.Logger.Level.ERROR, "exchange " + record.requestId() + ": " + detail);
+        record.detail(detail.toString());
+        return new Refusal(INTERNAL, "internal_error", "internal error");
+    }
+
+    /** Revokes a token that must not be handed out; says how that went, for the record's detail. */
+    private String revokeAfterFailure(InstallationToken token) {
+        boolean revoked;
+        try {
+            revoked = github.revoke(token.token());
+        } catch (RuntimeException e) {
+            revoked = false;
+        }
+        return revoked ? "; the minted token was revoked"
+                : "; the minted token could not be revoked (it expires at " + token.expiresAtRaw() + ")";
+    }
+}
