@@ -4,11 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
-import java.util.HexFormat;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -22,12 +17,9 @@ import java.util.function.Supplier;
  * of memory (the least recently used buckets are forgotten, which only ever resets a stranger's budget).
  */
 public final class RateLimits {
-    /** Longest key kept as it is; a longer issuer is kept as its SHA-256. */
-    static final int MAX_KEY_BYTES = 256;
     static final long MAX_ADDRESSES = 100_000;
     static final long MAX_ISSUERS = 20_000;
     static final long MAX_SUBJECTS = 100_000;
-    private static final Duration IDLE = Duration.ofMinutes(10);
 
     /**
      * Sustained requests per second, with bursts of twice as many; 0 turns the limit off.
@@ -76,10 +68,10 @@ public final class RateLimits {
 
     private final Settings settings;
     private final Predicate<String> knownFromStart;
-    private final Cache<String, Bucket> addresses;
-    private final Cache<String, Bucket> issuers;
-    private final Cache<String, Bucket> subjects;
-    private final Cache<String, Bucket> scopeMisses;
+    private final Buckets addresses;
+    private final Buckets unknownIssuerBuckets;
+    private final Buckets subjects;
+    private final Buckets scopeMisses;
     private final Cache<String, Boolean> knownIssuers;
     private final Bucket unknownIssuers;
     private final Bucket limitedRecords;
@@ -96,13 +88,13 @@ public final class RateLimits {
     public RateLimits(Settings settings, Predicate<String> knownFromStart) {
         this.settings = settings;
         this.knownFromStart = knownFromStart;
-        this.addresses = Caffeine.newBuilder().maximumSize(MAX_ADDRESSES).expireAfterAccess(IDLE).build();
-        this.issuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).expireAfterAccess(IDLE).build();
-        this.subjects = Caffeine.newBuilder().maximumSize(MAX_SUBJECTS).expireAfterAccess(IDLE).build();
-        this.scopeMisses = Caffeine.newBuilder().maximumSize(MAX_SUBJECTS).expireAfterAccess(IDLE).build();
+        this.addresses = new Buckets(MAX_ADDRESSES, () -> Buckets.perSecond(settings.perAddress()));
+        this.unknownIssuerBuckets = new Buckets(MAX_ISSUERS, () -> Buckets.perSecond(settings.perUnknownIssuer()));
+        this.subjects = new Buckets(MAX_SUBJECTS, () -> Buckets.perSecond(settings.perSubject()));
+        this.scopeMisses = new Buckets(MAX_SUBJECTS, () -> Buckets.perMinute(settings.scopeMissesPerMinute()));
         this.knownIssuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).build();
-        this.unknownIssuers = bucket(settings.allUnknownIssuers());
-        this.limitedRecords = bucket(settings.limitedRecords());
+        this.unknownIssuers = settings.allUnknownIssuers() == 0 ? null : Buckets.perSecond(settings.allUnknownIssuers());
+        this.limitedRecords = settings.limitedRecords() == 0 ? null : Buckets.perSecond(settings.limitedRecords());
     }
 
     /**
@@ -117,16 +109,14 @@ public final class RateLimits {
      *                      cheapest before its token is even parsed
      */
     public Limit admit(String address, Supplier<String> claimedIssuer) {
-        if (settings.perAddress() > 0
-                && !addresses.get(key(address), k -> bucket(settings.perAddress())).tryConsume(1)) {
+        if (settings.perAddress() > 0 && !addresses.tryConsume(Buckets.clientKey(address))) {
             return Limit.ADDRESS;
         }
         String issuer = claimedIssuer.get();
         if (issuer == null || isKnown(issuer)) {
             return null;
         }
-        if (settings.perUnknownIssuer() > 0
-                && !issuers.get(key(issuer), k -> bucket(settings.perUnknownIssuer())).tryConsume(1)) {
+        if (settings.perUnknownIssuer() > 0 && !unknownIssuerBuckets.tryConsume(issuer)) {
             return Limit.ISSUER;
         }
         if (unknownIssuers != null && !unknownIssuers.tryConsume(1)) {
@@ -141,12 +131,12 @@ public final class RateLimits {
      * by everyone who runs a workflow, so any of them could otherwise spend it for all the others.
      */
     public Limit admitVerified(String issuer, String subject) {
-        String caller = key(issuer + " " + subject);
-        if (settings.perSubject() > 0 && !subjects.get(caller, k -> bucket(settings.perSubject())).tryConsume(1)) {
+        String caller = issuer + " " + subject;
+        if (settings.perSubject() > 0 && !subjects.tryConsume(caller)) {
             return Limit.SUBJECT;
         }
         if (settings.scopeMissesPerMinute() > 0) {
-            Bucket misses = scopeMisses.getIfPresent(caller);
+            Bucket misses = scopeMisses.existing(caller);
             if (misses != null && misses.getAvailableTokens() <= 0) {
                 return Limit.SCOPE_MISSES;
             }
@@ -157,21 +147,21 @@ public final class RateLimits {
     /** The caller's scope led nowhere (and may have cost GitHub calls): one from its budget of such scopes. */
     public void missed(String issuer, String subject) {
         if (settings.scopeMissesPerMinute() > 0) {
-            scopeMisses.get(key(issuer + " " + subject), k -> perMinute(settings.scopeMissesPerMinute())).tryConsume(1);
+            scopeMisses.tryConsume(issuer + " " + subject);
         }
     }
 
     private boolean isKnown(String issuer) {
-        return knownIssuers.getIfPresent(key(issuer)) != null || knownFromStart.test(issuer);
+        return knownIssuers.getIfPresent(Buckets.boundedKey(issuer)) != null || knownFromStart.test(issuer);
     }
 
     /** A token of this issuer was allowed by a trust policy: from now on it gets a known issuer's budget. */
     public void earned(String issuer) {
-        String key = key(issuer);
+        String key = Buckets.boundedKey(issuer);
         if (knownIssuers.getIfPresent(key) == null) {
             knownIssuers.put(key, Boolean.TRUE);
             // The unknown issuer's small bucket would otherwise keep limiting it until it idled out.
-            issuers.invalidate(key);
+            unknownIssuerBuckets.forget(issuer);
         }
     }
 
@@ -181,32 +171,5 @@ public final class RateLimits {
      */
     public boolean recordRefusal() {
         return limitedRecords == null || limitedRecords.tryConsume(1);
-    }
-
-    private static Bucket bucket(long perSecond) {
-        if (perSecond == 0) {
-            return null;
-        }
-        return Bucket.builder()
-                .addLimit(limit -> limit.capacity(2 * perSecond).refillGreedy(perSecond, Duration.ofSeconds(1)))
-                .build();
-    }
-
-    private static Bucket perMinute(long count) {
-        return Bucket.builder()
-                .addLimit(limit -> limit.capacity(count).refillGreedy(count, Duration.ofMinutes(1)))
-                .build();
-    }
-
-    static String key(String value) {
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length <= MAX_KEY_BYTES) {
-            return value;
-        }
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }

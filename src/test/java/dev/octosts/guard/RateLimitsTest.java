@@ -87,10 +87,24 @@ class RateLimitsTest {
     @Test
     void keysAreBoundedInBytes() {
         String cjk = "漢".repeat(1_000);
-        assertThat(RateLimits.key(cjk)).startsWith("sha256:").hasSize(7 + 64);
-        assertThat(RateLimits.key("https://short.example")).isEqualTo("https://short.example");
+        assertThat(Buckets.boundedKey(cjk)).startsWith("sha256:").hasSize(7 + 64);
+        assertThat(Buckets.boundedKey("https://short.example")).isEqualTo("https://short.example");
         // Two long issuers differing in their last character keep different budgets.
-        assertThat(RateLimits.key(cjk + "a")).isNotEqualTo(RateLimits.key(cjk + "b"));
+        assertThat(Buckets.boundedKey(cjk + "a")).isNotEqualTo(Buckets.boundedKey(cjk + "b"));
+    }
+
+    @Test
+    void anIpv6HostIsOneAddressWhicheverOfItsSixtyFourBitNetworkItCallsFrom() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0, 0));
+
+        int admitted = 0;
+        for (int host = 1; host <= 10; host++) {
+            admitted += limits.admit("2001:db8:1:2::" + Integer.toHexString(host), () -> null) == null ? 1 : 0;
+        }
+
+        assertThat(admitted).isEqualTo(2);
+        assertThat(limits.admit("2001:db8:1:3::1", () -> null)).as("another /64").isNull();
+        assertThat(Buckets.clientKey("192.0.2.7")).isEqualTo("192.0.2.7");
     }
 
     @Test
