@@ -283,7 +283,7 @@ class GitHubClientTest {
     @Test
     void anOversizedBodyIsRefused() {
         long id = github.install(app.appId(), "acme", Map.of("contents", "read"), null);
-        String huge = "{\"message\":\"" + "x".repeat(GitHubClient.MAX_BODY_BYTES) + "\"}";
+        String huge = "{\"message\":\"" + "x".repeat(GitHubTransport.MAX_BODY_BYTES) + "\"}";
         github.addFault(new Fault("POST", "/access_tokens$", 500, Map.of(), huge, 1));
 
         MintResult result = client.mintToken(app, id, null, Map.of());
@@ -446,14 +446,14 @@ class GitHubClientTest {
     @ValueSource(strings = {"2026-11-27T21:00:00Z", "2024-02-29T23:59:59Z", "1970-01-01T00:00:00Z",
             "2026-11-27T21:00:00.123Z", "2026-11-27T22:00:00+01:00"})
     void tokenExpiryTimesReadAsTheGeneralParserReadsThem(String text) {
-        assertThat(GitHubClient.timestamp(text)).isEqualTo(OffsetDateTime.parse(text).toInstant());
+        assertThat(GitHubJson.timestamp(text)).isEqualTo(OffsetDateTime.parse(text).toInstant());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"2026-13-27T21:00:00Z", "2025-02-29T10:00:00Z", "2026-11-27T24:00:00Z", "2026-1-+7T21:00:00Z",
             "2026-11-27 21:00:00Z", "tomorrow"})
     void unreadableTokenExpiryTimesAreRefused(String text) {
-        assertThatThrownBy(() -> GitHubClient.timestamp(text)).isInstanceOf(DateTimeException.class);
+        assertThatThrownBy(() -> GitHubJson.timestamp(text)).isInstanceOf(DateTimeException.class);
     }
 
     @Test

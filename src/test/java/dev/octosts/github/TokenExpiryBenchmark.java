@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 
 /**
- * An installation token response's {@code expires_at} read by {@link GitHubClient#timestamp}, and the
+ * An installation token response's {@code expires_at} read by {@link GitHubJson#timestamp}, and the
  * general RFC 3339 parser it avoids for GitHub's fixed {@code yyyy-MM-ddTHH:mm:ssZ} form, for comparison.
  */
 @State(Scope.Benchmark)
@@ -17,7 +17,7 @@ public class TokenExpiryBenchmark {
 
     @Benchmark
     public Instant timestamp() {
-        return GitHubClient.timestamp(expiresAt);
+        return GitHubJson.timestamp(expiresAt);
     }
 
     @Benchmark
