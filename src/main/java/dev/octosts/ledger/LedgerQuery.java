@@ -138,11 +138,11 @@ public final class LedgerQuery {
     /**
      * The column values of records whose field was {@code value}, as the token or request carried it:
      * the sanitised text itself (as every short field, and long ones written before columns were
-     * bounded), its {@linkplain LedgerDocument#column bounded form} and its form in a reduced record.
+     * bounded), its {@linkplain LedgerText#column bounded form} and its form in a reduced record.
      */
     private static List<String> columnValues(String value) {
-        String field = LedgerDocument.sanitize(value);
-        return Stream.of(field, LedgerDocument.column(field), LedgerDocument.hashed(field)).distinct().toList();
+        String field = LedgerText.sanitize(value);
+        return Stream.of(field, LedgerText.column(field), LedgerText.hashed(field)).distinct().toList();
     }
 
     /** Lowercase hex SHA-256 of a token's UTF-8 bytes: how the ledger stores an issued token. */

@@ -46,7 +46,7 @@ import org.jooq.impl.DSL;
 /**
  * Walks every chain of the ledger in seq order and every checkpoint, and reports the first break:
  * a gap in the seqs, a record whose hash, link, canonical text or query columns (each its document field,
- * or that field {@linkplain LedgerDocument#column bounded}) do not hold, an intact
+ * or that field {@linkplain LedgerText#column bounded}) do not hold, an intact
  * record at the wrong place, or a checkpoint that is not validly signed or does not match its record.
  * Signed checkpoints also catch records deleted from the end of a chain, up to the last checkpoint.
  * Records are read in pages, never the whole table at once.
@@ -383,7 +383,7 @@ public final class LedgerVerifier {
                 for (Copy copy : copies) {
                     // A long field is in its column bounded; records written before the bound hold it whole.
                     String field = text(copy.field());
-                    if (!Objects.equals(copy.stored(), field) && !Objects.equals(copy.stored(), LedgerDocument.column(field))) {
+                    if (!Objects.equals(copy.stored(), field) && !Objects.equals(copy.stored(), LedgerText.column(field))) {
                         return copy.column();
                     }
                 }

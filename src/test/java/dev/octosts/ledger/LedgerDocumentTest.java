@@ -156,12 +156,12 @@ class LedgerDocumentTest {
     @ParameterizedTest
     @MethodSource("sanitizeCases")
     void sanitizes(String input, String expected) {
-        assertThat(LedgerDocument.sanitize(input)).isEqualTo(expected);
+        assertThat(LedgerText.sanitize(input)).isEqualTo(expected);
     }
 
     @Test
     void sanitizeKeepsNull() {
-        assertThat(LedgerDocument.sanitize(null)).isNull();
+        assertThat(LedgerText.sanitize(null)).isNull();
     }
 
     @Test
@@ -175,7 +175,7 @@ class LedgerDocumentTest {
         List<String> strings = new ArrayList<>();
         collectStrings(document, strings);
 
-        assertThat(strings).allSatisfy(text -> assertThat(LedgerDocument.sanitize(text)).isEqualTo(text));
+        assertThat(strings).allSatisfy(text -> assertThat(LedgerText.sanitize(text)).isEqualTo(text));
         assertThat(document.get("request_id").textValue()).isEqualTo("r\\u0000");
         assertThat(document.get("scope").textValue()).isEqualTo("org/repo\\ud800");
         assertThat(document.get("user_agent").textValue()).hasSize(1025).startsWith("agent\\u0007!").endsWith("!…");
@@ -232,22 +232,22 @@ class LedgerDocumentTest {
 
     @Test
     void aQueryColumnIsItsFieldOrABoundedNameForIt() {
-        assertThat(LedgerDocument.column(null)).isNull();
-        assertThat(LedgerDocument.column("")).isEmpty();
+        assertThat(LedgerText.column(null)).isNull();
+        assertThat(LedgerText.column("")).isEmpty();
         String fits = "ж".repeat(512); // 1,024 bytes of UTF-8
-        assertThat(LedgerDocument.column(fits)).isEqualTo(fits);
+        assertThat(LedgerText.column(fits)).isEqualTo(fits);
 
         String over = fits + "x";
-        assertThat(LedgerDocument.column(over)).isEqualTo("ж".repeat(128) + "…sha256:" + sha256Hex(over));
+        assertThat(LedgerText.column(over)).isEqualTo("ж".repeat(128) + "…sha256:" + sha256Hex(over));
         String emoji = "\ud83d\ude00".repeat(300);
-        assertThat(LedgerDocument.column(emoji)).isEqualTo("\ud83d\ude00".repeat(64) + "…sha256:" + sha256Hex(emoji));
+        assertThat(LedgerText.column(emoji)).isEqualTo("\ud83d\ude00".repeat(64) + "…sha256:" + sha256Hex(emoji));
         String cjk = "\u4e2d".repeat(1024);
-        assertThat(utf8Length(LedgerDocument.column(cjk))).isLessThanOrEqualTo(LedgerDocument.MAX_COLUMN_BYTES);
+        assertThat(utf8Length(LedgerText.column(cjk))).isLessThanOrEqualTo(LedgerText.MAX_COLUMN_BYTES);
 
         // A short field that reads like a bounded one is bounded itself: two fields never share a column.
-        String lookalike = LedgerDocument.column(over);
-        assertThat(LedgerDocument.column(lookalike)).isNotEqualTo(lookalike).endsWith(sha256Hex(lookalike));
-        assertThat(LedgerDocument.column("…sha256:" + "A".repeat(64))).isEqualTo("…sha256:" + "A".repeat(64));
+        String lookalike = LedgerText.column(over);
+        assertThat(LedgerText.column(lookalike)).isNotEqualTo(lookalike).endsWith(sha256Hex(lookalike));
+        assertThat(LedgerText.column("…sha256:" + "A".repeat(64))).isEqualTo("…sha256:" + "A".repeat(64));
     }
 
     @Test
@@ -263,8 +263,8 @@ class LedgerDocumentTest {
 
         for (String column : List.of(entry.requestId(), entry.reason(), entry.scope(), entry.identity(), entry.issuer(),
                 entry.subject(), entry.tokenSha256())) {
-            assertThat(utf8Length(column)).isLessThanOrEqualTo(LedgerDocument.MAX_COLUMN_BYTES);
-            assertThat(column).isEqualTo(LedgerDocument.column(document.get("scope").textValue()));
+            assertThat(utf8Length(column)).isLessThanOrEqualTo(LedgerText.MAX_COLUMN_BYTES);
+            assertThat(column).isEqualTo(LedgerText.column(document.get("scope").textValue()));
         }
         // The document keeps the text itself, as sanitised.
         assertThat(document.at("/actor/sub").textValue()).isEqualTo("\u4e2d".repeat(1024) + "…");
@@ -274,7 +274,7 @@ class LedgerDocumentTest {
     void aReducedDocumentKeepsTheDecisionAndHashesEveryOtherText() {
         ObjectNode full = LedgerDocument.document(richRecord(), CHAIN, 7);
 
-        ObjectNode reduced = LedgerDocument.reduced(full, "SQLState 54000");
+        ObjectNode reduced = ReducedRecord.reduced(full, "SQLState 54000");
 
         assertThat(fieldNames(reduced)).isEqualTo(V1_KEYS);
         for (String kept : List.of("/v", "/chain_id", "/seq", "/time", "/decision", "/grpc_code", "/request_id",
@@ -283,15 +283,15 @@ class LedgerDocumentTest {
                 "/policy/sha256", "/issuer_allowlist/mode", "/issuer_allowlist/allowed")) {
             assertThat(reduced.at(kept)).as(kept).isEqualTo(full.at(kept));
         }
-        assertThat(reduced.get("reason").textValue()).isEqualTo(LedgerDocument.REDUCED_REASON);
+        assertThat(reduced.get("reason").textValue()).isEqualTo(ReducedRecord.REDUCED_REASON);
         assertThat(reduced.get("detail").textValue()).contains("SQLState 54000").contains("its reason was issued");
         for (String hashed : List.of("/user_agent", "/scope", "/identity", "/actor/iss", "/actor/sub", "/actor/jti",
                 "/actor/aud/0", "/policy/owner", "/policy/path", "/policy/parsed/subject", "/issuer_allowlist/iss")) {
-            assertThat(reduced.at(hashed).textValue()).as(hashed).isEqualTo(LedgerDocument.hashed(full.at(hashed).textValue()));
+            assertThat(reduced.at(hashed).textValue()).as(hashed).isEqualTo(LedgerText.hashed(full.at(hashed).textValue()));
         }
         assertThat(fieldNames(reduced.at("/actor/claims")))
-                .containsExactlyInAnyOrder(LedgerDocument.hashed("repository"), LedgerDocument.hashed("ref"),
-                        LedgerDocument.hashed("workflow_ref"));
+                .containsExactlyInAnyOrder(LedgerText.hashed("repository"), LedgerText.hashed("ref"),
+                        LedgerText.hashed("workflow_ref"));
         List<String> strings = new ArrayList<>();
         collectStrings(reduced, strings);
         strings.remove(reduced.get("detail").textValue());
@@ -303,8 +303,8 @@ class LedgerDocumentTest {
         ObjectNode full = LedgerDocument.document(bareDenial(), CHAIN, 1);
         full.put("reason", "not plain\u0000");
 
-        assertThat(LedgerDocument.reduced(full, "SQLState 22021").get("detail").textValue())
-                .contains("its reason was " + LedgerDocument.hashed("not plain\u0000"));
+        assertThat(ReducedRecord.reduced(full, "SQLState 22021").get("detail").textValue())
+                .contains("its reason was " + LedgerText.hashed("not plain\u0000"));
     }
 
     private static int utf8Length(String text) {

@@ -46,7 +46,7 @@ public class LedgerEntryBenchmark {
         return chain(LedgerDocument.entry(record, CHAIN));
     }
 
-    /** As {@code Ledger.hash}: SHA-256 of the previous hash's bytes, then the canonical document's UTF-8. */
+    /** As {@code ChainInserter.hash}: SHA-256 of the previous hash's bytes, then the canonical document's UTF-8. */
     private byte[] chain(LedgerEntry entry) {
         sha256.update(previousHash);
         sha256.update(entry.headUtf8());

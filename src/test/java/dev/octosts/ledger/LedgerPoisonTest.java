@@ -168,7 +168,7 @@ class LedgerPoisonTest {
 
             LedgerQuery query = new LedgerQuery(pool);
             for (Map.Entry<String, String> value : hostile.entrySet()) {
-                String stored = LedgerDocument.sanitize(value.getValue());
+                String stored = LedgerText.sanitize(value.getValue());
                 for (Filter filter : List.of(Filter.any().withSubject(value.getValue()),
                         Filter.any().withScope(value.getValue()), Filter.any().withIdentity(value.getValue()))) {
                     List<JsonNode> found = query.find(filter, 100).toList();
@@ -195,7 +195,7 @@ class LedgerPoisonTest {
                 append.get();
             }
             assertThat(database.count(ledger.chainId())).isEqualTo(600);
-            assertThat(database.count(ledger.chainId(), LedgerDocument.REDUCED_REASON))
+            assertThat(database.count(ledger.chainId(), ReducedRecord.REDUCED_REASON))
                     .as("records the database refused as written").isZero();
             assertVerifies(pool);
         }

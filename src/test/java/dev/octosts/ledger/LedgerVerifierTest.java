@@ -93,11 +93,11 @@ class LedgerVerifierTest {
         assertThat(verifier.verify().firstProblem()).isEmpty();
         assertThat(new LedgerQuery(ledger.runtime()).find(LedgerQuery.Filter.any().withSubject(subject), 10)).hasSize(1);
 
-        ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerDocument.column(subject) + "'");
+        ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerText.column(subject) + "'");
         assertThat(verifier.verify().firstProblem()).isEmpty();
         assertThat(new LedgerQuery(ledger.runtime()).find(LedgerQuery.Filter.any().withSubject(subject), 10)).hasSize(1);
 
-        ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerDocument.column(subject + "x") + "'");
+        ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerText.column(subject + "x") + "'");
         assertThat(verifier.verify().firstProblem()).hasValueSatisfying(problem -> {
             assertThat(problem.kind()).isEqualTo(Kind.CHANGED);
             assertThat(problem.detail()).contains("subject");
