@@ -100,8 +100,7 @@ final class YamlTree {
         } catch (YAMLException e) {
             throw new PolicyException("document_too_complex", PREFIX + "yaml: " + cut(e.getMessage()));
         } catch (NumberFormatException e) {
-            // SnakeYAML's scanner reads the hex digits of a quoted scalar's x, u or U escape without checking that
-            // the file still holds them: an escape cut off by the end of the file.
+            // SnakeYAML reads the hex digits of a quoted x, u or U escape past the end of a file cut off there.
             throw new PolicyException("yaml_syntax", PREFIX + "yaml: did not find expected hexdecimal number");
         }
         return root == null ? null : new Converter().convert(root);
