@@ -2,28 +2,13 @@ package dev.octosts.oidc;
 
 import static dev.octosts.oidc.OidcResult.Rejected;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Weigher;
 import dev.octosts.telemetry.Telemetry;
-import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.text.ParseException;
-import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,7 +41,7 @@ import java.util.Set;
  *   <li>Signature: keys chosen by {@code kid}, at most {@value KeySet#MAX_KEYS_PER_KID} of them, from a key set
  *       whose keys were bounded when it was read ({@link KeySet}: key count, RSA modulus and exponent, EC
  *       curves); a token without {@code kid} only for a set of exactly one key. An unknown kid refreshes the
- *       key set at most once per issuer per {@value #KID_REFRESH_SECONDS} s. Failures:
+ *       key set at most once per issuer per {@value KeySetStore#KID_REFRESH_SECONDS} s. Failures:
  *       {@code jwks_fetch_failed}, {@code no_usable_keys}, {@code kid_required}, {@code unknown_key},
  *       {@code bad_signature}. The signature is checked before the claims, so a forged token is reported as
  *       {@code bad_signature} whatever its claims say.</li>
@@ -68,111 +53,35 @@ import java.util.Set;
  * </ol>
  *
  * <p>Caches (ages from the settings clock, bounded by the heap they hold since anyone can run an issuer:
- * {@value #MAX_PROVIDER_CACHE_WEIGHT} bytes of discovery results, {@value #MAX_KEY_SET_CACHE_WEIGHT} bytes of
- * key sets, issuer names included): discovery results for 1 h, discovery failures for 15 s; key sets for
- * 10 min, key-set failures for 15 s. Concurrent cold requests for one issuer share one fetch. The token
+ * {@value ProviderDiscovery#MAX_PROVIDER_CACHE_WEIGHT} bytes of discovery results ({@link ProviderDiscovery}),
+ * {@value KeySetStore#MAX_KEY_SET_CACHE_WEIGHT} bytes of key sets ({@link KeySetStore}), issuer names included):
+ * discovery results for 1 h, discovery failures for 15 s; key sets for 10 min, key-set failures for 15 s. Concurrent cold requests for one issuer share one fetch. The token
  * never appears in a result, log or exception; details name issuers and URLs only.
  */
 public final class OidcVerifier implements AutoCloseable {
     public static final int MAX_TOKEN_CHARS = 16_384;
     static final Set<String> ALLOWED_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "PS256");
-    static final Duration PROVIDER_TTL = Duration.ofHours(1);
-    static final Duration PROVIDER_FAILURE_TTL = Duration.ofSeconds(15);
-    static final Duration JWKS_TTL = Duration.ofMinutes(10);
-    static final Duration JWKS_FAILURE_TTL = Duration.ofSeconds(15);
-    static final int KID_REFRESH_SECONDS = 30;
-    static final Duration KID_REFRESH_INTERVAL = Duration.ofSeconds(KID_REFRESH_SECONDS);
     static final Duration MAX_NOT_BEFORE_AHEAD = Duration.ofMinutes(5);
-    /** 2 MiB: some 2,000 issuers' discovery results (about 1 KiB each). */
-    static final long MAX_PROVIDER_CACHE_WEIGHT = 2L << 20;
-    /**
-     * 16 MiB: some 1,500 issuers with a handful of keys each (about 10 KiB), or 80 hostile sets of
-     * {@value KeySet#MAX_USABLE_KEYS} RSA keys (about 200 KiB each).
-     */
-    static final long MAX_KEY_SET_CACHE_WEIGHT = 16L << 20;
-    /** Object headers, references and the map node around each entry, in bytes. */
-    private static final int ENTRY_OVERHEAD = 128;
     static final String GOOGLE_ISSUER = "https://accounts.google.com";
     static final String GOOGLE_ISSUER_WITHOUT_SCHEME = "accounts.google.com";
     private static final Instant LATEST_TIME = Instant.parse("9999-12-31T23:59:59Z");
-    private static final ObjectReader STRICT_JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .reader();
 
     private final OidcSettings settings;
     private final SafeFetcher fetcher;
-    private final Telemetry telemetry;
-    private final Cache<String, Fresh<Discovery>> providers;
-    private final Cache<String, Fresh<KeySet>> keySets;
-    private final SingleFlight<Discovery> discoveries = new SingleFlight<>();
-    private final SingleFlight<KeySet> keyLoads = new SingleFlight<>();
+    private final ProviderDiscovery discovery;
+    private final KeySetStore keySets;
 
     public OidcVerifier(OidcSettings settings) {
         this(settings, Telemetry.off());
     }
 
     public OidcVerifier(OidcSettings settings, Telemetry telemetry) {
-        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        Objects.requireNonNull(telemetry, "telemetry");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.fetcher = new SafeFetcher(settings.privateNetworkHosts(), settings.connectTimeout(),
                 settings.readTimeout());
-        this.providers = cache(PROVIDER_TTL, MAX_PROVIDER_CACHE_WEIGHT,
-                (String issuer, Fresh<Discovery> entry) -> weight(issuer) + entry.value().estimatedHeapBytes());
-        this.keySets = cache(JWKS_TTL, MAX_KEY_SET_CACHE_WEIGHT,
-                (String issuer, Fresh<KeySet> entry) -> weight(issuer) + entry.value().estimatedHeapBytes());
-    }
-
-    /**
-     * A cached value and the end of its freshness. An entry leaves the cache at the latest {@code ttl} after
-     * it was written (the longest freshness it can have); until then a stale one is still there for
-     * {@link #refreshedKeySet}, which compares it with the one a caller saw.
-     */
-    private record Fresh<V>(V value, Instant until) {
-        V ifFresh(Instant now) {
-            return now.isBefore(until) ? value : null;
-        }
-    }
-
-    private <V> Cache<String, Fresh<V>> cache(Duration ttl, long maxWeight, Weigher<String, Fresh<V>> weigher) {
-        Clock clock = settings.clock();
-        return Caffeine.newBuilder()
-                .ticker(() -> clock.millis() * 1_000_000L)
-                .expireAfterWrite(ttl)
-                .maximumWeight(maxWeight)
-                .weigher(weigher)
-                .executor(Runnable::run)
-                .build();
-    }
-
-    private static int weight(String issuer) {
-        return ENTRY_OVERHEAD + 2 * issuer.length();
-    }
-
-    /** The value of a fresh entry, or null. */
-    private <V> V fresh(Cache<String, Fresh<V>> cache, String issuer) {
-        Fresh<V> entry = cache.getIfPresent(issuer);
-        return entry == null ? null : entry.ifFresh(now());
-    }
-
-    /** The outcome of OpenID discovery for one issuer. */
-    private sealed interface Discovery {
-        /** An upper estimate of the heap this result holds, in bytes. */
-        int estimatedHeapBytes();
-
-        record Found(URI jwksUri, Set<String> algorithms) implements Discovery {
-            @Override
-            public int estimatedHeapBytes() {
-                // The URI keeps its text and its parsed components: about twice the text.
-                return 256 + 4 * jwksUri.toString().length() + 64 * algorithms.size();
-            }
-        }
-
-        record Failed(String detail) implements Discovery {
-            @Override
-            public int estimatedHeapBytes() {
-                return 64 + 2 * detail.length();
-            }
-        }
+        this.discovery = new ProviderDiscovery(settings.clock(), fetcher, telemetry);
+        this.keySets = new KeySetStore(settings.clock(), fetcher, telemetry);
     }
 
     /** Verifies a compact JWS bearer token. Never throws; never echoes the token. */
@@ -203,7 +112,7 @@ public final class OidcVerifier implements AutoCloseable {
         checkAlgorithm(token.algorithm(), ALLOWED_ALGORITHMS, "");
         JwksSource source = settings.overrideFor(issuer);
         if (source == null) {
-            Discovery.Found provider = provider(issuer);
+            ProviderDiscovery.Discovery.Found provider = discovery.provider(issuer);
             if (!provider.algorithms().isEmpty()) {
                 checkAlgorithm(token.algorithm(), provider.algorithms(), " by the issuer's discovery document");
             }
@@ -231,107 +140,13 @@ public final class OidcVerifier implements AutoCloseable {
                         : "algorithm " + shown + " is not accepted" + where);
     }
 
-    // ---- discovery ----------------------------------------------------------------------------------------
-
-    private Discovery.Found provider(String issuer) throws Rejection {
-        Discovery discovery = fresh(providers, issuer);
-        if (discovery == null) {
-            discovery = discoveries.run(issuer, () -> {
-                Discovery cached = fresh(providers, issuer);
-                if (cached != null) {
-                    return cached;
-                }
-                Discovery found = telemetry.inSpan("oidc.discovery", Map.of("octosts.oidc.issuer", issuer),
-                        () -> discover(issuer));
-                providers.put(issuer, new Fresh<>(found, now().plus(
-                        found instanceof Discovery.Found ? PROVIDER_TTL : PROVIDER_FAILURE_TTL)));
-                return found;
-            });
-        }
-        return switch (discovery) {
-            case Discovery.Found found -> found;
-            case Discovery.Failed failed -> throw new Rejection(OidcFailure.PROVIDER_UNAVAILABLE,
-                    Rejected.DISCOVERY_FAILED, failed.detail());
-        };
-    }
-
-    private Discovery discover(String issuer) {
-        String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
-        URI url;
-        try {
-            url = new URI(base + "/.well-known/openid-configuration");
-        } catch (URISyntaxException e) {
-            return new Discovery.Failed("discovery for " + issuer + ": issuer is not a fetchable URL");
-        }
-        JsonNode document;
-        try {
-            document = STRICT_JSON.readTree(fetcher.get(url));
-        } catch (SafeFetcher.FetchException e) {
-            return new Discovery.Failed("discovery for " + issuer + ": " + e.getMessage());
-        } catch (IOException e) {
-            return new Discovery.Failed("discovery for " + issuer + ": document is not valid JSON");
-        }
-        if (document == null || !document.isObject()) {
-            return new Discovery.Failed("discovery for " + issuer + ": document is not a JSON object");
-        }
-        JsonNode claimedIssuer = document.get("issuer");
-        if (claimedIssuer == null || !claimedIssuer.isTextual() || !claimedIssuer.asText().equals(issuer)) {
-            return new Discovery.Failed("discovery for " + issuer + ": document issuer "
-                    + (claimedIssuer == null ? "is missing" : "\"" + Text.printable(claimedIssuer.asText(), 300)
-                    + "\" does not equal the token issuer"));
-        }
-        JsonNode jwksUri = document.get("jwks_uri");
-        if (jwksUri == null || !jwksUri.isTextual()) {
-            return new Discovery.Failed("discovery for " + issuer + ": document has no jwks_uri string");
-        }
-        URI keysUrl;
-        String problem;
-        try {
-            keysUrl = new URI(jwksUri.asText());
-            problem = FetchTargets.problem(keysUrl);
-        } catch (URISyntaxException e) {
-            keysUrl = null;
-            problem = "not a valid URL";
-        }
-        if (problem != null) {
-            return new Discovery.Failed("discovery for " + issuer + ": jwks_uri \""
-                    + Text.printable(jwksUri.asText(), 300) + "\" is refused: " + problem);
-        }
-        for (String field : List.of("authorization_endpoint", "token_endpoint", "device_authorization_endpoint",
-                "userinfo_endpoint")) {
-            JsonNode value = document.get(field);
-            if (value != null && !value.isNull() && !value.isTextual()) {
-                return new Discovery.Failed("discovery for " + issuer + ": " + field + " is not a string");
-            }
-        }
-        // Like go-oidc: the advertised algorithms we support restrict the issuer; none of ours means no restriction.
-        Set<String> algorithms = new HashSet<>();
-        JsonNode advertised = document.get("id_token_signing_alg_values_supported");
-        if (advertised != null && !advertised.isNull()) {
-            if (!advertised.isArray()) {
-                return new Discovery.Failed("discovery for " + issuer
-                        + ": id_token_signing_alg_values_supported is not an array");
-            }
-            for (JsonNode alg : advertised) {
-                if (!alg.isTextual() && !alg.isNull()) {
-                    return new Discovery.Failed("discovery for " + issuer
-                            + ": id_token_signing_alg_values_supported holds a non-string");
-                }
-                if (ALLOWED_ALGORITHMS.contains(alg.asText())) {
-                    algorithms.add(alg.asText());
-                }
-            }
-        }
-        return new Discovery.Found(keysUrl, Set.copyOf(algorithms));
-    }
-
     // ---- keys and signature -------------------------------------------------------------------------------
 
     private KeySet.Key verifySignature(String issuer, JwksSource source, CompactJws token) throws Rejection {
-        KeySet keys = keySet(issuer, source);
+        KeySet keys = keySets.keySet(issuer, source);
         List<KeySet.Key> candidates = candidates(issuer, keys, token);
         if (candidates.isEmpty()) {
-            keys = refreshedKeySet(issuer, keys);
+            keys = keySets.refreshed(issuer, keys);
             candidates = candidates(issuer, keys, token);
         }
         if (candidates.isEmpty()) {
@@ -365,93 +180,6 @@ public final class OidcVerifier implements AutoCloseable {
                     + issuer + " has " + keys.keys().size() + " keys");
         }
         return keys.candidates(token.algorithm(), token.keyId());
-    }
-
-    private KeySet keySet(String issuer, JwksSource source) {
-        KeySet cached = fresh(keySets, issuer);
-        if (cached != null && cached.source().equals(source)) {
-            return cached;
-        }
-        return keyLoads.run(issuer, () -> {
-            KeySet again = fresh(keySets, issuer);
-            if (again != null && again.source().equals(source)) {
-                return again;
-            }
-            KeySet loaded = loadTraced(issuer, source);
-            keySets.put(issuer, new Fresh<>(loaded, loaded.expiresAt()));
-            return loaded;
-        });
-    }
-
-    /**
-     * The key set after an unknown kid: reloaded unless it was (re)loaded less than
-     * {@value #KID_REFRESH_SECONDS} s ago. A failed reload keeps the old keys for their remaining time.
-     */
-    private KeySet refreshedKeySet(String issuer, KeySet seen) {
-        return keyLoads.run(issuer, () -> {
-            Instant now = now();
-            Fresh<KeySet> entry = keySets.getIfPresent(issuer);
-            KeySet current = entry == null ? null : entry.value();
-            if (current != null && current.source().equals(seen.source())
-                    && (current != seen || now.isBefore(current.attemptedAt().plus(KID_REFRESH_INTERVAL)))) {
-                return current;
-            }
-            KeySet loaded = loadTraced(issuer, seen.source());
-            if (loaded.isFailed()) {
-                KeySet kept = seen.attemptedAt(now);
-                keySets.put(issuer, new Fresh<>(kept, kept.expiresAt()));
-                return loaded;
-            }
-            keySets.put(issuer, new Fresh<>(loaded, loaded.expiresAt()));
-            return loaded;
-        });
-    }
-
-    private KeySet loadTraced(String issuer, JwksSource source) {
-        return telemetry.inSpan("oidc.jwks", Map.of("octosts.oidc.issuer", issuer,
-                "octosts.oidc.jwks_source", source instanceof JwksSource.Remote ? "remote" : "file"), () -> load(source));
-    }
-
-    private KeySet load(JwksSource source) {
-        Instant now = now();
-        byte[] document;
-        try {
-            document = read(source);
-        } catch (SafeFetcher.FetchException e) {
-            return KeySet.failed(source, "key set: " + e.getMessage(), now, now.plus(JWKS_FAILURE_TTL));
-        }
-        try {
-            return KeySet.loaded(source, KeySet.parse(document), now, now.plus(JWKS_TTL));
-        } catch (ParseException e) {
-            return KeySet.failed(source, "key set from " + describe(source) + " is not a valid JWKS", now,
-                    now.plus(JWKS_FAILURE_TTL));
-        }
-    }
-
-    private byte[] read(JwksSource source) throws SafeFetcher.FetchException {
-        return switch (source) {
-            case JwksSource.Remote remote -> fetcher.get(remote.url());
-            case JwksSource.LocalFile file -> {
-                try (InputStream in = Files.newInputStream(file.path())) {
-                    byte[] bytes = in.readNBytes(SafeFetcher.MAX_BODY_BYTES + 1);
-                    if (bytes.length > SafeFetcher.MAX_BODY_BYTES) {
-                        throw new SafeFetcher.FetchException("file " + file.path() + " is larger than "
-                                + SafeFetcher.MAX_BODY_BYTES + " bytes");
-                    }
-                    yield bytes;
-                } catch (IOException e) {
-                    throw new SafeFetcher.FetchException("cannot read file " + file.path() + " ("
-                            + e.getClass().getSimpleName() + ")");
-                }
-            }
-        };
-    }
-
-    private static String describe(JwksSource source) {
-        return switch (source) {
-            case JwksSource.Remote remote -> Text.printable(remote.url().toString(), 300);
-            case JwksSource.LocalFile file -> file.path().toString();
-        };
     }
 
     // ---- claims -------------------------------------------------------------------------------------------
@@ -540,8 +268,7 @@ public final class OidcVerifier implements AutoCloseable {
 
     /** Bytes the key-set cache holds, after pending evictions, for tests. */
     long keySetCacheWeight() {
-        keySets.cleanUp();
-        return keySets.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+        return keySets.cacheWeight();
     }
 
     private Instant now() {

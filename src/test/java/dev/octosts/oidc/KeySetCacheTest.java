@@ -42,7 +42,7 @@ class KeySetCacheTest {
         assertThat(parsed.keys()).hasSize(KeySet.MAX_USABLE_KEYS);
         long setBytes = KeySet.loaded(new JwksSource.LocalFile(jwks), parsed, CLOCK.instant(), CLOCK.instant())
                 .estimatedHeapBytes();
-        int issuers = (int) (2 * OidcVerifier.MAX_KEY_SET_CACHE_WEIGHT / setBytes) + 1;
+        int issuers = (int) (2 * KeySetStore.MAX_KEY_SET_CACHE_WEIGHT / setBytes) + 1;
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 0; i < issuers; i++) {
             overrides.put(issuer(i), jwks.toString());
@@ -56,8 +56,8 @@ class KeySetCacheTest {
                         rejected -> assertThat(rejected.reason()).isEqualTo(Rejected.BAD_SIGNATURE));
             }
 
-            assertThat(verifier.keySetCacheWeight()).isLessThanOrEqualTo(OidcVerifier.MAX_KEY_SET_CACHE_WEIGHT)
-                    .isGreaterThan(OidcVerifier.MAX_KEY_SET_CACHE_WEIGHT / 2);
+            assertThat(verifier.keySetCacheWeight()).isLessThanOrEqualTo(KeySetStore.MAX_KEY_SET_CACHE_WEIGHT)
+                    .isGreaterThan(KeySetStore.MAX_KEY_SET_CACHE_WEIGHT / 2);
         }
     }
 
