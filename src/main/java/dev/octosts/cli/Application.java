@@ -25,6 +25,7 @@ import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyFileCheck;
 import dev.octosts.policy.PolicyParser;
+import dev.octosts.policy.TrustPolicies;
 import dev.octosts.keys.PemKeys;
 import dev.octosts.keys.Pkcs11Token;
 import dev.octosts.keys.SigningStats;
@@ -155,13 +156,15 @@ public final class Application implements AutoCloseable {
                 rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords(), rates.scopeMissesPerMinute()),
                 issuer -> settings.jwksOverrides().containsKey(issuer)
                         || (allowedIssuers.isRestricted() && allowedIssuers.allows(issuer)));
+        // One compile cache for the exchange and the webhook: the webhook judges a file as the exchange does.
+        TrustPolicies trustPolicies = new TrustPolicies();
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
-                router, github, new PolicyFiles(github, clock, PolicyFileCheck.MAX_FILE_BYTES, telemetry), ledger,
-                settings.domain(), settings.orgPolicyRepo(), clock, telemetry);
+                router, github, new PolicyFiles(github, clock, PolicyFileCheck.MAX_FILE_BYTES, telemetry), trustPolicies,
+                ledger, settings.domain(), settings.orgPolicyRepo(), clock, telemetry);
         WebhookService webhook = settings.webhook() == null ? null
                 : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
-                        settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, database, clock,
-                        telemetry, settings.webhook().unverifiedPerAddressPerMinute());
+                        settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, trustPolicies,
+                        database, clock, telemetry, settings.webhook().unverifiedPerAddressPerMinute());
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
                 webhook, telemetry);

@@ -14,6 +14,7 @@ import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.GoText;
 import dev.octosts.policy.IssuerAllowlistDecision;
+import dev.octosts.policy.TrustPolicies;
 import dev.octosts.telemetry.Telemetry;
 
 import java.time.Clock;
@@ -75,11 +76,12 @@ public final class ExchangeService {
                            ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock,
                            Telemetry telemetry) {
         this(new RateLimits(RateLimits.Settings.off()), new ExchangeDeadline(DEFAULT_DEADLINE), oidc, apps, github,
-                policyFiles, recorder, domain, orgPolicyRepo, clock, telemetry);
+                policyFiles, new TrustPolicies(), recorder, domain, orgPolicyRepo, clock, telemetry);
     }
 
     public ExchangeService(RateLimits limits, ExchangeDeadline deadline, OidcVerifier oidc, AppRouter apps,
-                           GitHubClient github, PolicyFiles policyFiles, ExchangeRecorder recorder, String domain,
+                           GitHubClient github, PolicyFiles policyFiles, TrustPolicies trustPolicies,
+                           ExchangeRecorder recorder, String domain,
                            String orgPolicyRepo, Clock clock, Telemetry telemetry) {
         this.limits = limits;
         this.deadline = deadline;
@@ -89,7 +91,7 @@ public final class ExchangeService {
         this.github = github;
         this.policyFiles = policyFiles;
         this.allowlists = new OrgIssuerAllowlists(github, orgPolicyRepo, clock, ALLOWLIST_WAIT);
-        this.trustPolicies = new TrustPolicies();
+        this.trustPolicies = trustPolicies;
         this.installations = new Installations(github);
         this.completion = new ExchangeCompletion(recorder, github, telemetry);
         this.domain = domain;

@@ -2,6 +2,7 @@ package dev.octosts.exchange;
 
 import dev.octosts.github.InstallationToken;
 import dev.octosts.oidc.VerifiedToken;
+import dev.octosts.policy.TrustPolicies;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;

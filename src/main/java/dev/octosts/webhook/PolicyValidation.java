@@ -9,6 +9,7 @@ import dev.octosts.github.ContentsResult;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.GitHubError;
 import dev.octosts.github.InstallationAccess;
+import dev.octosts.policy.TrustPolicies;
 import io.opentelemetry.api.trace.Span;
 import java.time.Clock;
 import java.time.Instant;
@@ -43,12 +44,12 @@ final class PolicyValidation {
 
     /** @param organizationFilter owners served (ignoring case); empty serves every owner */
     PolicyValidation(List<String> organizationFilter, String orgPolicyRepo, AppRouter router, GitHubClient github,
-                     Clock clock) {
+                     TrustPolicies trustPolicies, Clock clock) {
         this.organizationFilter = List.copyOf(organizationFilter);
         this.orgPolicyRepo = orgPolicyRepo;
         this.github = github;
         this.tokens = new InstallationTokens(router, github, clock);
-        this.verdicts = new PolicyVerdicts(orgPolicyRepo);
+        this.verdicts = new PolicyVerdicts(orgPolicyRepo, trustPolicies);
         this.clock = clock;
     }
 

@@ -1,13 +1,13 @@
 package dev.octosts.webhook;
 
-import dev.octosts.exchange.TrustPolicies;
 import dev.octosts.policy.OrgTrustedIssuers;
 import dev.octosts.policy.PolicyException;
+import dev.octosts.policy.TrustPolicies;
 import java.util.List;
 
 /**
  * Judges one validated file as the exchange would read it: a trust policy is parsed AND compiled by the
- * exchange's own {@link TrustPolicies} (a deliberate deviation from Octo STS, which only parses), as an org
+ * exchange's own {@link TrustPolicies} (the one instance and cache) (a deliberate deviation from Octo STS, which only parses), as an org
  * policy in the org policy repository; the issuer allowlist is parsed and compiled by
  * {@link OrgTrustedIssuers#parse}. Valid trust policies may carry {@link RiskyPolicies warnings}.
  */
@@ -28,11 +28,13 @@ public final class PolicyVerdicts {
         }
     }
 
-    private final TrustPolicies trustPolicies = new TrustPolicies();
+    private final TrustPolicies trustPolicies;
     private final String orgPolicyRepo;
 
-    public PolicyVerdicts(String orgPolicyRepo) {
+    /** @param trustPolicies the exchange's compile cache, so a file is judged as the exchange judges it */
+    public PolicyVerdicts(String orgPolicyRepo, TrustPolicies trustPolicies) {
         this.orgPolicyRepo = orgPolicyRepo;
+        this.trustPolicies = trustPolicies;
     }
 
     public Verdict judge(String repo, String path, String text) {

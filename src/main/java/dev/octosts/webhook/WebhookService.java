@@ -4,6 +4,7 @@ import dev.octosts.github.AppRouter;
 import dev.octosts.github.ContentsResult;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.GitHubError;
+import dev.octosts.policy.TrustPolicies;
 import dev.octosts.telemetry.Telemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -69,14 +70,15 @@ public final class WebhookService {
      * @param organizationFilter owners served (ignoring case); empty serves every owner
      * @param database           holds the deliveries already handled (table {@code webhook_delivery}), shared
      *                           with the other service processes
+     * @param trustPolicies      the exchange's compile cache, shared so one budget bounds both
      * @param unverifiedPerMinute deliveries a client address may send per minute (and have in flight at once)
      *                           that do not turn out to be signed; signed ones do not count
      */
     public WebhookService(WebhookSecrets secrets, List<String> organizationFilter, String orgPolicyRepo,
-                          AppRouter router, GitHubClient github, DataSource database, Clock clock, Telemetry telemetry,
-                          long unverifiedPerMinute) {
+                          AppRouter router, GitHubClient github, TrustPolicies trustPolicies, DataSource database,
+                          Clock clock, Telemetry telemetry, long unverifiedPerMinute) {
         this.secrets = secrets;
-        this.validation = new PolicyValidation(organizationFilter, orgPolicyRepo, router, github, clock);
+        this.validation = new PolicyValidation(organizationFilter, orgPolicyRepo, router, github, trustPolicies, clock);
         this.memory = new DeliveryMemory(database, clock);
         this.unverified = new UnverifiedDeliveries(unverifiedPerMinute);
         this.telemetry = telemetry;

@@ -14,6 +14,7 @@ import dev.octosts.github.InstallationAccess;
 import dev.octosts.github.MintResult;
 import dev.octosts.keys.PemKeys;
 import dev.octosts.testing.MutableClock;
+import dev.octosts.policy.TrustPolicies;
 import dev.octosts.webhook.PolicyVerdicts;
 import dev.octosts.webhook.ValidatedPaths;
 import dev.octosts.webhook.WebhookEvent;
@@ -78,7 +79,7 @@ class WebhookConformanceTest {
         switch (row.path("kind").asText()) {
             case "http" -> http(row);
             case "validate_policies" -> {
-                PolicyVerdicts verdicts = new PolicyVerdicts(input.path("org_policy_repo").asText());
+                PolicyVerdicts verdicts = new PolicyVerdicts(input.path("org_policy_repo").asText(), new TrustPolicies());
                 boolean anyError = false;
                 for (JsonNode file : input.path("files")) {
                     String text = row.path("file_contents").path(file.asText()).asText();
@@ -103,7 +104,7 @@ class WebhookConformanceTest {
                     .isEqualTo(expected.path("validated").asBoolean());
             case "is_github_rate_limited" -> assertThat(WebhookService.abortsValidation(readWithError(input.path("error"))))
                     .isEqualTo(expected.path("rate_limited").asBoolean());
-            case "parse_org_trusted_issuers" -> assertThat(new PolicyVerdicts(".github")
+            case "parse_org_trusted_issuers" -> assertThat(new PolicyVerdicts(".github", new TrustPolicies())
                     .judge(".github", ".github/chainguard/trusted-token-issuers.yaml", input.path("yaml").asText()).valid())
                     .isEqualTo(!expected.path("error").asBoolean());
             default -> throw new AssertionError("unknown kind " + row.path("kind").asText());

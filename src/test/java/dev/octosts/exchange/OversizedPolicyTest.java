@@ -13,6 +13,7 @@ import dev.octosts.keys.PemKeys;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.policy.PolicyFileCheck;
+import dev.octosts.policy.TrustPolicies;
 import dev.octosts.telemetry.Telemetry;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.octosts.exchange;
+package dev.octosts.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

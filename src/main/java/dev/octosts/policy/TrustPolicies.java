@@ -1,11 +1,7 @@
-package dev.octosts.exchange;
+package dev.octosts.policy;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.octosts.policy.CompiledTrustPolicy;
-import dev.octosts.policy.PolicyException;
-import dev.octosts.policy.PolicyParser;
-import dev.octosts.policy.TrustPolicy;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,8 +12,8 @@ import java.util.regex.Pattern;
 /**
  * Trust policy files turned into compiled policies, cached by content so that a policy is parsed and
  * its patterns compiled once, not on every exchange. Failures are cached too: a broken policy stays
- * broken until its text changes. Public so that the policy-validation webhook judges a file exactly as
- * the exchange does.
+ * broken until its text changes. The exchange and the policy-validation webhook share one instance, so
+ * the webhook judges a file exactly as the exchange does and one budget bounds both.
  *
  * <p>The cache is bounded by the heap its entries hold ({@link #MAX_WEIGHT}), not by their number: a
  * policy's compiled patterns may reach some 40,000 RE2 instructions, about 2.6 MB, and anyone who can
@@ -37,11 +33,11 @@ public final class TrustPolicies {
     /** A policy file's outcome: the compiled policy, or why it cannot be used. */
     public record Compiled(String sha256, TrustPolicy parsed, CompiledTrustPolicy policy, PolicyException error,
                     boolean parseFailed) {
-        String errorVerb() {
+        public String errorVerb() {
             return parseFailed ? "parse" : "compile";
         }
 
-        String errorReason() {
+        public String errorReason() {
             return parseFailed ? "policy_parse_error" : "policy_compile_error";
         }
     }
@@ -56,7 +52,7 @@ public final class TrustPolicies {
             .executor(Runnable::run)
             .build();
 
-    static boolean isPlainIdentity(String identity) {
+    public static boolean isPlainIdentity(String identity) {
         return PLAIN_IDENTITY.matcher(identity).matches() && !identity.startsWith(".");
     }
 
@@ -74,7 +70,7 @@ public final class TrustPolicies {
     }
 
     /** The outcome of a file larger than a policy may be, known by its digest: refused as the parser refuses it. */
-    static Compiled tooLarge(String sha256) {
+    public static Compiled tooLarge(String sha256) {
         return new Compiled(sha256, null, null, PolicyParser.documentTooLarge(), true);
     }
 
@@ -116,7 +112,7 @@ public final class TrustPolicies {
         }
     }
 
-    static String sha256Hex(String text) {
+    public static String sha256Hex(String text) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
