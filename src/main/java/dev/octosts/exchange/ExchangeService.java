@@ -5,6 +5,8 @@ import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubClient;
+import dev.octosts.github.InstallationRouter;
+import dev.octosts.github.InstallationRouter.Installation;
 import dev.octosts.github.MintResult;
 import dev.octosts.github.PolicyFiles;
 import dev.octosts.github.PolicyRead;
@@ -69,7 +71,7 @@ public final class ExchangeService {
     private final String orgPolicyRepo;
     private final Clock clock;
     private final ExchangeTracing tracing;
-    private final Installations installations;
+    private final InstallationRouter installations;
     private final ExchangeCompletion completion;
 
     public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
@@ -92,7 +94,7 @@ public final class ExchangeService {
         this.policyFiles = policyFiles;
         this.allowlists = new OrgIssuerAllowlists(github, orgPolicyRepo, clock, ALLOWLIST_WAIT);
         this.trustPolicies = trustPolicies;
-        this.installations = new Installations(github);
+        this.installations = new InstallationRouter(github);
         this.completion = new ExchangeCompletion(recorder, github, telemetry);
         this.domain = domain;
         this.orgPolicyRepo = orgPolicyRepo;
@@ -210,12 +212,12 @@ public final class ExchangeService {
             return policyNotFound(identity);
         }
 
-        Step<Installations.Installation> lookup = traced.step(GITHUB_INSTALLATION,
-                () -> installations.find(pool, target.owner(), record));
+        Step<Installation> lookup = traced.step(GITHUB_INSTALLATION,
+                () -> findInstallation(pool, target.owner(), record));
         if (lookup.refusal() != null) {
             return lookup.refusal();
         }
-        Installations.Installation installation = lookup.value();
+        Installation installation = lookup.value();
 
         Refusal allowlistRefusal = traced.step(POLICY_ALLOWLIST,
                 () -> applyAllowlist(pool, target.owner(), token.issuer(), record));
@@ -238,13 +240,24 @@ public final class ExchangeService {
                 + ":" + token.subject(), record));
     }
 
+    /** The App of the pool, in turn, that is installed on the owner, and its installation. */
+    private Step<Installation> findInstallation(AppPool pool, String owner, RecordBuilder record) {
+        return switch (installations.first(pool, owner, error -> record.detail("installation lookup: " + error))) {
+            case InstallationRouter.Lookup.Found found -> Step.of(found.installation());
+            case InstallationRouter.Lookup.NotInstalled notInstalled -> Step.refused(new Refusal(NOT_FOUND,
+                    "not_installed", "no installation found for " + GoText.quote(owner)));
+            case InstallationRouter.Lookup.Failed failed -> Step.refused(GitHubRefusals.failed(failed.error(),
+                    "github_unavailable", "unable to find installation"));
+        };
+    }
+
     /** The trust policy of the target, read from GitHub (or its cache) and compiled (or from the compile cache). */
     private Step<CompiledTrustPolicy> readPolicy(AppPool pool, Target target, String identity, RecordBuilder record) {
         return switch (policyFiles.read(pool, target.owner(), target.repo(), identity)) {
-            case PolicyRead.Found found -> compiledPolicy(target, identity, found.blobSha(),
+            case PolicyRead.Found found -> compiledPolicy(target, identity, found.path(), found.blobSha(),
                     trustPolicies.compile(found.yaml(), target.orgPolicy()), record);
             // Refused as the parser refuses it, without the text, which was too large to keep.
-            case PolicyRead.TooLarge tooLarge -> compiledPolicy(target, identity, tooLarge.blobSha(),
+            case PolicyRead.TooLarge tooLarge -> compiledPolicy(target, identity, tooLarge.path(), tooLarge.blobSha(),
                     TrustPolicies.tooLarge(tooLarge.sha256()), record);
             case PolicyRead.Missing missing -> Step.refused(policyNotFound(identity));
             case PolicyRead.RateLimited rateLimited -> Step.refused(new Refusal(RESOURCE_EXHAUSTED,
@@ -262,9 +275,9 @@ public final class ExchangeService {
         };
     }
 
-    private static Step<CompiledTrustPolicy> compiledPolicy(Target target, String identity, String blobSha,
+    private static Step<CompiledTrustPolicy> compiledPolicy(Target target, String identity, String path, String blobSha,
                                                             TrustPolicies.Compiled compiled, RecordBuilder record) {
-        record.policy(target.owner(), target.repo(), PolicyFiles.policyPath(identity), blobSha, compiled);
+        record.policy(target.owner(), target.repo(), path, blobSha, compiled);
         if (compiled.error() != null) {
             record.detail(compiled.error().getMessage());
             return Step.refused(new Refusal(NOT_FOUND, compiled.errorReason(),
@@ -288,13 +301,13 @@ public final class ExchangeService {
      * The token GitHub mints with exactly the policy's permissions, limited to the scope's repository
      * (or to an org policy's {@code repositories}); null when it was minted (it is then in the record).
      */
-    private Refusal mint(AppPool pool, Installations.Installation installation, Target target, CompiledTrustPolicy policy,
+    private Refusal mint(AppPool pool, Installation installation, Target target, CompiledTrustPolicy policy,
                          String routeKey, RecordBuilder record) {
         List<String> repositories = target.orgPolicy() && policy.policy().repositories() != null
                 ? policy.policy().repositories()
                 : target.repositories();
         Map<String, String> permissions = policy.policy().permissions();
-        Installations.Installation minting = "write".equals(permissions.get("checks"))
+        Installation minting = "write".equals(permissions.get("checks"))
                 ? installations.sticky(pool, target.owner(), routeKey, installation)
                 : installation;
         return switch (github.mintToken(minting.app(), minting.id(), repositories, permissions)) {

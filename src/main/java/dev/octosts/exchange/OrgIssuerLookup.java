@@ -6,7 +6,8 @@ import dev.octosts.github.FileResult;
 import dev.octosts.github.GitHubApp;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.GitHubError;
-import dev.octosts.github.InstallationResult;
+import dev.octosts.github.InstallationRouter;
+import dev.octosts.github.InstallationRouter.Installation;
 import dev.octosts.policy.OrgTrustedIssuers;
 import dev.octosts.policy.PolicyException;
 
@@ -23,10 +24,12 @@ import java.util.Set;
  */
 final class OrgIssuerLookup {
     private final GitHubClient github;
+    private final InstallationRouter installations;
     private final String orgPolicyRepo;
 
     OrgIssuerLookup(GitHubClient github, String orgPolicyRepo) {
         this.github = github;
+        this.installations = new InstallationRouter(github);
         this.orgPolicyRepo = orgPolicyRepo;
     }
 
@@ -57,32 +60,19 @@ final class OrgIssuerLookup {
         return reads.failure() != null ? reads.failure() : new State.Absent();
     }
 
-    /** An App of the pool and its installation on the owner. */
-    private record Installation(GitHubApp app, long id) {
-    }
-
     /** The pool's installations on the owner, or why they are not all known (never an empty list). */
     private record Enumeration(List<Installation> installations, State.Unavailable failure) {
     }
 
     private Enumeration enumerate(AppPool pool, String owner, boolean bypassCache) {
-        List<Installation> installations = new ArrayList<>();
-        for (GitHubApp app : pool.apps()) {
-            switch (github.findInstallation(app, owner, bypassCache)) {
-                case InstallationResult.Found found -> installations.add(new Installation(app, found.installationId()));
-                case InstallationResult.NotInstalled notInstalled -> {
-                }
-                case InstallationResult.Failed failed -> {
-                    // A partial list could hide the one installation that sees the file.
-                    return new Enumeration(List.of(), new State.Unavailable(failed.error().rateLimited(),
-                            "installations of App " + app.appId() + ": " + failed.error().message()));
-                }
-            }
-        }
-        if (installations.isEmpty()) {
-            return new Enumeration(List.of(), new State.Unavailable(false, "no App of the pool is installed"));
-        }
-        return new Enumeration(installations, null);
+        return switch (installations.all(pool, owner, bypassCache)) {
+            // A partial list could hide the one installation that sees the file.
+            case InstallationRouter.Enumeration.Failed(GitHubApp app, GitHubError error) -> new Enumeration(List.of(),
+                    new State.Unavailable(error.rateLimited(), "installations of App " + app.appId() + ": " + error.message()));
+            case InstallationRouter.Enumeration.Listed(List<Installation> listed) when listed.isEmpty() ->
+                    new Enumeration(List.of(), new State.Unavailable(false, "no App of the pool is installed"));
+            case InstallationRouter.Enumeration.Listed(List<Installation> listed) -> new Enumeration(listed, null);
+        };
     }
 
     /** The reads of one lookup: each installation is asked once, failures are kept in case nothing else answers. */

@@ -9,15 +9,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Trust-policy files, {@code .github/chainguard/<identity>.sts.yaml}, read through an App pool with
  * Octo STS's caches (README rule 22): raw YAML 5 min (primary) and 1 h (stale), a 404 remembered
  * for 5 min. A read that GitHub rate-limits (lenient: 403 or 429) is answered from the stale copy,
  * which also re-seeds the primary cache; without one it is retried on up to {@code min(3, apps-1)}
- * other Apps of the pool, starting round-robin so the load spreads.
+ * other Apps of the pool, in their round-robin turn ({@link InstallationRouter}) so the load spreads.
  *
  * <p>A file larger than a policy may be ({@code maxPolicyBytes} in UTF-8) is kept only as its digest and
  * answered as {@link PolicyRead.TooLarge}: anyone can put a file of up to GitHub's 1 MiB response in a
@@ -48,7 +46,7 @@ public final class PolicyFiles {
     private sealed interface Policy {
         int weight();
 
-        PolicyRead answer(boolean stale);
+        PolicyRead answer(String path, boolean stale);
     }
 
     private record Text(String yaml, String blobSha) implements Policy {
@@ -58,8 +56,8 @@ public final class PolicyFiles {
         }
 
         @Override
-        public PolicyRead answer(boolean stale) {
-            return new PolicyRead.Found(yaml, blobSha, stale);
+        public PolicyRead answer(String path, boolean stale) {
+            return new PolicyRead.Found(path, yaml, blobSha, stale);
         }
     }
 
@@ -70,8 +68,8 @@ public final class PolicyFiles {
         }
 
         @Override
-        public PolicyRead answer(boolean stale) {
-            return new PolicyRead.TooLarge(blobSha, sha256, stale);
+        public PolicyRead answer(String path, boolean stale) {
+            return new PolicyRead.TooLarge(path, blobSha, sha256, stale);
         }
     }
 
@@ -80,7 +78,7 @@ public final class PolicyFiles {
     private final Cache<Key, Policy> primary;
     private final Cache<Key, Policy> stale;
     private final Cache<Key, Boolean> missing;
-    private final AtomicInteger nextStart = new AtomicInteger();
+    private final InstallationRouter installations;
     private final Telemetry telemetry;
 
     /** @param maxPolicyBytes the largest policy file, in UTF-8 bytes, whose text is kept and returned */
@@ -90,6 +88,7 @@ public final class PolicyFiles {
 
     public PolicyFiles(GitHubClient client, Clock clock, int maxPolicyBytes, Telemetry telemetry) {
         this.client = client;
+        this.installations = new InstallationRouter(client);
         this.telemetry = telemetry;
         this.maxPolicyBytes = maxPolicyBytes;
         this.primary = Caches.expiring(clock, PRIMARY_TTL, MAX_TEXT_WEIGHT, (Key k, Policy v) -> k.weight() + v.weight());
@@ -111,34 +110,32 @@ public final class PolicyFiles {
         Policy cached = primary.getIfPresent(key);
         if (cached != null) {
             telemetry.policyCache("hit");
-            return cached.answer(false);
+            return cached.answer(policyPath(identity), false);
         }
         if (missing.getIfPresent(key) != null) {
             telemetry.policyCache("hit");
             return new PolicyRead.Missing();
         }
         telemetry.policyCache("miss");
-        List<GitHubApp> apps = pool.apps();
-        int maxTries = 1 + Math.min(MAX_RETRIES, apps.size() - 1);
-        int start = Math.floorMod(nextStart.getAndIncrement(), apps.size());
+        String path = policyPath(identity);
+        int maxTries = 1 + Math.min(MAX_RETRIES, pool.apps().size() - 1);
         int rateLimitedTries = 0;
         // Apps not installed on the owner are skipped without using up a try.
-        for (int i = 0; i < apps.size() && rateLimitedTries < maxTries; i++) {
-            GitHubApp app = apps.get((start + i) % apps.size());
+        for (InstallationRouter.Lookup lookup : installations.inTurn(pool, owner)) {
             GitHubError error;
-            switch (client.findInstallation(app, owner)) {
-                case InstallationResult.NotInstalled ignored -> {
+            switch (lookup) {
+                case InstallationRouter.Lookup.NotInstalled ignored -> {
                     continue;
                 }
-                case InstallationResult.Failed(GitHubError e) -> error = e;
-                case InstallationResult.Found(long installationId) -> {
-                    FileResult file = client.readFile(app, installationId, owner, repo, policyPath(identity));
+                case InstallationRouter.Lookup.Failed(GitHubError e) -> error = e;
+                case InstallationRouter.Lookup.Found(InstallationRouter.Installation installation) -> {
+                    FileResult file = client.readFile(installation.app(), installation.id(), owner, repo, path);
                     switch (file) {
                         case FileResult.Found(String text, String sha) -> {
                             Policy policy = kept(text, sha);
                             primary.put(key, policy);
                             stale.put(key, policy);
-                            return policy.answer(false);
+                            return policy.answer(path, false);
                         }
                         case FileResult.Missing ignored -> {
                             missing.put(key, Boolean.TRUE);
@@ -156,9 +153,11 @@ public final class PolicyFiles {
             Policy old = stale.getIfPresent(key);
             if (old != null) {
                 primary.put(key, old);
-                return old.answer(true);
+                return old.answer(path, true);
             }
-            rateLimitedTries++;
+            if (++rateLimitedTries >= maxTries) {
+                break;
+            }
         }
         return rateLimitedTries > 0 ? new PolicyRead.RateLimited() : new PolicyRead.NotInstalled();
     }

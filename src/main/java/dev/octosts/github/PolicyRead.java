@@ -2,8 +2,11 @@ package dev.octosts.github;
 
 /** The outcome of reading a trust-policy file through {@link PolicyFiles}. */
 public sealed interface PolicyRead {
-    /** @param stale served from the stale (1 h) copy because GitHub rate-limited the read */
-    record Found(String yaml, String blobSha, boolean stale) implements PolicyRead {
+    /**
+     * @param path  the file's path in the repository, {@code .github/chainguard/<identity>.sts.yaml}
+     * @param stale served from the stale (1 h) copy because GitHub rate-limited the read
+     */
+    record Found(String path, String yaml, String blobSha, boolean stale) implements PolicyRead {
     }
 
     /**
@@ -11,7 +14,7 @@ public sealed interface PolicyRead {
      *
      * @param sha256 of the file's UTF-8 text, as a record of a parsed policy would carry it
      */
-    record TooLarge(String blobSha, String sha256, boolean stale) implements PolicyRead {
+    record TooLarge(String path, String blobSha, String sha256, boolean stale) implements PolicyRead {
     }
 
     record Missing() implements PolicyRead {

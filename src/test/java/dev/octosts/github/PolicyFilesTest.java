@@ -81,7 +81,7 @@ class PolicyFilesTest {
         PolicyRead again = files.read(pool, "acme", "repo", "huge");
 
         byte[] utf8 = huge.getBytes(StandardCharsets.UTF_8);
-        assertThat(first).isEqualTo(new PolicyRead.TooLarge(GitHubSimulator.blobSha(huge),
+        assertThat(first).isEqualTo(new PolicyRead.TooLarge(PolicyFiles.policyPath("huge"), GitHubSimulator.blobSha(huge),
                 HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8)), false));
         assertThat(again).isEqualTo(first);
         assertThat(contentReads()).isZero();
@@ -114,7 +114,7 @@ class PolicyFilesTest {
         github.addFault(Fault.rateLimited403("/contents/"));
 
         assertThat(files.read(pool, "acme", "repo", "huge"))
-                .isEqualTo(new PolicyRead.TooLarge(first.blobSha(), first.sha256(), true));
+                .isEqualTo(new PolicyRead.TooLarge(".github/chainguard/huge.sts.yaml", first.blobSha(), first.sha256(), true));
     }
 
     @Test
@@ -122,7 +122,7 @@ class PolicyFilesTest {
         AppPool pool = pool(1);
 
         assertThat(files.read(pool, "acme", "repo", "deploy"))
-                .isEqualTo(new PolicyRead.Found(YAML, GitHubSimulator.blobSha(YAML), false));
+                .isEqualTo(new PolicyRead.Found(".github/chainguard/deploy.sts.yaml", YAML, GitHubSimulator.blobSha(YAML), false));
         github.clearCalls();
         clock.advance(Duration.ofMinutes(4));
         assertThat(files.read(pool, "acme", "repo", "deploy")).isInstanceOf(PolicyRead.Found.class);
@@ -162,11 +162,11 @@ class PolicyFilesTest {
         github.clearCalls();
 
         assertThat(files.read(pool, "acme", "repo", "deploy"))
-                .isEqualTo(new PolicyRead.Found(YAML, GitHubSimulator.blobSha(YAML), true));
+                .isEqualTo(new PolicyRead.Found(".github/chainguard/deploy.sts.yaml", YAML, GitHubSimulator.blobSha(YAML), true));
         assertThat(contentReads()).isEqualTo(1);
         github.clearCalls();
         assertThat(files.read(pool, "acme", "repo", "deploy"))
-                .isEqualTo(new PolicyRead.Found(YAML, GitHubSimulator.blobSha(YAML), false));
+                .isEqualTo(new PolicyRead.Found(".github/chainguard/deploy.sts.yaml", YAML, GitHubSimulator.blobSha(YAML), false));
         assertThat(github.calls()).isEmpty();
     }
 
