@@ -1,26 +1,19 @@
 package dev.octosts.exchange;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.octosts.github.AppPool;
+import dev.octosts.github.FreshStaleCache;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.policy.OrgTrustedIssuers;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The org-wide list of trusted OIDC issuers ({@code <org policy repo>/.github/chainguard/trusted-token-issuers.yaml}),
- * read per owner through every installation of its App pool ({@link OrgIssuerLookup}) and cached: a
- * verdict is fresh for 5 minutes; when GitHub cannot be read, the last verdict up to an hour old is
- * used, without making it fresh again. A failed read never turns into "no allowlist", and an invalid
+ * read per owner through every installation of its App pool ({@link OrgIssuerLookup}) and cached
+ * ({@link FreshStaleCache}): a verdict is fresh for 5 minutes; when GitHub cannot be read, the last
+ * verdict up to an hour old is used, without making it fresh again. A failed read never turns into "no allowlist", and an invalid
  * file falls back to the last valid one, never to "absent".
  *
  * <p>Concurrent lookups of one owner share one read of GitHub; a caller that joins a read in flight
@@ -102,13 +95,10 @@ final class OrgIssuerAllowlists {
     }
 
     /** The last verdict read for an owner, and the last valid list seen (kept through an invalid edit). */
-    private record Cached(State state, Instant readAt, State.Present lastGood, Instant lastGoodAt) {
-        boolean fresh(Instant now) {
-            return readAt.plus(FRESH).isAfter(now);
-        }
-
-        boolean usableWhenGitHubFails(Instant now) {
-            return readAt.plus(STALE).isAfter(now);
+    private record Cached(State state, State.Present lastGood, Instant lastGoodAt) {
+        /** A verdict that is answered but never cached. */
+        static Cached only(State state) {
+            return new Cached(state, null, null);
         }
 
         /** Heap bytes: each list held once (the verdict is often the last good list itself). */
@@ -136,97 +126,52 @@ final class OrgIssuerAllowlists {
 
     private final OrgIssuerLookup lookup;
     private final Clock clock;
-    private final Duration waitLimit;
-    private final Map<String, CompletableFuture<State>> inFlight = new ConcurrentHashMap<>();
-    private final Cache<String, Cached> byOwner;
+    private final FreshStaleCache.Patience<Cached> patience;
+    private final FreshStaleCache<String, Cached> byOwner;
 
     /** @param waitLimit how long a caller waits for another caller's read of the same owner */
     OrgIssuerAllowlists(GitHubClient github, String orgPolicyRepo, Clock clock, Duration waitLimit) {
         this.lookup = new OrgIssuerLookup(github, orgPolicyRepo);
         this.clock = clock;
-        this.waitLimit = waitLimit;
-        this.byOwner = Caffeine.newBuilder()
-                .ticker(() -> clock.millis() * 1_000_000L)
-                .expireAfterWrite(STALE)
-                .maximumWeight(MAX_WEIGHT)
-                .weigher((String owner, Cached cached) -> 2 * owner.length() + cached.weight())
-                .executor(Runnable::run)
-                .build();
+        this.patience = new FreshStaleCache.Patience<>(waitLimit, () -> Cached.only(new State.TimedOut()),
+                failure -> Cached.only(new State.Unavailable(false, failure instanceof InterruptedException
+                        ? "interrupted while waiting for the lookup in flight"
+                        : "the lookup in flight failed: " + failure.getClass().getSimpleName())));
+        this.byOwner = new FreshStaleCache<>(clock, MAX_WEIGHT,
+                (String owner, Cached cached) -> 2 * owner.length() + cached.weight());
     }
 
     State lookup(AppPool pool, String owner) {
-        Cached cached = cached(owner);
-        if (cached != null && cached.fresh(clock.instant())) {
-            return cached.effective(clock.instant());
-        }
-        CompletableFuture<State> mine = new CompletableFuture<>();
-        CompletableFuture<State> running = inFlight.putIfAbsent(owner, mine);
-        if (running != null) {
-            return await(running);
-        }
-        try {
-            State state = refresh(pool, owner);
-            mine.complete(state);
-            return state;
-        } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            inFlight.remove(owner, mine);
-        }
+        return byOwner.get(owner, kept -> refresh(pool, owner, kept), patience).effective(clock.instant());
     }
 
     /** True while a read of the owner's allowlist is in flight (tests join it on purpose). */
     boolean reading(String owner) {
-        return inFlight.containsKey(owner);
+        return byOwner.loading(owner);
     }
 
     /** True when the next lookup of the owner is answered from the cache, without GitHub. */
     boolean cachedFresh(String owner) {
-        Cached cached = cached(owner);
-        return cached != null && cached.fresh(clock.instant());
+        return byOwner.fresh(owner) != null;
     }
 
-    /** Reads GitHub, unless a read that finished just before this one made the cache fresh. */
-    private State refresh(AppPool pool, String owner) {
-        Cached cached = cached(owner);
-        if (cached != null && cached.fresh(clock.instant())) {
-            return cached.effective(clock.instant());
-        }
+    /** Reads GitHub; {@code kept} is the verdict there is, no longer fresh, or null. */
+    private FreshStaleCache.Loaded<Cached> refresh(AppPool pool, String owner, FreshStaleCache.Entry<Cached> kept) {
         State read = lookup.read(pool, owner);
         Instant now = clock.instant();
         if (read instanceof State.Unavailable) {
-            // The last verdict up to an hour old is served, but not re-seeded, so it ages out.
-            return cached != null && cached.usableWhenGitHubFails(now) ? cached.effective(now) : read;
+            // The last verdict up to an hour old is served, but not made fresh again, so it ages out.
+            return FreshStaleCache.Loaded.answered(kept != null && kept.keptAt(now) ? kept.value() : Cached.only(read));
         }
+        Cached last = kept == null ? null : kept.value();
         Cached entry = read instanceof State.Present present
-                ? new Cached(read, now, present, now)
-                : new Cached(read, now, cached == null ? null : cached.lastGood(),
-                        cached == null ? null : cached.lastGoodAt());
-        byOwner.put(owner, entry);
-        return entry.effective(now);
-    }
-
-    private State await(CompletableFuture<State> running) {
-        try {
-            return running.get(waitLimit.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            return new State.TimedOut();
-        } catch (ExecutionException e) {
-            return new State.Unavailable(false, "the lookup in flight failed: " + e.getCause().getClass().getSimpleName());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new State.Unavailable(false, "interrupted while waiting for the lookup in flight");
-        }
+                ? new Cached(read, present, now)
+                : new Cached(read, last == null ? null : last.lastGood(), last == null ? null : last.lastGoodAt());
+        return FreshStaleCache.Loaded.kept(FreshStaleCache.Entry.of(entry, now, FRESH, STALE));
     }
 
     /** Bytes the cache holds, after pending evictions, for tests. */
     long estimatedWeight() {
-        byOwner.cleanUp();
-        return byOwner.policy().eviction().orElseThrow().weightedSize().orElseThrow();
-    }
-
-    private Cached cached(String owner) {
-        return byOwner.getIfPresent(owner);
+        return byOwner.weight();
     }
 }

@@ -2,6 +2,7 @@ package dev.octosts.github;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.Weigher;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,12 +22,17 @@ final class Caches {
      */
     static <K, V> Cache<K, V> expiring(Clock clock, Duration ttl, long maxWeight, Weigher<? super K, ? super V> weigher) {
         return Caffeine.newBuilder()
-                .ticker(() -> clock.millis() * 1_000_000L)
+                .ticker(ticker(clock))
                 .expireAfterWrite(ttl)
                 .maximumWeight(maxWeight)
                 .weigher(weigher)
                 .executor(Runnable::run)
                 .build();
+    }
+
+    /** Caffeine's time read from the service's clock, so that tests age entries by moving the clock. */
+    static Ticker ticker(Clock clock) {
+        return () -> clock.millis() * 1_000_000L;
     }
 
     /** Heap bytes of a string, counted as UTF-16 (an upper bound for Java's compact strings). */

@@ -1,6 +1,5 @@
 package dev.octosts.github;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import dev.octosts.telemetry.Telemetry;
 
 import java.nio.charset.StandardCharsets;
@@ -8,32 +7,31 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 
 /**
  * Trust-policy files, {@code .github/chainguard/<identity>.sts.yaml}, read through an App pool with
- * Octo STS's caches (README rule 22): raw YAML 5 min (primary) and 1 h (stale), a 404 remembered
- * for 5 min. A read that GitHub rate-limits (lenient: 403 or 429) is answered from the stale copy,
- * which also re-seeds the primary cache; without one it is retried on up to {@code min(3, apps-1)}
- * other Apps of the pool, in their round-robin turn ({@link InstallationRouter}) so the load spreads.
+ * Octo STS's cache times (README rule 22): a file is fresh for 5 min and kept for 1 h, a 404 remembered
+ * for 5 min ({@link FreshStaleCache}; concurrent reads of one file are one GitHub read). A read that
+ * GitHub rate-limits (lenient: 403 or 429) is answered from the kept copy, which is also made fresh
+ * again; without one it is retried on up to {@code min(3, apps-1)} other Apps of the pool, in their
+ * round-robin turn ({@link InstallationRouter}) so the load spreads.
  *
  * <p>A file larger than a policy may be ({@code maxPolicyBytes} in UTF-8) is kept only as its digest and
  * answered as {@link PolicyRead.TooLarge}: anyone can put a file of up to GitHub's 1 MiB response in a
- * repository they own, and its text would otherwise sit in both caches. The caches are bounded by the
- * bytes they hold ({@link #MAX_TEXT_WEIGHT} each for primary and stale, {@link #MAX_MISSING_WEIGHT} for
- * the 404s), keys included, since owner and repository come from the caller's scope.
+ * repository they own, and its text would otherwise sit in the cache. The cache is bounded by the bytes
+ * it holds ({@link #MAX_WEIGHT}), keys included, since owner and repository come from the caller's scope.
  */
 public final class PolicyFiles {
     static final Duration PRIMARY_TTL = Duration.ofMinutes(5);
     static final Duration STALE_TTL = Duration.ofHours(1);
     static final Duration MISSING_TTL = Duration.ofMinutes(5);
     /**
-     * 8 MiB each (they share their entries' text): some 5,000 typical policies (about 1.5 KiB each), or 64
-     * at the 64 KiB limit, counted at 2 bytes a char.
+     * 10 MiB: some 6,000 typical policies (about 1.5 KiB each), or 80 at the 64 KiB limit, counted at 2
+     * bytes a char; a remembered 404 weighs its key, about 200 bytes.
      */
-    static final long MAX_TEXT_WEIGHT = 8L << 20;
-    /** 2 MiB: some 10,000 remembered 404s. */
-    static final long MAX_MISSING_WEIGHT = 2L << 20;
+    static final long MAX_WEIGHT = 10L << 20;
     static final int MAX_RETRIES = 3;
 
     private record Key(String owner, String repo, String identity) {
@@ -42,43 +40,11 @@ public final class PolicyFiles {
         }
     }
 
-    /** What is kept of one file: its text, or only that it is too large to be a policy. */
-    private sealed interface Policy {
-        int weight();
-
-        PolicyRead answer(String path, boolean stale);
-    }
-
-    private record Text(String yaml, String blobSha) implements Policy {
-        @Override
-        public int weight() {
-            return Caches.ENTRY_OVERHEAD + Caches.chars(yaml) + Caches.chars(blobSha);
-        }
-
-        @Override
-        public PolicyRead answer(String path, boolean stale) {
-            return new PolicyRead.Found(path, yaml, blobSha, stale);
-        }
-    }
-
-    private record TooLarge(String blobSha, String sha256) implements Policy {
-        @Override
-        public int weight() {
-            return Caches.ENTRY_OVERHEAD + Caches.chars(blobSha) + Caches.chars(sha256);
-        }
-
-        @Override
-        public PolicyRead answer(String path, boolean stale) {
-            return new PolicyRead.TooLarge(path, blobSha, sha256, stale);
-        }
-    }
-
     private final GitHubClient client;
-    private final int maxPolicyBytes;
-    private final Cache<Key, Policy> primary;
-    private final Cache<Key, Policy> stale;
-    private final Cache<Key, Boolean> missing;
     private final InstallationRouter installations;
+    private final Clock clock;
+    private final int maxPolicyBytes;
+    private final FreshStaleCache<Key, PolicyRead> files;
     private final Telemetry telemetry;
 
     /** @param maxPolicyBytes the largest policy file, in UTF-8 bytes, whose text is kept and returned */
@@ -89,11 +55,10 @@ public final class PolicyFiles {
     public PolicyFiles(GitHubClient client, Clock clock, int maxPolicyBytes, Telemetry telemetry) {
         this.client = client;
         this.installations = new InstallationRouter(client);
+        this.clock = clock;
         this.telemetry = telemetry;
         this.maxPolicyBytes = maxPolicyBytes;
-        this.primary = Caches.expiring(clock, PRIMARY_TTL, MAX_TEXT_WEIGHT, (Key k, Policy v) -> k.weight() + v.weight());
-        this.stale = Caches.expiring(clock, STALE_TTL, MAX_TEXT_WEIGHT, (Key k, Policy v) -> k.weight() + v.weight());
-        this.missing = Caches.expiring(clock, MISSING_TTL, MAX_MISSING_WEIGHT, (Key k, Boolean v) -> k.weight());
+        this.files = new FreshStaleCache<>(clock, MAX_WEIGHT, (Key key, PolicyRead read) -> key.weight() + weight(read));
     }
 
     public static String policyPath(String identity) {
@@ -102,22 +67,24 @@ public final class PolicyFiles {
 
     /** A remembered 404: the caller answers NotFound before any GitHub call. */
     public boolean knownMissing(String owner, String repo, String identity) {
-        return missing.getIfPresent(new Key(owner, repo, identity)) != null;
+        return files.fresh(new Key(owner, repo, identity)) instanceof PolicyRead.Missing;
     }
 
     public PolicyRead read(AppPool pool, String owner, String repo, String identity) {
         Key key = new Key(owner, repo, identity);
-        Policy cached = primary.getIfPresent(key);
+        PolicyRead cached = files.fresh(key);
         if (cached != null) {
             telemetry.policyCache("hit");
-            return cached.answer(policyPath(identity), false);
-        }
-        if (missing.getIfPresent(key) != null) {
-            telemetry.policyCache("hit");
-            return new PolicyRead.Missing();
+            return cached;
         }
         telemetry.policyCache("miss");
-        String path = policyPath(identity);
+        return files.get(key, kept -> readThrough(pool, key, kept), FreshStaleCache.Patience.unlimited());
+    }
+
+    /** One read of GitHub for all concurrent callers; {@code kept} is the copy there is, not fresh, or null. */
+    private FreshStaleCache.Loaded<PolicyRead> readThrough(AppPool pool, Key key, FreshStaleCache.Entry<PolicyRead> kept) {
+        String owner = key.owner();
+        String path = policyPath(key.identity());
         int maxTries = 1 + Math.min(MAX_RETRIES, pool.apps().size() - 1);
         int rateLimitedTries = 0;
         // Apps not installed on the owner are skipped without using up a try.
@@ -129,43 +96,62 @@ public final class PolicyFiles {
                 }
                 case InstallationRouter.Lookup.Failed(GitHubError e) -> error = e;
                 case InstallationRouter.Lookup.Found(InstallationRouter.Installation installation) -> {
-                    FileResult file = client.readFile(installation.app(), installation.id(), owner, repo, path);
+                    FileResult file = client.readFile(installation.app(), installation.id(), owner, key.repo(), path);
                     switch (file) {
                         case FileResult.Found(String text, String sha) -> {
-                            Policy policy = kept(text, sha);
-                            primary.put(key, policy);
-                            stale.put(key, policy);
-                            return policy.answer(path, false);
+                            return FreshStaleCache.Loaded.kept(FreshStaleCache.Entry.of(kept(path, text, sha),
+                                    clock.instant(), PRIMARY_TTL, STALE_TTL));
                         }
                         case FileResult.Missing ignored -> {
-                            missing.put(key, Boolean.TRUE);
-                            primary.invalidate(key);
-                            stale.invalidate(key);
-                            return new PolicyRead.Missing();
+                            return FreshStaleCache.Loaded.kept(FreshStaleCache.Entry.of(new PolicyRead.Missing(),
+                                    clock.instant(), MISSING_TTL, MISSING_TTL));
                         }
                         case FileResult.Failed(GitHubError e) -> error = e;
                     }
                 }
             }
             if (!error.rateLimitedLenient()) {
-                return new PolicyRead.Failed(error);
+                return FreshStaleCache.Loaded.answered(new PolicyRead.Failed(error));
             }
-            Policy old = stale.getIfPresent(key);
-            if (old != null) {
-                primary.put(key, old);
-                return old.answer(path, true);
+            Instant now = clock.instant();
+            if (kept != null && kept.keptAt(now) && stale(kept.value()) != null) {
+                // Fresh again for 5 min, still leaving an hour after GitHub last gave it.
+                return new FreshStaleCache.Loaded<>(stale(kept.value()),
+                        new FreshStaleCache.Entry<>(kept.value(), now.plus(PRIMARY_TTL), kept.keptUntil()));
             }
             if (++rateLimitedTries >= maxTries) {
                 break;
             }
         }
-        return rateLimitedTries > 0 ? new PolicyRead.RateLimited() : new PolicyRead.NotInstalled();
+        return FreshStaleCache.Loaded.answered(rateLimitedTries > 0 ? new PolicyRead.RateLimited() : new PolicyRead.NotInstalled());
+    }
+
+    /** A kept file answered from the stale copy; null for what is never served stale (a 404). */
+    private static PolicyRead stale(PolicyRead read) {
+        return switch (read) {
+            case PolicyRead.Found found -> new PolicyRead.Found(found.path(), found.yaml(), found.blobSha(), true);
+            case PolicyRead.TooLarge tooLarge -> new PolicyRead.TooLarge(tooLarge.path(), tooLarge.blobSha(),
+                    tooLarge.sha256(), true);
+            default -> null;
+        };
+    }
+
+    /** Heap bytes of a kept answer besides its key. */
+    private static int weight(PolicyRead read) {
+        return switch (read) {
+            case PolicyRead.Found found -> Caches.ENTRY_OVERHEAD + Caches.chars(found.path()) + Caches.chars(found.yaml())
+                    + Caches.chars(found.blobSha());
+            case PolicyRead.TooLarge tooLarge -> Caches.ENTRY_OVERHEAD + Caches.chars(tooLarge.path())
+                    + Caches.chars(tooLarge.blobSha()) + Caches.chars(tooLarge.sha256());
+            default -> 0;
+        };
     }
 
     /** The text, or only its digest when it is larger than a policy may be (measured as the parser measures it). */
-    private Policy kept(String text, String blobSha) {
+    private PolicyRead kept(String path, String text, String blobSha) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        return utf8.length > maxPolicyBytes ? new TooLarge(blobSha, sha256Hex(utf8)) : new Text(text, blobSha);
+        return utf8.length > maxPolicyBytes ? new PolicyRead.TooLarge(path, blobSha, sha256Hex(utf8), false)
+                : new PolicyRead.Found(path, text, blobSha, false);
     }
 
     private static String sha256Hex(byte[] bytes) {
@@ -176,8 +162,8 @@ public final class PolicyFiles {
         }
     }
 
-    /** Bytes held by the primary, stale and missing caches together, for tests. */
+    /** Bytes held by the cache, for tests. */
     long estimatedWeight() {
-        return Caches.weight(primary) + Caches.weight(stale) + Caches.weight(missing);
+        return files.weight();
     }
 }
