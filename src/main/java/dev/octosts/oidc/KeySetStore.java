@@ -1,5 +1,6 @@
 package dev.octosts.oidc;
 
+import dev.octosts.github.FreshStaleCache;
 import dev.octosts.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,14 +31,18 @@ final class KeySetStore {
     private final Clock clock;
     private final SafeFetcher fetcher;
     private final Telemetry telemetry;
-    private final FreshCache<KeySet> keySets;
-    private final SingleFlight<KeySet> keyLoads = new SingleFlight<>();
+    /**
+     * Key sets by issuer: fresh until their own end of freshness; kept {@link #JWKS_TTL} after they were
+     * stored, so that {@link #refreshed} can compare the one there is with the one a caller saw.
+     */
+    private final FreshStaleCache<String, KeySet> keySets;
 
     KeySetStore(Clock clock, SafeFetcher fetcher, Telemetry telemetry) {
         this.clock = clock;
         this.fetcher = fetcher;
         this.telemetry = telemetry;
-        this.keySets = new FreshCache<>(clock, JWKS_TTL, MAX_KEY_SET_CACHE_WEIGHT, KeySet::estimatedHeapBytes);
+        this.keySets = new FreshStaleCache<>(clock, MAX_KEY_SET_CACHE_WEIGHT,
+                (String issuer, KeySet set) -> ProviderDiscovery.keyWeight(issuer) + set.estimatedHeapBytes());
     }
 
     /** The issuer's key set from {@code source}: a fresh cached one from the same source, else newly loaded. */
@@ -46,15 +51,16 @@ final class KeySetStore {
         if (cached != null && cached.source().equals(source)) {
             return cached;
         }
-        return keyLoads.run(issuer, () -> {
-            KeySet again = keySets.fresh(issuer);
-            if (again != null && again.source().equals(source)) {
-                return again;
+        return keySets.load(issuer, kept -> {
+            if (kept != null && kept.freshAt(clock.instant()) && kept.value().source().equals(source)) {
+                return FreshStaleCache.Loaded.answered(kept.value());
             }
-            KeySet loaded = loadTraced(issuer, source);
-            keySets.put(issuer, loaded, loaded.expiresAt());
-            return loaded;
-        });
+            return FreshStaleCache.Loaded.kept(stored(loadTraced(issuer, source)));
+        }, FreshStaleCache.Patience.unlimited());
+    }
+
+    private FreshStaleCache.Entry<KeySet> stored(KeySet keySet) {
+        return new FreshStaleCache.Entry<>(keySet, keySet.expiresAt(), clock.instant().plus(JWKS_TTL));
     }
 
     /**
@@ -62,22 +68,19 @@ final class KeySetStore {
      * {@value #KID_REFRESH_SECONDS} s ago. A failed reload keeps the old keys for their remaining time.
      */
     KeySet refreshed(String issuer, KeySet seen) {
-        return keyLoads.run(issuer, () -> {
+        return keySets.load(issuer, kept -> {
             Instant now = clock.instant();
-            KeySet current = keySets.freshOrStale(issuer);
+            KeySet current = kept == null ? null : kept.value();
             if (current != null && current.source().equals(seen.source())
                     && (current != seen || now.isBefore(current.attemptedAt().plus(KID_REFRESH_INTERVAL)))) {
-                return current;
+                return FreshStaleCache.Loaded.answered(current);
             }
             KeySet loaded = loadTraced(issuer, seen.source());
             if (loaded.isFailed()) {
-                KeySet kept = seen.attemptedAt(now);
-                keySets.put(issuer, kept, kept.expiresAt());
-                return loaded;
+                return new FreshStaleCache.Loaded<>(loaded, stored(seen.attemptedAt(now)));
             }
-            keySets.put(issuer, loaded, loaded.expiresAt());
-            return loaded;
-        });
+            return FreshStaleCache.Loaded.kept(stored(loaded));
+        }, FreshStaleCache.Patience.unlimited());
     }
 
     private KeySet loadTraced(String issuer, JwksSource source) {

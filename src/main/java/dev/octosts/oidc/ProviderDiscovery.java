@@ -6,12 +6,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.octosts.github.FreshStaleCache;
 import dev.octosts.telemetry.Telemetry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,15 +36,22 @@ final class ProviderDiscovery {
     private final Clock clock;
     private final SafeFetcher fetcher;
     private final Telemetry telemetry;
-    private final FreshCache<Discovery> providers;
-    private final SingleFlight<Discovery> discoveries = new SingleFlight<>();
+    /** Object headers, references and the map node around each cached entry, in bytes. */
+    private static final int ENTRY_OVERHEAD = 128;
+
+    private final FreshStaleCache<String, Discovery> providers;
 
     ProviderDiscovery(Clock clock, SafeFetcher fetcher, Telemetry telemetry) {
         this.clock = clock;
         this.fetcher = fetcher;
         this.telemetry = telemetry;
-        this.providers = new FreshCache<>(clock, PROVIDER_TTL, MAX_PROVIDER_CACHE_WEIGHT,
-                Discovery::estimatedHeapBytes);
+        this.providers = new FreshStaleCache<>(clock, MAX_PROVIDER_CACHE_WEIGHT,
+                (String issuer, Discovery discovery) -> keyWeight(issuer) + discovery.estimatedHeapBytes());
+    }
+
+    /** Heap bytes of a cache entry around its value, keyed by issuer (anyone can run one). */
+    static int keyWeight(String issuer) {
+        return ENTRY_OVERHEAD + 2 * issuer.length();
     }
 
     /** The outcome of OpenID discovery for one issuer. */
@@ -68,20 +77,14 @@ final class ProviderDiscovery {
 
     /** The issuer's key-set URL and accepted algorithms, from a fresh cached or newly fetched document. */
     Discovery.Found provider(String issuer) throws Rejection {
-        Discovery discovery = providers.fresh(issuer);
-        if (discovery == null) {
-            discovery = discoveries.run(issuer, () -> {
-                Discovery cached = providers.fresh(issuer);
-                if (cached != null) {
-                    return cached;
-                }
-                Discovery found = telemetry.inSpan("oidc.discovery", Map.of("octosts.oidc.issuer", issuer),
-                        () -> discover(issuer));
-                providers.put(issuer, found, clock.instant().plus(
-                        found instanceof Discovery.Found ? PROVIDER_TTL : PROVIDER_FAILURE_TTL));
-                return found;
-            });
-        }
+        // Kept an hour, fresh an hour (a failure 15 s); only a fresh one is used.
+        Discovery discovery = providers.get(issuer, kept -> {
+            Discovery found = telemetry.inSpan("oidc.discovery", Map.of("octosts.oidc.issuer", issuer),
+                    () -> discover(issuer));
+            Instant now = clock.instant();
+            return FreshStaleCache.Loaded.kept(new FreshStaleCache.Entry<>(found,
+                    now.plus(found instanceof Discovery.Found ? PROVIDER_TTL : PROVIDER_FAILURE_TTL), now.plus(PROVIDER_TTL)));
+        }, FreshStaleCache.Patience.unlimited());
         return switch (discovery) {
             case Discovery.Found found -> found;
             case Discovery.Failed failed -> throw new Rejection(OidcFailure.PROVIDER_UNAVAILABLE,
