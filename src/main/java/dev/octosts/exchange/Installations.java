@@ -4,13 +4,10 @@ import dev.octosts.github.AppPool;
 import dev.octosts.github.GitHubApp;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.InstallationResult;
-import dev.octosts.policy.GoText;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
 
 /** Which App of the owner's pool, and which of its installations, serves an exchange. */
 final class Installations {
@@ -29,25 +26,25 @@ final class Installations {
      * The first App of the pool, starting round robin (which spreads GitHub rate limits over the pool's
      * Apps), that is installed on the owner.
      */
-    Step<Installation> find(AppPool pool, String owner, RecordBuilder record) {
+    Outcome<Installation> find(AppPool pool, String owner, RecordBuilder record) {
         List<GitHubApp> poolApps = pool.apps();
         int start = nextApp.getAndIncrement();
-        Refusal refusal = new Refusal(NOT_FOUND, "not_installed", "no installation found for " + GoText.quote(owner));
+        Refusal refusal = Reason.NOT_INSTALLED.refusal(owner);
         for (int i = 0; i < poolApps.size(); i++) {
             GitHubApp app = poolApps.get(Math.floorMod(start + i, poolApps.size()));
             switch (github.findInstallation(app, owner)) {
                 case InstallationResult.Found found -> {
-                    return Step.of(new Installation(app, found.installationId()));
+                    return Outcome.of(new Installation(app, found.installationId()));
                 }
                 case InstallationResult.NotInstalled notInstalled -> {
                 }
                 case InstallationResult.Failed failed -> {
                     record.detail("installation lookup: " + failed.error());
-                    refusal = GitHubRefusals.failed(failed.error(), "github_unavailable", "unable to find installation");
+                    refusal = GitHubRefusals.failed(failed.error(), Reason.INSTALLATION_LOOKUP_FAILED.refusal());
                 }
             }
         }
-        return Step.refused(refusal);
+        return Outcome.refused(refusal);
     }
 
     /**
