@@ -2,6 +2,7 @@ package dev.octosts.exchange;
 
 import dev.octosts.oidc.OidcFailure;
 import dev.octosts.oidc.OidcResult;
+import dev.octosts.policy.CheckResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -121,6 +122,36 @@ class ReasonTest {
         assertThat(refusal.reason().code()).isEqualTo(code);
         assertThat(refusal.code()).isEqualTo(grpcCode);
         assertThat(refusal.message()).isEqualTo(message);
+    }
+
+    /** The policy check's (verdict, reason) pairs as CompiledTrustPolicy makes them; the message is the policy's. */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            INVALID_TOKEN | invalid_token_issuer   | INVALID_ARGUMENT
+            INVALID_TOKEN | invalid_token_subject  | INVALID_ARGUMENT
+            INVALID_TOKEN | invalid_token_audience | INVALID_ARGUMENT
+            DENIED        | issuer_mismatch        | PERMISSION_DENIED
+            DENIED        | subject_mismatch       | PERMISSION_DENIED
+            DENIED        | audience_mismatch      | PERMISSION_DENIED
+            DENIED        | claim_missing          | PERMISSION_DENIED
+            DENIED        | claim_not_string       | PERMISSION_DENIED
+            DENIED        | claim_mismatch         | PERMISSION_DENIED
+            """)
+    void thePolicyChecksRefusals(CheckResult.Verdict verdict, String code, GrpcCode grpcCode) {
+        String message = "trust policy: subject \"repo:org/app\" did not match \"repo:org/other\"";
+
+        Outcome<Void> outcome = Reason.checked(new CheckResult(verdict, code, message));
+
+        assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class, refused -> {
+            assertThat(refused.refusal().reason().code()).isEqualTo(code);
+            assertThat(refused.refusal().code()).isEqualTo(grpcCode);
+            assertThat(refused.refusal().message()).isEqualTo(message);
+        });
+    }
+
+    @Test
+    void anAllowedCheckPasses() {
+        assertThat(Reason.checked(CheckResult.allow())).isEqualTo(Outcome.passed());
     }
 
     /** 22 fixed, 20 made from input, 19 of the verifier: a constant added without a row above fails here. */
