@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static dev.octosts.exchange.Outcome.stop;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_INSTALLATION;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_MINT;
 import static dev.octosts.exchange.ExchangeTracing.OIDC_VERIFY;
@@ -171,19 +170,25 @@ public final class ExchangeService {
     private Outcome<InstallationToken> decide(ExchangeRequest request, RecordBuilder record,
                                               ExchangeTracing.Traced traced) {
         return Outcome.steps(() -> {
-            if (request.scopes().size() > 1) {
-                throw stop(Reason.MULTIPLE_SCOPES.refusal());
-            }
+            oneScope(request).orStop();
             VerifiedToken token = traced.step(OIDC_VERIFY,
                     () -> authentication.authenticate(request.authorization(), record)).orStop();
             withinBudget(limits.admitVerified(token.issuer(), token.subject())).orStop();
-            Outcome<InstallationToken> minted = decideFor(token, request, record, traced);
-            if (minted instanceof Outcome.Refused<InstallationToken>(Refusal refusal)
-                    && SCOPE_MISSES.contains(refusal.reason())) {
-                limits.missed(token.issuer(), token.subject());
-            }
-            return minted.orStop();
+            return countingMisses(token, decideFor(token, request, record, traced)).orStop();
         });
+    }
+
+    /** Octo STS answers one scope per request. */
+    private static Outcome<Void> oneScope(ExchangeRequest request) {
+        return request.scopes().size() > 1 ? Outcome.refused(Reason.MULTIPLE_SCOPES.refusal()) : Outcome.passed();
+    }
+
+    /** The outcome, after charging a scope that led nowhere to the caller's budget for such misses. */
+    private <T> Outcome<T> countingMisses(VerifiedToken token, Outcome<T> outcome) {
+        if (outcome instanceof Outcome.Refused<T>(Refusal refusal) && SCOPE_MISSES.contains(refusal.reason())) {
+            limits.missed(token.issuer(), token.subject());
+        }
+        return outcome;
     }
 
     /** The steps after the caller is known: where its token may lead, and whether it does. */
