@@ -58,49 +58,37 @@ public final class AuditReaders {
     }
 
     /**
-     * Authorizes one audit read and records it.
-     *
-     * @param request  the caller, with {@code scope} naming the operation (e.g. {@code audit/query}) and
-     *                 {@code identity} describing what was asked for
-     * @return null when the read may go ahead (its record is committed), otherwise why not
+     * Authorizes one audit read and records it: passed when the read may go ahead (its record is
+     * committed), otherwise why not.
      */
-    public Refusal authorize(ExchangeRequest request) {
-        RecordBuilder record = new RecordBuilder(request, clock.instant());
+    public Outcome<Void> authorize(AuditRead read) {
+        RecordBuilder record = new RecordBuilder(read, clock.instant());
         ExchangeTracing.correlateWithCurrent(record);
-        Refusal refusal = decide(request, record);
-        if (refusal == null) {
-            record.completed("audit_read");
-        } else {
-            record.refuse(refusal);
+        Outcome<Void> decided = decide(read, record);
+        switch (decided) {
+            case Outcome.Value<Void> passed -> record.completed(Reason.AUDIT_READ);
+            case Outcome.Refused<Void>(Refusal refusal) -> record.refuse(refusal);
         }
         try {
             recorder.append(record.build());
         } catch (ExchangeRecorder.RecordingException e) {
-            return new Refusal(GrpcCode.UNAVAILABLE, "ledger_unavailable", "unable to record the audit read");
+            return Outcome.refused(Reason.AUDIT_LEDGER_UNAVAILABLE.refusal());
         }
-        return refusal;
+        return decided;
     }
 
-    private Refusal decide(ExchangeRequest request, RecordBuilder record) {
-        if (readers == null) {
-            return new Refusal(GrpcCode.PERMISSION_DENIED, "audit_readers_not_configured",
-                    "no audit readers are configured");
-        }
-        BearerAuthentication.Result caller = authentication.authenticate(request.authorization(), record);
-        if (caller.refusal() != null) {
-            return caller.refusal();
-        }
-        VerifiedToken token = caller.token();
-        if (token.audience().contains(exchangeAudience)) {
-            return new Refusal(GrpcCode.PERMISSION_DENIED, "exchange_audience", "the token's audience includes "
-                    + exchangeAudience + ", the exchange's: audit readers need a token minted for the ledger");
-        }
-        CheckResult check = readers.check(token.claims(), readersAudience);
-        record.policyClaims(readers.claimNamesChecked(), token.claims());
-        return switch (check.verdict()) {
-            case ALLOW -> null;
-            case INVALID_TOKEN -> new Refusal(GrpcCode.INVALID_ARGUMENT, check.reason(), check.message());
-            case DENIED -> new Refusal(GrpcCode.PERMISSION_DENIED, check.reason(), check.message());
-        };
+    private Outcome<Void> decide(AuditRead read, RecordBuilder record) {
+        return Outcome.steps(() -> {
+            if (readers == null) {
+                throw Outcome.stop(Reason.AUDIT_READERS_NOT_CONFIGURED.refusal());
+            }
+            VerifiedToken token = authentication.authenticate(read.authorization(), record).orStop();
+            if (token.audience().contains(exchangeAudience)) {
+                throw Outcome.stop(Reason.EXCHANGE_AUDIENCE.refusal(exchangeAudience));
+            }
+            CheckResult check = readers.check(token.claims(), readersAudience);
+            record.policyClaims(readers.claimNamesChecked(), token.claims());
+            return Reason.checked(check).orStop();
+        });
     }
 }

@@ -1,6 +1,5 @@
 package dev.octosts.exchange;
 
-import dev.octosts.oidc.OidcFailure;
 import dev.octosts.oidc.OidcResult;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.oidc.UnverifiedIssuer;
@@ -17,33 +16,23 @@ final class BearerAuthentication {
 
     private final OidcVerifier oidc;
 
-    /** The verified token, or why there is none. */
-    record Result(VerifiedToken token, Refusal refusal) {
-    }
-
     BearerAuthentication(OidcVerifier oidc) {
         this.oidc = oidc;
     }
 
     /** Verifies the caller's token and adds the caller (or the failure's detail) to the record. */
-    Result authenticate(List<String> authorization, RecordBuilder record) {
+    Outcome<VerifiedToken> authenticate(List<String> authorization, RecordBuilder record) {
         if (authorization.size() != 1) {
-            return new Result(null, new Refusal(GrpcCode.UNAUTHENTICATED, "missing_authorization",
-                    "missing or multiple authorization headers"));
+            return Outcome.refused(Reason.MISSING_AUTHORIZATION.refusal());
         }
         return switch (oidc.verify(bearerOf(authorization.getFirst()))) {
             case OidcResult.Rejected rejected -> {
                 record.detail(rejected.detail());
-                GrpcCode code = switch (rejected.failure()) {
-                    case VERIFICATION_FAILED -> GrpcCode.UNAUTHENTICATED;
-                    case OVERLOADED -> GrpcCode.UNAVAILABLE;
-                    default -> GrpcCode.INVALID_ARGUMENT;
-                };
-                yield new Result(null, new Refusal(code, rejected.reason(), rejected.failure().publicMessage()));
+                yield Outcome.refused(Reason.of(rejected).refusal());
             }
             case OidcResult.Verified verified -> {
                 record.actor(verified.token());
-                yield new Result(verified.token(), null);
+                yield Outcome.of(verified.token());
             }
         };
     }

@@ -6,10 +6,6 @@ import dev.octosts.telemetry.Telemetry;
 
 import java.time.Duration;
 
-import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
-import static dev.octosts.exchange.GrpcCode.INTERNAL;
-import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
-
 /**
  * How an exchange ends: its record made durable first, and a token handed out only then. Whatever goes
  * wrong after GitHub minted a token (the ledger, the deadline, any exception) revokes it: no token
@@ -40,12 +36,12 @@ final class ExchangeCompletion {
             result = new ExchangeResult(built, token);
         } catch (ExchangeRecorder.RecordingException e) {
             String revoked = token == null ? "" : revokeAfterFailure(token);
-            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
+            record.refuse(Reason.LEDGER_UNAVAILABLE.refusal());
             record.detail(e.getMessage() + revoked);
             result = new ExchangeResult(record.build(), null);
         } catch (RuntimeException e) {
             // Not an outage the ledger reported: record the failure instead, so the request still leaves a trace.
-            record.refuse(internalError(record, "recording", e));
+            record.refuse(internalError(record, "recording", e, token));
             result = recordError(record, traced);
         }
         traced.decided(result.record());
@@ -59,7 +55,7 @@ final class ExchangeCompletion {
             traced.append(recorder, built);
             return new ExchangeResult(built, null);
         } catch (ExchangeRecorder.RecordingException | RuntimeException e) {
-            record.refuse(new Refusal(UNAVAILABLE, "ledger_unavailable", "unable to record the exchange"));
+            record.refuse(Reason.LEDGER_UNAVAILABLE.refusal());
             return new ExchangeResult(record.build(), null);
         }
     }
@@ -75,27 +71,28 @@ final class ExchangeCompletion {
         return new ExchangeResult(built, null);
     }
 
-    /** The steps were stopped at the deadline; a token they minted just before it is not handed out. */
-    Refusal deadlineExceeded(RecordBuilder record, Duration deadline) {
+    /**
+     * The steps were stopped at the deadline; a token they minted just before it ({@code minted}, null when
+     * none) is not handed out.
+     */
+    Refusal deadlineExceeded(RecordBuilder record, Duration deadline, InstallationToken minted) {
         String detail = "the exchange deadline of " + deadline.toSeconds() + " s passed";
-        InstallationToken minted = record.token();
         record.detail(minted == null ? detail : detail + revokeAfterFailure(minted));
-        return new Refusal(DEADLINE_EXCEEDED, "deadline_exceeded", "the exchange took too long");
+        return Reason.EXCHANGE_DEADLINE.refusal();
     }
 
     /**
      * A step failed in a way no refusal describes (a bug, or a library throwing where it should not).
-     * Whatever was minted is revoked first.
+     * Whatever was minted ({@code minted}, null when nothing was) is revoked first.
      */
-    Refusal internalError(RecordBuilder record, String where, RuntimeException error) {
+    Refusal internalError(RecordBuilder record, String where, RuntimeException error, InstallationToken minted) {
         StringBuilder detail = new StringBuilder(where).append(" failed: ").append(error.getClass().getName());
-        InstallationToken minted = record.token();
         if (minted != null) {
             detail.append(revokeAfterFailure(minted));
         }
         LOG.log(System.Logger.Level.ERROR, "exchange " + record.requestId() + ": " + detail);
         record.detail(detail.toString());
-        return new Refusal(INTERNAL, "internal_error", "internal error");
+        return Reason.INTERNAL_ERROR.refusal();
     }
 
     /** Revokes a token that must not be handed out; says how that went, for the record's detail. */

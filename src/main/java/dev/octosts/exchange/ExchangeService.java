@@ -7,6 +7,7 @@ import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.InstallationRouter;
 import dev.octosts.github.InstallationRouter.Installation;
+import dev.octosts.github.InstallationToken;
 import dev.octosts.github.MintResult;
 import dev.octosts.github.PolicyFiles;
 import dev.octosts.github.PolicyRead;
@@ -14,22 +15,17 @@ import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
-import dev.octosts.policy.GoText;
 import dev.octosts.policy.IssuerAllowlistDecision;
 import dev.octosts.policy.TrustPolicies;
 import dev.octosts.telemetry.Telemetry;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
-import static dev.octosts.exchange.GrpcCode.INVALID_ARGUMENT;
-import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
-import static dev.octosts.exchange.GrpcCode.PERMISSION_DENIED;
-import static dev.octosts.exchange.GrpcCode.RESOURCE_EXHAUSTED;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_INSTALLATION;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_MINT;
 import static dev.octosts.exchange.ExchangeTracing.OIDC_VERIFY;
@@ -40,8 +36,9 @@ import static dev.octosts.exchange.ExchangeTracing.POLICY_READ;
 /**
  * The token exchange, top to bottom: verify the caller's OIDC token, find the GitHub App installation
  * for the owner, apply the org issuer allowlist, read and check the trust policy, mint the token, and
- * make the decision durable before the token is handed out. Every step either adds facts to the
- * record or ends the exchange with a {@link Refusal}; the order of the steps is Octo STS's.
+ * make the decision durable before the token is handed out. Every step adds facts to the record and
+ * gives an {@link Outcome}: its value, or the {@link Refusal} that ends the exchange; the order of the
+ * steps is Octo STS's.
  */
 public final class ExchangeService {
     /**
@@ -49,13 +46,12 @@ public final class ExchangeService {
      * up with DeadlineExceeded (requests carry no deadline of their own): one GitHub call's timeout.
      */
     static final Duration ALLOWLIST_WAIT = Duration.ofSeconds(10);
-    static final String RATE_LIMITED = "rate_limited";
     /**
      * Refusals for a scope that leads nowhere: each may have cost GitHub calls (an installation lookup, a
      * read token) that anyone with a valid token could otherwise make the service spend without end.
      */
-    static final Set<String> SCOPE_MISSES = Set.of("no_app_for_owner", "not_installed", "policy_not_found",
-            "repository_not_accessible");
+    static final Set<Reason> SCOPE_MISSES = EnumSet.of(Reason.NO_APP_FOR_OWNER, Reason.NOT_INSTALLED,
+            Reason.POLICY_NOT_FOUND, Reason.REPOSITORY_NOT_ACCESSIBLE);
     /** How long an exchange may take from its first step to its decision, all outbound calls included. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(20);
 
@@ -106,18 +102,29 @@ public final class ExchangeService {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
             // The caller's budgets first, on the request's own thread: a flood over budget costs no more.
-            Refusal refusal = admit(request);
-            try {
-                if (refusal == null) {
-                    Optional<Decided> decided = deadline.run(() -> new Decided(decide(request, record, traced)));
-                    refusal = decided.isPresent() ? decided.get().refusal()
-                            : completion.deadlineExceeded(record, deadline.budget());
-                }
-            } catch (RuntimeException e) {
-                refusal = completion.internalError(record, "exchange", e);
+            if (admit(request) instanceof Outcome.Refused<Void>(Refusal limited)) {
+                return refused(record, limited, traced);
             }
-            return refusal != null ? refused(record, refusal, traced) : completion.finish(record, record.token(), traced);
+            Outcome<InstallationToken> decided;
+            try {
+                ExchangeDeadline.Ran<Outcome<InstallationToken>> ran =
+                        deadline.run(() -> decide(request, record, traced));
+                decided = ran.inTime() ? ran.result() : Outcome.refused(
+                        completion.deadlineExceeded(record, deadline.budget(), mintedBy(ran.result())));
+            } catch (RuntimeException e) {
+                decided = Outcome.refused(completion.internalError(record, "exchange", e, null));
+            }
+            return switch (decided) {
+                case Outcome.Value<InstallationToken>(InstallationToken token) ->
+                        completion.finish(record, token, traced);
+                case Outcome.Refused<InstallationToken>(Refusal refusal) -> refused(record, refusal, traced);
+            };
         }
+    }
+
+    /** The token the steps minted, if they got that far (null when they did not finish). */
+    private static InstallationToken mintedBy(Outcome<InstallationToken> outcome) {
+        return outcome instanceof Outcome.Value<InstallationToken>(InstallationToken token) ? token : null;
     }
 
     /**
@@ -128,34 +135,30 @@ public final class ExchangeService {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
-            Refusal limited = admit(request);
-            return refused(record, limited != null ? limited : new Refusal(INVALID_ARGUMENT, "malformed_request", message),
-                    traced);
+            Refusal refusal = admit(request) instanceof Outcome.Refused<Void>(Refusal limited) ? limited
+                    : Reason.MALFORMED_REQUEST.refusal(message);
+            return refused(record, refusal, traced);
         }
     }
 
     /** Ends a refused exchange; a rate-limited refusal is recorded only within its own budget. */
     private ExchangeResult refused(RecordBuilder record, Refusal refusal, ExchangeTracing.Traced traced) {
         record.refuse(refusal);
-        if (refusal.reason().equals(RATE_LIMITED) && !limits.recordRefusal()) {
+        if (refusal.reason() == Reason.RATE_LIMITED && !limits.recordRefusal()) {
             return completion.unrecorded(record, traced);
         }
         return completion.finish(record, null, traced);
     }
 
-    /** The caller's budgets (address, claimed issuer): a refusal when one of them is spent. */
-    private Refusal admit(ExchangeRequest request) {
-        RateLimits.Limit limit = limits.admit(request.remoteAddress(),
-                () -> BearerAuthentication.claimedIssuer(request.authorization()));
-        return limit == null ? null : rateLimited(limit);
+    /** The caller's budgets (address, claimed issuer). */
+    private Outcome<Void> admit(ExchangeRequest request) {
+        return withinBudget(limits.admit(request.remoteAddress(),
+                () -> BearerAuthentication.claimedIssuer(request.authorization())));
     }
 
-    private static Refusal rateLimited(RateLimits.Limit limit) {
-        return new Refusal(RESOURCE_EXHAUSTED, RATE_LIMITED, "rate limit exceeded for this " + limit.label());
-    }
-
-    /** What the steps decided: a refusal, or null when a token was minted (it is then in the record). */
-    private record Decided(Refusal refusal) {
+    /** Refused when a budget was spent ({@code limit} names it), passed when none was (null). */
+    private static Outcome<Void> withinBudget(RateLimits.Limit limit) {
+        return limit == null ? Outcome.passed() : Outcome.refused(Reason.RATE_LIMITED.refusal(limit.label()));
     }
 
     /** Octo STS's {@code ExchangeRefreshToken}: not supported. */
@@ -163,146 +166,143 @@ public final class ExchangeService {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange_refresh_token")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
-            return refused(record, new Refusal(GrpcCode.UNIMPLEMENTED, "unimplemented",
-                    "method ExchangeRefreshToken not implemented"), traced);
+            return refused(record, Reason.REFRESH_TOKEN_UNIMPLEMENTED.refusal(), traced);
         }
     }
 
-    /** Runs the steps in order, each in its span; returns null when a token was minted (it is then in the record). */
-    private Refusal decide(ExchangeRequest request, RecordBuilder record, ExchangeTracing.Traced traced) {
-        if (request.scopes().size() > 1) {
-            return new Refusal(INVALID_ARGUMENT, "multiple_scopes", "multiple scopes not supported");
-        }
-        BearerAuthentication.Result caller = traced.step(OIDC_VERIFY,
-                () -> authentication.authenticate(request.authorization(), record));
-        if (caller.refusal() != null) {
-            return caller.refusal();
-        }
-        VerifiedToken token = caller.token();
-        RateLimits.Limit callerLimit = limits.admitVerified(token.issuer(), token.subject());
-        if (callerLimit != null) {
-            return rateLimited(callerLimit);
-        }
-        Refusal refusal = decideFor(token, request, record, traced);
-        if (refusal != null && SCOPE_MISSES.contains(refusal.reason())) {
+    /** Runs the steps in order, each in its span: the token minted, or the refusal of the step that ended it. */
+    private Outcome<InstallationToken> decide(ExchangeRequest request, RecordBuilder record,
+                                              ExchangeTracing.Traced traced) {
+        return Outcome.steps(() -> {
+            oneScope(request).orStop();
+            VerifiedToken token = traced.step(OIDC_VERIFY,
+                    () -> authentication.authenticate(request.authorization(), record)).orStop();
+            withinBudget(limits.admitVerified(token.issuer(), token.subject())).orStop();
+            return countingMisses(token, decideFor(token, request, record, traced)).orStop();
+        });
+    }
+
+    /** Octo STS answers one scope per request. */
+    private static Outcome<Void> oneScope(ExchangeRequest request) {
+        return request.scopes().size() > 1 ? Outcome.refused(Reason.MULTIPLE_SCOPES.refusal()) : Outcome.passed();
+    }
+
+    /** The outcome, after charging a scope that led nowhere to the caller's budget for such misses. */
+    private <T> Outcome<T> countingMisses(VerifiedToken token, Outcome<T> outcome) {
+        if (outcome instanceof Outcome.Refused<T>(Refusal refusal) && SCOPE_MISSES.contains(refusal.reason())) {
             limits.missed(token.issuer(), token.subject());
         }
-        return refusal;
+        return outcome;
     }
 
     /** The steps after the caller is known: where its token may lead, and whether it does. */
-    private Refusal decideFor(VerifiedToken token, ExchangeRequest request, RecordBuilder record,
-                              ExchangeTracing.Traced traced) {
-        String scope = request.effectiveScope();
+    private Outcome<InstallationToken> decideFor(VerifiedToken token, ExchangeRequest request, RecordBuilder record,
+                                                 ExchangeTracing.Traced traced) {
+        return Outcome.steps(() -> {
+            String scope = request.effectiveScope();
+            String identity = request.identity();
+            Target target = target(scope, identity).orStop();
+            AppPool pool = appPool(target).orStop();
+            policyMayExist(target, identity).orStop();
+            Installation installation = traced.step(GITHUB_INSTALLATION,
+                    () -> findInstallation(pool, target.owner(), record)).orStop();
+            traced.step(POLICY_ALLOWLIST, () -> applyAllowlist(pool, target.owner(), token.issuer(), record)).orStop();
+            CompiledTrustPolicy policy = traced.step(POLICY_READ,
+                    () -> readPolicy(pool, target, identity, record)).orStop();
+            traced.step(POLICY_CHECK, () -> checkToken(policy, token, record)).orStop();
+            limits.earned(token.issuer());
+            String routeKey = scope + ":" + identity + ":" + token.subject();
+            return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy, routeKey, record)).orStop();
+        });
+    }
+
+    /** Where the scope points, once scope and identity are both given. */
+    private Outcome<Target> target(String scope, String identity) {
         if (scope.isEmpty()) {
-            return new Refusal(INVALID_ARGUMENT, "scope_missing", "scope must be provided");
+            return Outcome.refused(Reason.SCOPE_MISSING.refusal());
         }
-        String identity = request.identity();
         if (identity.isEmpty()) {
-            return new Refusal(INVALID_ARGUMENT, "identity_missing", "identity must be provided");
+            return Outcome.refused(Reason.IDENTITY_MISSING.refusal());
         }
-        Target target = Target.parse(scope, orgPolicyRepo);
+        return Outcome.of(Target.parse(scope, orgPolicyRepo));
+    }
 
-        AppPool pool = apps.poolFor(target.owner()).orElse(null);
-        if (pool == null) {
-            return new Refusal(NOT_FOUND, "no_app_for_owner",
-                    "no GitHub App configured for org " + GoText.quote(target.owner()));
-        }
-        if (!TrustPolicies.isPlainIdentity(identity) || policyFiles.knownMissing(target.owner(), target.repo(), identity)) {
-            return policyNotFound(identity);
-        }
+    /** The pool of GitHub Apps configured for the target's owner. */
+    private Outcome<AppPool> appPool(Target target) {
+        return apps.poolFor(target.owner()).map(Outcome::of)
+                .orElseGet(() -> Outcome.refused(Reason.NO_APP_FOR_OWNER.refusal(target.owner())));
+    }
 
-        Step<Installation> lookup = traced.step(GITHUB_INSTALLATION,
-                () -> findInstallation(pool, target.owner(), record));
-        if (lookup.refusal() != null) {
-            return lookup.refusal();
-        }
-        Installation installation = lookup.value();
-
-        Refusal allowlistRefusal = traced.step(POLICY_ALLOWLIST,
-                () -> applyAllowlist(pool, target.owner(), token.issuer(), record));
-        if (allowlistRefusal != null) {
-            return allowlistRefusal;
-        }
-
-        Step<CompiledTrustPolicy> policy = traced.step(POLICY_READ, () -> readPolicy(pool, target, identity, record));
-        if (policy.refusal() != null) {
-            return policy.refusal();
-        }
-
-        Refusal mismatch = traced.step(POLICY_CHECK, () -> checkToken(policy.value(), token, record));
-        if (mismatch != null) {
-            return mismatch;
-        }
-        limits.earned(token.issuer());
-
-        return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy.value(), scope + ":" + identity
-                + ":" + token.subject(), record));
+    /**
+     * Refused without a GitHub call when the identity cannot name a policy file, or when the file is known
+     * to be missing.
+     */
+    private Outcome<Void> policyMayExist(Target target, String identity) {
+        return TrustPolicies.isPlainIdentity(identity)
+                && !policyFiles.knownMissing(target.owner(), target.repo(), identity)
+                ? Outcome.passed()
+                : Outcome.refused(Reason.POLICY_NOT_FOUND.refusal(identity));
     }
 
     /** The App of the pool, in turn, that is installed on the owner, and its installation. */
-    private Step<Installation> findInstallation(AppPool pool, String owner, RecordBuilder record) {
+    private Outcome<Installation> findInstallation(AppPool pool, String owner, RecordBuilder record) {
         return switch (installations.first(pool, owner, error -> record.detail("installation lookup: " + error))) {
-            case InstallationRouter.Lookup.Found found -> Step.of(found.installation());
-            case InstallationRouter.Lookup.NotInstalled notInstalled -> Step.refused(new Refusal(NOT_FOUND,
-                    "not_installed", "no installation found for " + GoText.quote(owner)));
-            case InstallationRouter.Lookup.Failed failed -> Step.refused(GitHubRefusals.failed(failed.error(),
-                    "github_unavailable", "unable to find installation"));
+            case InstallationRouter.Lookup.Found found -> Outcome.of(found.installation());
+            case InstallationRouter.Lookup.NotInstalled notInstalled ->
+                    Outcome.refused(Reason.NOT_INSTALLED.refusal(owner));
+            case InstallationRouter.Lookup.Failed failed -> Outcome.refused(GitHubRefusals.failed(failed.error(),
+                    Reason.INSTALLATION_LOOKUP_FAILED.refusal()));
         };
     }
 
     /** The trust policy of the target, read from GitHub (or its cache) and compiled (or from the compile cache). */
-    private Step<CompiledTrustPolicy> readPolicy(AppPool pool, Target target, String identity, RecordBuilder record) {
+    private Outcome<CompiledTrustPolicy> readPolicy(AppPool pool, Target target, String identity, RecordBuilder record) {
         return switch (policyFiles.read(pool, target.owner(), target.repo(), identity)) {
             case PolicyRead.Found found -> compiledPolicy(target, identity, found.path(), found.blobSha(),
                     trustPolicies.compile(found.yaml(), target.orgPolicy()), record);
             // Refused as the parser refuses it, without the text, which was too large to keep.
             case PolicyRead.TooLarge tooLarge -> compiledPolicy(target, identity, tooLarge.path(), tooLarge.blobSha(),
                     TrustPolicies.tooLarge(tooLarge.sha256()), record);
-            case PolicyRead.Missing missing -> Step.refused(policyNotFound(identity));
-            case PolicyRead.RateLimited rateLimited -> Step.refused(new Refusal(RESOURCE_EXHAUSTED,
-                    "github_rate_limited", "GitHub API rate limit exceeded for " + GoText.quote(identity)));
-            case PolicyRead.NotInstalled notInstalled -> Step.refused(new Refusal(NOT_FOUND, "not_installed",
-                    "no installation found for " + GoText.quote(target.owner())));
+            case PolicyRead.Missing missing -> Outcome.refused(Reason.POLICY_NOT_FOUND.refusal(identity));
+            case PolicyRead.RateLimited rateLimited ->
+                    Outcome.refused(Reason.POLICY_READ_RATE_LIMITED.refusal(identity));
+            case PolicyRead.NotInstalled notInstalled -> Outcome.refused(Reason.NOT_INSTALLED.refusal(target.owner()));
             case PolicyRead.Failed failed -> {
                 record.detail("policy read: " + failed.error());
                 // GitHub refuses a read token for a repository the installation cannot see (anyone can name
                 // one): Octo STS's answer, but not the reason that tells the on-call GitHub is failing.
-                String reason = failed.error().status() == 422 ? "repository_not_accessible" : "github_unavailable";
-                yield Step.refused(GitHubRefusals.failed(failed.error(), reason,
-                        "unable to read trust policy for " + GoText.quote(identity)));
+                Reason reason = failed.error().status() == 422 ? Reason.REPOSITORY_NOT_ACCESSIBLE
+                        : Reason.POLICY_READ_FAILED;
+                yield Outcome.refused(GitHubRefusals.failed(failed.error(), reason.refusal(identity)));
             }
         };
     }
 
-    private static Step<CompiledTrustPolicy> compiledPolicy(Target target, String identity, String path, String blobSha,
-                                                            TrustPolicies.Compiled compiled, RecordBuilder record) {
+    private static Outcome<CompiledTrustPolicy> compiledPolicy(Target target, String identity, String path,
+                                                               String blobSha, TrustPolicies.Compiled compiled,
+                                                               RecordBuilder record) {
         record.policy(target.owner(), target.repo(), path, blobSha, compiled);
         if (compiled.error() != null) {
             record.detail(compiled.error().getMessage());
-            return Step.refused(new Refusal(NOT_FOUND, compiled.errorReason(),
-                    "unable to " + compiled.errorVerb() + " trust policy found for " + GoText.quote(identity)));
+            Reason reason = compiled.parseFailed() ? Reason.POLICY_PARSE_ERROR : Reason.POLICY_COMPILE_ERROR;
+            return Outcome.refused(reason.refusal(identity));
         }
-        return Step.of(compiled.policy());
+        return Outcome.of(compiled.policy());
     }
 
-    /** Issuer, subject, audience and claims against the policy, in that order; null when they all match. */
-    private Refusal checkToken(CompiledTrustPolicy policy, VerifiedToken token, RecordBuilder record) {
+    /** Issuer, subject, audience and claims against the policy, in that order. */
+    private Outcome<Void> checkToken(CompiledTrustPolicy policy, VerifiedToken token, RecordBuilder record) {
         CheckResult check = policy.check(token.claims(), domain);
         record.policyClaims(policy.claimNamesChecked(), token.claims());
-        return switch (check.verdict()) {
-            case ALLOW -> null;
-            case INVALID_TOKEN -> new Refusal(INVALID_ARGUMENT, check.reason(), check.message());
-            case DENIED -> new Refusal(PERMISSION_DENIED, check.reason(), check.message());
-        };
+        return Reason.checked(check);
     }
 
     /**
      * The token GitHub mints with exactly the policy's permissions, limited to the scope's repository
-     * (or to an org policy's {@code repositories}); null when it was minted (it is then in the record).
+     * (or to an org policy's {@code repositories}).
      */
-    private Refusal mint(AppPool pool, Installation installation, Target target, CompiledTrustPolicy policy,
-                         String routeKey, RecordBuilder record) {
+    private Outcome<InstallationToken> mint(AppPool pool, Installation installation, Target target,
+                                            CompiledTrustPolicy policy, String routeKey, RecordBuilder record) {
         List<String> repositories = target.orgPolicy() && policy.policy().repositories() != null
                 ? policy.policy().repositories()
                 : target.repositories();
@@ -313,23 +313,20 @@ public final class ExchangeService {
         return switch (github.mintToken(minting.app(), minting.id(), repositories, permissions)) {
             case MintResult.Minted minted -> {
                 record.issued(minting.app().appId(), minting.id(), minted.token());
-                yield null;
+                yield Outcome.of(minted.token());
             }
             case MintResult.Failed failed -> {
                 record.detail("token mint: " + failed.error());
-                if (failed.error().status() == 422) {
-                    yield new Refusal(PERMISSION_DENIED, "github_refused_permissions",
-                            "token exchange failure (StatusUnprocessableEntity)");
-                }
-                yield GitHubRefusals.failed(failed.error(), "github_unavailable", "failed to get token");
+                yield Outcome.refused(failed.error().status() == 422 ? Reason.GITHUB_REFUSED_PERMISSIONS.refusal()
+                        : GitHubRefusals.failed(failed.error(), Reason.MINT_FAILED.refusal()));
             }
         };
     }
 
     /** The org allowlist, read through every installation of the pool (not only the one picked above). */
-    private Refusal applyAllowlist(AppPool pool, String owner, String issuer, RecordBuilder record) {
+    private Outcome<Void> applyAllowlist(AppPool pool, String owner, String issuer, RecordBuilder record) {
         return switch (allowlists.lookup(pool, owner)) {
-            case OrgIssuerAllowlists.State.Absent absent -> null;
+            case OrgIssuerAllowlists.State.Absent absent -> Outcome.passed();
             case OrgIssuerAllowlists.State.Present present -> {
                 IssuerAllowlistDecision decision = present.allowlist().decide(issuer);
                 if (decision.recorded() != null) {
@@ -337,17 +334,13 @@ public final class ExchangeService {
                             decision.recorded().allowed(), decision.recorded().iss()));
                 }
                 yield decision.outcome() == IssuerAllowlistDecision.Outcome.DENIED
-                        ? new Refusal(PERMISSION_DENIED, "issuer_not_permitted", decision.message())
-                        : null;
+                        ? Outcome.refused(Reason.ISSUER_NOT_PERMITTED.refusal())
+                        : Outcome.passed();
             }
             case OrgIssuerAllowlists.State.Failure failure -> {
                 record.detail(failure.detail());
-                yield failure.refusal();
+                yield Outcome.refused(failure.refusal());
             }
         };
-    }
-
-    private static Refusal policyNotFound(String identity) {
-        return new Refusal(NOT_FOUND, "policy_not_found", "unable to find trust policy for " + GoText.quote(identity));
     }
 }

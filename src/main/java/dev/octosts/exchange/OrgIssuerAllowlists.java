@@ -52,8 +52,7 @@ final class OrgIssuerAllowlists {
         record Invalid(String error) implements Failure {
             @Override
             public Refusal refusal() {
-                return new Refusal(GrpcCode.FAILED_PRECONDITION, "issuer_allowlist_invalid",
-                        "organization trusted-issuer configuration is invalid");
+                return Reason.ISSUER_ALLOWLIST_INVALID.refusal();
             }
 
             @Override
@@ -66,11 +65,8 @@ final class OrgIssuerAllowlists {
         record Unavailable(boolean rateLimited, String cause) implements Failure {
             @Override
             public Refusal refusal() {
-                return rateLimited
-                        ? new Refusal(GrpcCode.RESOURCE_EXHAUSTED, "issuer_allowlist_rate_limited",
-                                "organization trusted-issuer lookup rate limited")
-                        : new Refusal(GrpcCode.UNAVAILABLE, "issuer_allowlist_unavailable",
-                                "organization trusted-issuer lookup unavailable");
+                return rateLimited ? Reason.ISSUER_ALLOWLIST_RATE_LIMITED.refusal()
+                        : Reason.ISSUER_ALLOWLIST_UNAVAILABLE.refusal();
             }
 
             @Override
@@ -83,8 +79,7 @@ final class OrgIssuerAllowlists {
         record TimedOut() implements Failure {
             @Override
             public Refusal refusal() {
-                return new Refusal(GrpcCode.DEADLINE_EXCEEDED, "issuer_allowlist_timeout",
-                        "organization trusted-issuer lookup timed out");
+                return Reason.ISSUER_ALLOWLIST_TIMEOUT.refusal();
             }
 
             @Override

@@ -17,21 +17,41 @@ final class RecordBuilder {
             "job_workflow_ref", "run_id", "actor", "event_name");
     private static final int MAX_VALUE_CHARS = 512;
 
-    private final ExchangeRequest request;
     private final Instant time;
+    private final String requestId;
+    private final String remoteAddress;
+    private final String userAgent;
+    private final String scope;
+    private final String identity;
     private ExchangeRecord.Actor actor;
     private ExchangeRecord.PolicySource policy;
     private ExchangeRecord.AllowlistVerdict allowlist;
     private ExchangeRecord.Issued issued;
-    private InstallationToken token;
-    private Refusal refusal;
+    /** How the request ended: {@link Reason#ISSUED} until a step refuses it or it completes otherwise. */
+    private Refusal ending = Reason.ISSUED.refusal();
     private String detail;
     private String traceId;
     private String spanId;
 
+    /** The record of an exchange: the scope and identity it asked for. */
     RecordBuilder(ExchangeRequest request, Instant time) {
-        this.request = request;
+        this(time, request.requestId(), request.remoteAddress(), request.userAgent(), request.effectiveScope(),
+                request.identity());
+    }
+
+    /** The record of an audit read: the operation in the scope column, the query in the identity column. */
+    RecordBuilder(AuditRead read, Instant time) {
+        this(time, read.requestId(), read.remoteAddress(), read.userAgent(), read.operation(), read.query());
+    }
+
+    private RecordBuilder(Instant time, String requestId, String remoteAddress, String userAgent, String scope,
+                          String identity) {
         this.time = time;
+        this.requestId = requestId;
+        this.remoteAddress = remoteAddress;
+        this.userAgent = userAgent;
+        this.scope = scope;
+        this.identity = identity;
     }
 
     void actor(VerifiedToken verified) {
@@ -70,8 +90,8 @@ final class RecordBuilder {
         allowlist = verdict;
     }
 
+    /** What GitHub issued; the token itself is not kept, only its SHA-256. */
     void issued(long appId, long installationId, InstallationToken minted) {
-        token = minted;
         issued = new ExchangeRecord.Issued(appId, installationId, minted.repositories(), minted.permissions(),
                 minted.expiresAt(), TrustPolicies.sha256Hex(minted.token()));
     }
@@ -82,22 +102,17 @@ final class RecordBuilder {
         spanId = span;
     }
 
-    InstallationToken token() {
-        return token;
-    }
-
     String requestId() {
-        return request.requestId();
+        return requestId;
     }
 
-    /** Ends a request that succeeded without issuing a token (an audit read), with its reason code. */
-    void completed(String reason) {
-        refusal = new Refusal(GrpcCode.OK, reason, "");
+    /** Ends a request that succeeded without issuing a token (an audit read). */
+    void completed(Reason reason) {
+        ending = reason.refusal();
     }
 
     void refuse(Refusal refused) {
-        refusal = refused;
-        token = null;
+        ending = refused;
         issued = null;
     }
 
@@ -107,11 +122,10 @@ final class RecordBuilder {
     }
 
     ExchangeRecord build() {
-        GrpcCode code = refusal == null ? GrpcCode.OK : refusal.code();
-        return new ExchangeRecord(time, request.requestId(), request.remoteAddress(), bounded(request.userAgent()),
-                bounded(request.effectiveScope()), bounded(request.identity()), actor, Decision.of(code), code,
-                refusal == null ? "issued" : refusal.reason(), refusal == null ? "" : refusal.message(),
-                detail, policy, allowlist, issued, traceId, spanId);
+        GrpcCode code = ending.code();
+        return new ExchangeRecord(time, requestId, remoteAddress, bounded(userAgent), bounded(scope), bounded(identity),
+                actor, Decision.of(code), code, ending.reason().code(), ending.message(), detail, policy, allowlist,
+                issued, traceId, spanId);
     }
 
     private static String bounded(String value) {

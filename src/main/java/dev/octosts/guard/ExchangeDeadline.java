@@ -3,7 +3,6 @@ package dev.octosts.guard;
 import io.opentelemetry.context.Context;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -29,11 +28,18 @@ public final class ExchangeDeadline {
     }
 
     /**
-     * Runs {@code steps} within the deadline, in the caller's trace context: their result, or empty when
-     * the deadline passed first (the steps have stopped by the time this returns). An exception the steps
-     * throw is thrown here.
+     * What the steps returned, and whether they returned within the deadline. When they did not, they
+     * were interrupted and have stopped; {@code result} is then what they returned once stopped (null when
+     * they threw), so that whatever they left behind is seen and cleaned up, never handed out.
      */
-    public <T> Optional<T> run(Supplier<T> steps) {
+    public record Ran<T>(T result, boolean inTime) {
+    }
+
+    /**
+     * Runs {@code steps} within the deadline, in the caller's trace context. An exception the steps throw
+     * within the deadline is thrown here.
+     */
+    public <T> Ran<T> run(Supplier<T> steps) {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         Runnable body = Context.current().wrap(() -> {
@@ -57,12 +63,12 @@ public final class ExchangeDeadline {
         if (!finished) {
             worker.interrupt();
             joinUninterruptibly(worker);
-            return Optional.empty();
+            return new Ran<>(result.get(), false);
         }
         if (failure.get() != null) {
             throw failure.get();
         }
-        return Optional.ofNullable(result.get());
+        return new Ran<>(result.get(), true);
     }
 
     private static void joinUninterruptibly(Thread worker) {

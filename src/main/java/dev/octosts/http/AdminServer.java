@@ -3,10 +3,11 @@ package dev.octosts.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.octosts.exchange.AuditRead;
 import dev.octosts.exchange.AuditReaders;
 import dev.octosts.exchange.Decision;
-import dev.octosts.exchange.ExchangeRequest;
 import dev.octosts.exchange.GrpcCode;
+import dev.octosts.exchange.Outcome;
 import dev.octosts.exchange.Refusal;
 import dev.octosts.ledger.IncrementalReport;
 import dev.octosts.ledger.IncrementalVerifier;
@@ -116,9 +117,8 @@ public final class AdminServer implements AutoCloseable {
                 ? String.join(" ", req.headers().get(HeaderNames.USER_AGENT).allValues()) : "";
         String remote = req.remotePeer().address() instanceof InetSocketAddress address
                 ? address.getAddress().getHostAddress() : String.valueOf(req.remotePeer().address());
-        Refusal refusal = readers.authorize(new ExchangeRequest(requestId, authorization, operation, List.of(), what,
-                remote, userAgent));
-        if (refusal != null) {
+        if (readers.authorize(new AuditRead(requestId, authorization, operation, what, remote, userAgent))
+                instanceof Outcome.Refused<Void>(Refusal refusal)) {
             sendError(res, refusal.code(), refusal.message());
             return;
         }

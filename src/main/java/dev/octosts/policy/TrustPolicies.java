@@ -33,13 +33,6 @@ public final class TrustPolicies {
     /** A policy file's outcome: the compiled policy, or why it cannot be used. */
     public record Compiled(String sha256, TrustPolicy parsed, CompiledTrustPolicy policy, PolicyException error,
                     boolean parseFailed) {
-        public String errorVerb() {
-            return parseFailed ? "parse" : "compile";
-        }
-
-        public String errorReason() {
-            return parseFailed ? "policy_parse_error" : "policy_compile_error";
-        }
     }
 
     /** A cached outcome with its weight, estimated once when it is stored. */

@@ -1,0 +1,208 @@
+package dev.octosts.exchange;
+
+import dev.octosts.oidc.OidcFailure;
+import dev.octosts.oidc.OidcResult;
+import dev.octosts.policy.CheckResult;
+import dev.octosts.policy.GoText;
+
+import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
+import static dev.octosts.exchange.GrpcCode.FAILED_PRECONDITION;
+import static dev.octosts.exchange.GrpcCode.INTERNAL;
+import static dev.octosts.exchange.GrpcCode.INVALID_ARGUMENT;
+import static dev.octosts.exchange.GrpcCode.NOT_FOUND;
+import static dev.octosts.exchange.GrpcCode.OK;
+import static dev.octosts.exchange.GrpcCode.PERMISSION_DENIED;
+import static dev.octosts.exchange.GrpcCode.RESOURCE_EXHAUSTED;
+import static dev.octosts.exchange.GrpcCode.UNAUTHENTICATED;
+import static dev.octosts.exchange.GrpcCode.UNAVAILABLE;
+import static dev.octosts.exchange.GrpcCode.UNIMPLEMENTED;
+
+/**
+ * Every way an exchange or an audit read ends: the stable reason code that the ledger record, the
+ * {@code octosts_reason} metric label and the span's {@code octosts.reason} carry, the gRPC code the
+ * caller gets, and the message the caller reads (Octo STS's wording, byte for byte).
+ *
+ * <p>A message is a template: {@code %q} stands for Go's quoting of the input ({@code fmt}'s {@code %q},
+ * as Octo STS formats it), {@code %s} for the input as it is. Several constants share a code where Octo
+ * STS words the same cause differently per step (a GitHub outage while finding the installation, reading
+ * the policy or minting), or where two layers use the same code for different answers ({@code
+ * issuer_mismatch} of the OIDC verifier and of the trust policy).
+ */
+public enum Reason {
+    ISSUED("issued", OK, ""),
+    AUDIT_READ("audit_read", OK, ""),
+
+    // Before any step: the request itself and the caller's budgets.
+    MALFORMED_REQUEST("malformed_request", INVALID_ARGUMENT, "%s"),
+    RATE_LIMITED("rate_limited", RESOURCE_EXHAUSTED, "rate limit exceeded for this %s"),
+    REFRESH_TOKEN_UNIMPLEMENTED("unimplemented", UNIMPLEMENTED, "method ExchangeRefreshToken not implemented"),
+    MULTIPLE_SCOPES("multiple_scopes", INVALID_ARGUMENT, "multiple scopes not supported"),
+    SCOPE_MISSING("scope_missing", INVALID_ARGUMENT, "scope must be provided"),
+    IDENTITY_MISSING("identity_missing", INVALID_ARGUMENT, "identity must be provided"),
+
+    // The bearer token: OidcVerifier's reason codes, answered with its failure's gRPC code and message.
+    MISSING_AUTHORIZATION("missing_authorization", UNAUTHENTICATED, "missing or multiple authorization headers"),
+    TOKEN_TOO_LARGE(OidcResult.Rejected.TOKEN_TOO_LARGE, OidcFailure.MALFORMED_TOKEN),
+    MALFORMED_TOKEN(OidcResult.Rejected.MALFORMED_TOKEN, OidcFailure.MALFORMED_TOKEN),
+    UNSIGNED_TOKEN(OidcResult.Rejected.UNSIGNED_TOKEN, OidcFailure.MALFORMED_TOKEN),
+    INVALID_ISSUER(OidcResult.Rejected.INVALID_ISSUER, OidcFailure.INVALID_ISSUER),
+    DISCOVERY_FAILED(OidcResult.Rejected.DISCOVERY_FAILED, OidcFailure.PROVIDER_UNAVAILABLE),
+    ISSUER_NOT_ALLOWED(OidcResult.Rejected.ISSUER_NOT_ALLOWED, OidcFailure.VERIFICATION_FAILED),
+    UNSUPPORTED_ALGORITHM(OidcResult.Rejected.UNSUPPORTED_ALGORITHM, OidcFailure.VERIFICATION_FAILED),
+    JWKS_FETCH_FAILED(OidcResult.Rejected.JWKS_FETCH_FAILED, OidcFailure.VERIFICATION_FAILED),
+    NO_USABLE_KEYS(OidcResult.Rejected.NO_USABLE_KEYS, OidcFailure.VERIFICATION_FAILED),
+    KID_REQUIRED(OidcResult.Rejected.KID_REQUIRED, OidcFailure.VERIFICATION_FAILED),
+    UNKNOWN_KEY(OidcResult.Rejected.UNKNOWN_KEY, OidcFailure.VERIFICATION_FAILED),
+    BAD_SIGNATURE(OidcResult.Rejected.BAD_SIGNATURE, OidcFailure.VERIFICATION_FAILED),
+    TOKEN_ISSUER_MISMATCH(OidcResult.Rejected.ISSUER_MISMATCH, OidcFailure.VERIFICATION_FAILED),
+    INVALID_CLAIMS(OidcResult.Rejected.INVALID_CLAIMS, OidcFailure.VERIFICATION_FAILED),
+    MISSING_EXP(OidcResult.Rejected.MISSING_EXP, OidcFailure.VERIFICATION_FAILED),
+    TOKEN_EXPIRED(OidcResult.Rejected.TOKEN_EXPIRED, OidcFailure.VERIFICATION_FAILED),
+    NBF_IN_FUTURE(OidcResult.Rejected.NBF_IN_FUTURE, OidcFailure.VERIFICATION_FAILED),
+    VERIFIER_INTERNAL_ERROR(OidcResult.Rejected.INTERNAL_ERROR, OidcFailure.VERIFICATION_FAILED),
+    VERIFIER_OUTBOUND_LIMIT(OidcResult.Rejected.OUTBOUND_LIMIT, OidcFailure.OVERLOADED),
+
+    // Where the token may lead: the App, the installation, the org allowlist, the policy file.
+    NO_APP_FOR_OWNER("no_app_for_owner", NOT_FOUND, "no GitHub App configured for org %q"),
+    NOT_INSTALLED("not_installed", NOT_FOUND, "no installation found for %q"),
+    INSTALLATION_LOOKUP_FAILED("github_unavailable", INTERNAL, "unable to find installation"),
+    ISSUER_NOT_PERMITTED("issuer_not_permitted", PERMISSION_DENIED, "issuer not permitted by organization policy"),
+    ISSUER_ALLOWLIST_INVALID("issuer_allowlist_invalid", FAILED_PRECONDITION,
+            "organization trusted-issuer configuration is invalid"),
+    ISSUER_ALLOWLIST_RATE_LIMITED("issuer_allowlist_rate_limited", RESOURCE_EXHAUSTED,
+            "organization trusted-issuer lookup rate limited"),
+    ISSUER_ALLOWLIST_UNAVAILABLE("issuer_allowlist_unavailable", UNAVAILABLE,
+            "organization trusted-issuer lookup unavailable"),
+    ISSUER_ALLOWLIST_TIMEOUT("issuer_allowlist_timeout", DEADLINE_EXCEEDED,
+            "organization trusted-issuer lookup timed out"),
+    POLICY_NOT_FOUND("policy_not_found", NOT_FOUND, "unable to find trust policy for %q"),
+    POLICY_READ_RATE_LIMITED("github_rate_limited", RESOURCE_EXHAUSTED, "GitHub API rate limit exceeded for %q"),
+    /** GitHub refused a read token for a repository the installation cannot see (anyone can name one). */
+    REPOSITORY_NOT_ACCESSIBLE("repository_not_accessible", INTERNAL, "unable to read trust policy for %q"),
+    POLICY_READ_FAILED("github_unavailable", INTERNAL, "unable to read trust policy for %q"),
+    POLICY_PARSE_ERROR("policy_parse_error", NOT_FOUND, "unable to parse trust policy found for %q"),
+    POLICY_COMPILE_ERROR("policy_compile_error", NOT_FOUND, "unable to compile trust policy found for %q"),
+
+    // The token against the trust policy: CompiledTrustPolicy's reason codes, with its message.
+    INVALID_TOKEN_ISSUER("invalid_token_issuer", INVALID_ARGUMENT, "%s"),
+    INVALID_TOKEN_SUBJECT("invalid_token_subject", INVALID_ARGUMENT, "%s"),
+    INVALID_TOKEN_AUDIENCE("invalid_token_audience", INVALID_ARGUMENT, "%s"),
+    ISSUER_MISMATCH("issuer_mismatch", PERMISSION_DENIED, "%s"),
+    SUBJECT_MISMATCH("subject_mismatch", PERMISSION_DENIED, "%s"),
+    AUDIENCE_MISMATCH("audience_mismatch", PERMISSION_DENIED, "%s"),
+    CLAIM_MISSING("claim_missing", PERMISSION_DENIED, "%s"),
+    CLAIM_NOT_STRING("claim_not_string", PERMISSION_DENIED, "%s"),
+    CLAIM_MISMATCH("claim_mismatch", PERMISSION_DENIED, "%s"),
+
+    // The mint, and GitHub's answers to any step's call.
+    GITHUB_REFUSED_PERMISSIONS("github_refused_permissions", PERMISSION_DENIED,
+            "token exchange failure (StatusUnprocessableEntity)"),
+    MINT_FAILED("github_unavailable", INTERNAL, "failed to get token"),
+    GITHUB_RATE_LIMITED("github_rate_limited", RESOURCE_EXHAUSTED, "GitHub API rate limit exceeded"),
+    /** Too many outbound calls in flight in this process: the caller is told to come back. */
+    OUTBOUND_LIMIT("outbound_limit", UNAVAILABLE, "too many requests in flight, try again"),
+
+    // How the service itself failed.
+    EXCHANGE_DEADLINE("deadline_exceeded", DEADLINE_EXCEEDED, "the exchange took too long"),
+    INTERNAL_ERROR("internal_error", INTERNAL, "internal error"),
+    LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the exchange"),
+
+    // Audit reads.
+    AUDIT_READERS_NOT_CONFIGURED("audit_readers_not_configured", PERMISSION_DENIED, "no audit readers are configured"),
+    EXCHANGE_AUDIENCE("exchange_audience", PERMISSION_DENIED,
+            "the token's audience includes %s, the exchange's: audit readers need a token minted for the ledger"),
+    AUDIT_LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the audit read");
+
+    private final String code;
+    private final GrpcCode grpcCode;
+    private final String message;
+    /** The verifier's failure this reason answers for; null for every reason not the verifier's. */
+    private final OidcFailure oidcFailure;
+
+    Reason(String code, GrpcCode grpcCode, String message) {
+        this.code = code;
+        this.grpcCode = grpcCode;
+        this.message = message;
+        this.oidcFailure = null;
+    }
+
+    Reason(String code, OidcFailure failure) {
+        this.code = code;
+        this.grpcCode = switch (failure) {
+            case VERIFICATION_FAILED -> UNAUTHENTICATED;
+            case OVERLOADED -> UNAVAILABLE;
+            case MALFORMED_TOKEN, INVALID_ISSUER, PROVIDER_UNAVAILABLE -> INVALID_ARGUMENT;
+        };
+        this.message = failure.publicMessage();
+        this.oidcFailure = failure;
+    }
+
+    /** The stable snake_case code the ledger, the metrics and the spans carry. */
+    public String code() {
+        return code;
+    }
+
+    public GrpcCode grpcCode() {
+        return grpcCode;
+    }
+
+    /** The refusal with this reason's fixed message. */
+    Refusal refusal() {
+        if (takesInput()) {
+            throw new IllegalStateException(name() + "'s message needs its input");
+        }
+        return new Refusal(this, message);
+    }
+
+    /** The refusal with this reason's message made from {@code input} (quoted where the template says {@code %q}). */
+    Refusal refusal(String input) {
+        return new Refusal(this, format(input));
+    }
+
+    /** The message for {@code input}; the template's one {@code %q} or {@code %s} is replaced, nothing else. */
+    String format(String input) {
+        if (message.contains("%q")) {
+            return message.replace("%q", GoText.quote(input));
+        }
+        if (message.contains("%s")) {
+            return message.replace("%s", input);
+        }
+        throw new IllegalStateException(name() + "'s message takes no input");
+    }
+
+    /** True when the message is made from an input (see {@link #refusal(String)}). */
+    boolean takesInput() {
+        return message.contains("%q") || message.contains("%s");
+    }
+
+    /** The reason for the OIDC verifier's rejection: the one with its code and its failure. */
+    static Reason of(OidcResult.Rejected rejected) {
+        for (Reason reason : values()) {
+            if (reason.oidcFailure == rejected.failure() && reason.code.equals(rejected.reason())) {
+                return reason;
+            }
+        }
+        throw new IllegalStateException("no reason for the verifier's " + rejected.failure() + " " + rejected.reason());
+    }
+
+    /**
+     * Passed when the policy check allowed the token; otherwise refused with the reason of its code and
+     * verdict, and the policy's message (Octo STS's, made where the check is made).
+     */
+    static Outcome<Void> checked(CheckResult check) {
+        GrpcCode wanted = switch (check.verdict()) {
+            case ALLOW -> OK;
+            case INVALID_TOKEN -> INVALID_ARGUMENT;
+            case DENIED -> PERMISSION_DENIED;
+        };
+        if (wanted == OK) {
+            return Outcome.passed();
+        }
+        for (Reason reason : values()) {
+            if (reason.oidcFailure == null && reason.grpcCode == wanted && reason.code.equals(check.reason())) {
+                return Outcome.refused(reason.refusal(check.message()));
+            }
+        }
+        throw new IllegalStateException("no reason for the policy check's " + check.reason());
+    }
+}
