@@ -25,6 +25,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_INSTALLATION;
 import static dev.octosts.exchange.ExchangeTracing.GITHUB_MINT;
@@ -105,14 +107,17 @@ public final class ExchangeService {
             if (admit(request) instanceof Outcome.Refused<Void>(Refusal limited)) {
                 return refused(record, limited, traced);
             }
+            // Whatever is minted, held from the moment GitHub hands it over: a step that fails or runs out of
+            // time after the mint must still find it to revoke it.
+            AtomicReference<InstallationToken> minted = new AtomicReference<>();
             Outcome<InstallationToken> decided;
             try {
                 ExchangeDeadline.Ran<Outcome<InstallationToken>> ran =
-                        deadline.run(() -> decide(request, record, traced));
+                        deadline.run(() -> decide(request, record, traced, minted::set));
                 decided = ran.inTime() ? ran.result() : Outcome.refused(
-                        completion.deadlineExceeded(record, deadline.budget(), mintedBy(ran.result())));
+                        completion.deadlineExceeded(record, deadline.budget(), minted.get()));
             } catch (RuntimeException e) {
-                decided = Outcome.refused(completion.internalError(record, "exchange", e, null));
+                decided = Outcome.refused(completion.internalError(record, "exchange", e, minted.get()));
             }
             return switch (decided) {
                 case Outcome.Value<InstallationToken>(InstallationToken token) ->
@@ -120,11 +125,6 @@ public final class ExchangeService {
                 case Outcome.Refused<InstallationToken>(Refusal refusal) -> refused(record, refusal, traced);
             };
         }
-    }
-
-    /** The token the steps minted, if they got that far (null when they did not finish). */
-    private static InstallationToken mintedBy(Outcome<InstallationToken> outcome) {
-        return outcome instanceof Outcome.Value<InstallationToken>(InstallationToken token) ? token : null;
     }
 
     /**
@@ -172,13 +172,13 @@ public final class ExchangeService {
 
     /** Runs the steps in order, each in its span: the token minted, or the refusal of the step that ended it. */
     private Outcome<InstallationToken> decide(ExchangeRequest request, RecordBuilder record,
-                                              ExchangeTracing.Traced traced) {
+                                              ExchangeTracing.Traced traced, Consumer<InstallationToken> minted) {
         return Outcome.steps(() -> {
             oneScope(request).orStop();
             VerifiedToken token = traced.step(OIDC_VERIFY,
                     () -> authentication.authenticate(request.authorization(), record)).orStop();
             withinBudget(limits.admitVerified(token.issuer(), token.subject())).orStop();
-            return countingMisses(token, decideFor(token, request, record, traced)).orStop();
+            return countingMisses(token, decideFor(token, request, record, traced, minted)).orStop();
         });
     }
 
@@ -197,7 +197,7 @@ public final class ExchangeService {
 
     /** The steps after the caller is known: where its token may lead, and whether it does. */
     private Outcome<InstallationToken> decideFor(VerifiedToken token, ExchangeRequest request, RecordBuilder record,
-                                                 ExchangeTracing.Traced traced) {
+                                                 ExchangeTracing.Traced traced, Consumer<InstallationToken> minted) {
         return Outcome.steps(() -> {
             String scope = request.effectiveScope();
             String identity = request.identity();
@@ -212,7 +212,7 @@ public final class ExchangeService {
             traced.step(POLICY_CHECK, () -> checkToken(policy, token, record)).orStop();
             limits.earned(token.issuer());
             String routeKey = scope + ":" + identity + ":" + token.subject();
-            return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy, routeKey, record)).orStop();
+            return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy, routeKey, record, minted)).orStop();
         });
     }
 
@@ -299,10 +299,11 @@ public final class ExchangeService {
 
     /**
      * The token GitHub mints with exactly the policy's permissions, limited to the scope's repository
-     * (or to an org policy's {@code repositories}).
+     * (or to an org policy's {@code repositories}); handed to {@code minted} before anything else happens.
      */
     private Outcome<InstallationToken> mint(AppPool pool, Installation installation, Target target,
-                                            CompiledTrustPolicy policy, String routeKey, RecordBuilder record) {
+                                            CompiledTrustPolicy policy, String routeKey, RecordBuilder record,
+                                            Consumer<InstallationToken> minted) {
         List<String> repositories = target.orgPolicy() && policy.policy().repositories() != null
                 ? policy.policy().repositories()
                 : target.repositories();
@@ -311,9 +312,10 @@ public final class ExchangeService {
                 ? installations.sticky(pool, target.owner(), routeKey, installation)
                 : installation;
         return switch (github.mintToken(minting.app(), minting.id(), repositories, permissions)) {
-            case MintResult.Minted minted -> {
-                record.issued(minting.app().appId(), minting.id(), minted.token());
-                yield Outcome.of(minted.token());
+            case MintResult.Minted mint -> {
+                minted.accept(mint.token());
+                record.issued(minting.app().appId(), minting.id(), mint.token());
+                yield Outcome.of(mint.token());
             }
             case MintResult.Failed failed -> {
                 record.detail("token mint: " + failed.error());
