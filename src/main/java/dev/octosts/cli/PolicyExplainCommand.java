@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
-import dev.octosts.policy.GoText;
+import dev.octosts.gocompat.GoText;
 import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.PolicyExplanation;
 import dev.octosts.policy.PolicyFileCheck;

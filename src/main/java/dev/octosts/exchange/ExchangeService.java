@@ -12,7 +12,7 @@ import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CompiledTrustPolicy;
-import dev.octosts.policy.GoText;
+import dev.octosts.gocompat.GoText;
 import dev.octosts.policy.IssuerAllowlistDecision;
 import dev.octosts.telemetry.Telemetry;
 

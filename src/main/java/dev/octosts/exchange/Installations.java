@@ -4,7 +4,7 @@ import dev.octosts.github.AppPool;
 import dev.octosts.github.GitHubApp;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.InstallationResult;
-import dev.octosts.policy.GoText;
+import dev.octosts.gocompat.GoText;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;

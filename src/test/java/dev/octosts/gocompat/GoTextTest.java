@@ -1,4 +1,4 @@
-package dev.octosts.policy;
+package dev.octosts.gocompat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
