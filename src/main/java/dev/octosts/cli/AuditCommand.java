@@ -2,7 +2,7 @@ package dev.octosts.cli;
 
 import dev.octosts.config.ConfigException;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.keys.Pkcs11Settings;
+import dev.octosts.config.Pkcs11Settings;
 import dev.octosts.keys.Pkcs11Token;
 import dev.octosts.keys.SigningKey;
 import java.io.PrintStream;

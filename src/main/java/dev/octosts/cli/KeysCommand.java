@@ -8,7 +8,7 @@ import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import dev.octosts.config.ConfigException;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.keys.Pkcs11Settings;
+import dev.octosts.config.Pkcs11Settings;
 import dev.octosts.keys.Pkcs11Token;
 import dev.octosts.keys.SigningKey;
 import dev.octosts.ledger.CheckpointPublicKeys;
