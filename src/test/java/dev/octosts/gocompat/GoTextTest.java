@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+/** Go's %q quoting, float formatting and IsPrint, with the answers Go gives. */
 class GoTextTest {
 
     @Test
