@@ -37,6 +37,7 @@ import dev.octosts.ledger.LedgerSettings;
 import dev.octosts.ledger.Migrations;
 import dev.octosts.oidc.IssuerAllowlist;
 import dev.octosts.oidc.OidcSettings;
+import dev.octosts.oidc.OidcSettingsReader;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.telemetry.Telemetry;
 import dev.octosts.telemetry.TracedSigningKey;
@@ -107,6 +108,10 @@ public final class Application implements AutoCloseable {
      * throws {@link ConfigException}.
      */
     public static Application start(Settings settings, Clock clock, Telemetry telemetry) {
+        // The OIDC settings config reads as plain text are checked first: a bad one stops start-up before a key
+        // is loaded or the database touched.
+        OidcSettings oidcSettings = OidcSettingsReader.read(settings, clock);
+        String auditReadersAudience = OidcSettingsReader.auditReadersAudience(settings);
         Pkcs11Token token = settings.pkcs11() == null ? null : Pkcs11Token.open(settings.pkcs11());
         if (token != null) {
             telemetry.observeTokenSigning(() -> {
@@ -144,17 +149,14 @@ public final class Application implements AutoCloseable {
         Checkpointer checkpointer = new Checkpointer(database, signer, ledger::head,
                 settings.checkpointInterval(), clock, privilegedLogin).start();
 
-        OidcSettings oidcSettings = new OidcSettings(settings.jwksOverrides(), settings.privateNetworkHosts(),
-                OidcSettings.defaults().connectTimeout(), OidcSettings.defaults().readTimeout(), clock,
-                settings.allowedIssuers());
         OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         AppRouter router = new AppRouter(pools);
         Settings.RateLimits rates = settings.rateLimits();
-        IssuerAllowlist allowedIssuers = settings.allowedIssuers();
+        IssuerAllowlist allowedIssuers = oidcSettings.allowedIssuers();
         RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perSubject(),
                 rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords(), rates.scopeMissesPerMinute()),
-                issuer -> settings.jwksOverrides().containsKey(issuer)
+                issuer -> oidcSettings.jwksOverrides().containsKey(issuer)
                         || (allowedIssuers.isRestricted() && allowedIssuers.allows(issuer)));
         // One compile cache for the exchange and the webhook: the webhook judges a file as the exchange does.
         TrustPolicies trustPolicies = new TrustPolicies();
@@ -171,7 +173,7 @@ public final class Application implements AutoCloseable {
         Settings.Admin adminSettings = settings.admin();
         AdminServer admin = new AdminServer(new StsServer.Listener(adminSettings.host(), adminSettings.port(),
                 adminSettings.maxConnections(), adminSettings.tlsCertFile(), adminSettings.tlsKeyFile()),
-                new AuditReaders(oidc, auditReaders, settings.auditReadersAudience(), settings.domain(), ledger, clock),
+                new AuditReaders(oidc, auditReaders, auditReadersAudience, settings.domain(), ledger, clock),
                 new LedgerQuery(database), new LedgerExport(database),
                 new IncrementalVerifier(new LedgerVerifier(database, List.of(signer.publicKey())),
                         adminSettings.verifyMaxRecords()), clock, telemetry);

@@ -1,19 +1,19 @@
 package dev.octosts.cli;
 
 import dev.octosts.config.ConfigException;
+import dev.octosts.config.Pkcs11Settings;
 import dev.octosts.keys.PemKeys;
-import dev.octosts.keys.Pkcs11Settings;
 import dev.octosts.keys.Pkcs11Token;
 import dev.octosts.keys.SigningKey;
+import dev.octosts.ledger.SqlLibrary;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.sql.DataSource;
-import org.jooq.exception.DataAccessException;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -117,24 +117,13 @@ public final class AuditCommand implements Runnable {
             err.println("octo-sts audit: configuration error: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             err.println("octo-sts audit: " + e.getMessage());
-        } catch (DataAccessException e) {
-            err.println("octo-sts audit: cannot read the ledger: " + ErrorLine.of(rootCause(e)));
         } catch (Exception e) {
-            err.println("octo-sts audit: " + e.getClass().getSimpleName() + ": " + ErrorLine.of(e));
+            Optional<Throwable> failedRead = SqlLibrary.failedRead(e);
+            err.println(failedRead.isPresent() ? "octo-sts audit: cannot read the ledger: " + ErrorLine.of(failedRead.get())
+                    : "octo-sts audit: " + e.getClass().getSimpleName() + ": " + ErrorLine.of(e));
         } finally {
             out.flush();
         }
         return EXIT_ERROR;
-    }
-
-    /** The database's own error (e.g. connection refused), not jOOQ's wrapping with the SQL text. */
-    private static Throwable rootCause(DataAccessException e) {
-        Throwable root = e;
-        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException && cause.getMessage() != null) {
-                root = cause;
-            }
-        }
-        return root;
     }
 }

@@ -3,15 +3,15 @@ package dev.octosts.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.dev.LocalOidcIssuer;
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +43,7 @@ final class DevTokenCommand implements Callable<Integer> {
     long lifetimeSeconds;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws IOException {
         Path sandboxFile = dev.dataDirectory().resolve(DevCommand.SANDBOX_FILE);
         if (!Files.exists(sandboxFile)) {
             System.err.println("octo-sts: no running sandbox in " + dev.dataDirectory() + " (start it with: octo-sts dev)");
@@ -62,19 +62,20 @@ final class DevTokenCommand implements Callable<Integer> {
             }
             token.put(claim.substring(0, eq), claim.substring(eq + 1));
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(sandbox.path("issuer").asText() + LocalOidcIssuer.TOKEN_PATH))
-                .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString(new ObjectMapper().writeValueAsString(token))).build();
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                System.err.println("octo-sts: the sandbox's issuer refused: " + response.body());
+        String issuer = sandbox.path("issuer").asText();
+        WebClient http = WebClient.builder().connectTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(10)).build();
+        try (HttpClientResponse response = http.post(issuer + LocalOidcIssuer.TOKEN_PATH)
+                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                .submit(new ObjectMapper().writeValueAsString(token))) {
+            String body = response.as(String.class);
+            if (response.status().code() != 200) {
+                System.err.println("octo-sts: the sandbox's issuer refused: " + body);
                 return 1;
             }
-            System.out.println(response.body());
+            System.out.println(body);
             return 0;
-        } catch (IOException e) {
-            System.err.println("octo-sts: the sandbox is not running (" + sandbox.path("issuer").asText() + " did not answer)");
+        } catch (UncheckedIOException e) {
+            System.err.println("octo-sts: the sandbox is not running (" + issuer + " did not answer)");
             return 1;
         }
     }

@@ -1,5 +1,6 @@
 package dev.octosts.cli;
 
+import dev.octosts.ledger.SqlLibrary;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,9 +12,7 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        // jOOQ prints a banner and tips on first use; an operator's terminal and logs have no room for them.
-        System.setProperty("org.jooq.no-logo", "true");
-        System.setProperty("org.jooq.no-tips", "true");
+        SqlLibrary.quiet();
         System.exit(commandLine().execute(args));
     }
 

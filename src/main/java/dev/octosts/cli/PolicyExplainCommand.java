@@ -3,13 +3,10 @@ package dev.octosts.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.policy.CheckResult;
-import dev.octosts.policy.CompiledTrustPolicy;
-import dev.octosts.policy.GoText;
-import dev.octosts.policy.PolicyException;
+import dev.octosts.gocompat.GoText;
+import dev.octosts.policy.PolicyExplainer;
 import dev.octosts.policy.PolicyExplanation;
 import dev.octosts.policy.PolicyFileCheck;
-import dev.octosts.policy.PolicyParser;
-import dev.octosts.policy.TrustPolicy;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -83,22 +80,20 @@ final class PolicyExplainCommand implements Callable<Integer> {
             out.println("policy: " + policyFile + (org ? " (org policy)" : " (repository policy)"));
             out.println("claims: " + (token != null ? "from --token (signature not verified)" : "from " + claimsFile));
             out.println("domain: " + (domain.isEmpty() ? "(none)" : GoText.quote(domain)));
-            CompiledTrustPolicy compiled;
-            String stage = "parse";
-            try {
-                TrustPolicy parsed = PolicyParser.parseTrustPolicy(yaml, org);
-                stage = "compile";
-                compiled = CompiledTrustPolicy.compile(parsed);
-            } catch (PolicyException e) {
-                PolicyFileCheck.check(yaml, org ? PolicyFileCheck.Kind.ORG_POLICY : PolicyFileCheck.Kind.REPO_POLICY)
-                        .ifPresent(problem -> out.println("invalid policy: " + PolicyCheckCommand.describe(policyFile, problem)));
-                // What the exchange answers for such a policy (README rules 1 and 8).
-                out.println("verdict: deny (NotFound): unable to " + stage + " trust policy found for " + GoText.quote(identity()));
-                return PolicyCommand.EXIT_REFUSED;
-            }
-            PolicyExplanation explanation = compiled.explain(claims, domain);
-            print(explanation, out);
-            return explanation.result().allowed() ? 0 : PolicyCommand.EXIT_REFUSED;
+            return switch (PolicyExplainer.explain(yaml, org, claims, domain)) {
+                case PolicyExplainer.Invalid invalid -> {
+                    PolicyFileCheck.check(yaml, org ? PolicyFileCheck.Kind.ORG_POLICY : PolicyFileCheck.Kind.REPO_POLICY)
+                            .ifPresent(problem -> out.println("invalid policy: " + PolicyCheckCommand.describe(policyFile, problem)));
+                    // What the exchange answers for such a policy (README rules 1 and 8).
+                    out.println("verdict: deny (NotFound): unable to " + invalid.stage() + " trust policy found for "
+                            + GoText.quote(identity()));
+                    yield PolicyCommand.EXIT_REFUSED;
+                }
+                case PolicyExplainer.Explained explained -> {
+                    print(explained.explanation(), out);
+                    yield explained.explanation().result().allowed() ? 0 : PolicyCommand.EXIT_REFUSED;
+                }
+            };
         });
     }
 

@@ -1,7 +1,5 @@
 package dev.octosts.config;
 
-import dev.octosts.oidc.IssuerAllowlist;
-import dev.octosts.oidc.OidcFields;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -14,11 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /** Reads the service's environment variables, each failure a {@link ConfigException} naming its variable. */
 record EnvironmentReader(Map<String, String> env) {
@@ -294,22 +290,6 @@ record EnvironmentReader(Map<String, String> env) {
                 + "(http only on localhost) (got " + quoted(value) + ")");
     }
 
-    IssuerAllowlist issuerAllowlist() {
-        Set<String> issuers = new LinkedHashSet<>(list("OIDC_ALLOWED_ISSUERS"));
-        for (String issuer : issuers) {
-            if (!OidcFields.isValidIssuer(issuer)) {
-                throw new ConfigException("OIDC_ALLOWED_ISSUERS", quoted(issuer) + " is not a valid issuer"
-                        + " (an https URL, http only on localhost, without query or fragment)");
-            }
-        }
-        List<String> patterns = patterns(optional("OIDC_ALLOWED_ISSUER_PATTERNS", ""));
-        try {
-            return IssuerAllowlist.of(issuers, patterns);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("OIDC_ALLOWED_ISSUER_PATTERNS", e.getMessage());
-        }
-    }
-
     /**
      * Comma-separated patterns, where a comma inside {@code {m,n}} or a {@code [...]} class, or escaped as
      * {@code \,}, belongs to the pattern: {@code https://[a-z]{1,20}\.example\.com} is one pattern.
@@ -343,17 +323,5 @@ record EnvironmentReader(Map<String, String> env) {
         }
         patterns.add(current.toString());
         return patterns.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
-    }
-
-    Map<String, String> jwksOverrides() {
-        String file = optional("OIDC_JWKS_OVERRIDES", null);
-        if (file == null) {
-            return Map.of();
-        }
-        try {
-            return dev.octosts.oidc.OidcSettings.readOverridesFile(Path.of(file));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("OIDC_JWKS_OVERRIDES", e.getMessage());
-        }
     }
 }

@@ -1,11 +1,9 @@
 package dev.octosts.config;
 
-import dev.octosts.oidc.IssuerAllowlist;
-import dev.octosts.oidc.OidcFields;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +18,11 @@ import java.util.regex.Pattern;
  *                         so a flood of connections cannot take the memory the exchange needs
  * @param apps             the GitHub Apps, each with where its key comes from
  * @param pools            App IDs per org (lower-case), with {@code "*"} as the fallback pool
- * @param jwksOverrides    issuer → JWKS file or URL, for pinned keys without discovery
+ * @param jwksOverridesFile JSON file of issuer → JWKS file or URL, for pinned keys without discovery
+ *                         ({@code OIDC_JWKS_OVERRIDES}); null when unset. Read and checked by {@code oidc}.
  * @param privateNetworkHosts hosts whose OIDC discovery/JWKS may be fetched from private or loopback addresses
- * @param allowedIssuers   the only issuers whose tokens are verified at all ({@code OIDC_ALLOWED_ISSUERS},
- *                         {@code OIDC_ALLOWED_ISSUER_PATTERNS}); {@link IssuerAllowlist#ANY} when both are unset
+ * @param allowedIssuers   the only issuers whose tokens are verified at all, as written; checked against the
+ *                         issuer rules by {@code oidc} at start-up
  * @param tlsCertFile      with {@code tlsKeyFile}, serve HTTPS; both null for plain HTTP
  * @param databaseUrl      the ledger database as the runtime role (INSERT and SELECT only)
  * @param migrationUrl     the ledger database as the role that owns the schema; null: the service does not migrate
@@ -33,7 +32,8 @@ import java.util.regex.Pattern;
  * @param admin            the admin listener (ledger reads)
  * @param auditReadersPolicyFile trust policy that audit readers' tokens must match; null: no HTTP reads
  * @param auditReadersAudience the audience readers' tokens need when their policy names none; never
- *                         {@code domain}, so a token minted for the exchange cannot read the ledger
+ *                         {@code domain}, so a token minted for the exchange cannot read the ledger (whether a
+ *                         token can carry it is {@code oidc}'s rule, checked at start-up)
  * @param pkcs11           the PKCS#11 token holding App or ledger keys; null when every key is a PEM file
  * @param ledgerKeyAlias   alias of the ledger key on the PKCS#11 token; null: {@code ledgerSigningKeyFile}
  * @param webhook          the policy-validation webhook; null when {@code GITHUB_WEBHOOK_SECRET} is unset (not served)
@@ -56,15 +56,15 @@ public record Settings(
         boolean allowPrivilegedLogin,
         Path ledgerSigningKeyFile,
         Duration checkpointInterval,
-        Map<String, String> jwksOverrides,
+        Path jwksOverridesFile,
         Set<String> privateNetworkHosts,
-        IssuerAllowlist allowedIssuers,
+        AllowedIssuers allowedIssuers,
         Path tlsCertFile,
         Path tlsKeyFile,
         Admin admin,
         Path auditReadersPolicyFile,
         String auditReadersAudience,
-        dev.octosts.keys.Pkcs11Settings pkcs11,
+        Pkcs11Settings pkcs11,
         String ledgerKeyAlias,
         Webhook webhook,
         RateLimits rateLimits,
@@ -82,6 +82,17 @@ public record Settings(
      */
     public record Admin(String host, int port, int maxConnections, Path tlsCertFile, Path tlsKeyFile,
                         int verifyMaxRecords) {
+    }
+
+    /**
+     * The issuer allowlist as written: exact issuers ({@code OIDC_ALLOWED_ISSUERS}) and RE2 patterns
+     * ({@code OIDC_ALLOWED_ISSUER_PATTERNS}); both empty: every issuer passes to discovery.
+     */
+    public record AllowedIssuers(Set<String> issuers, List<String> patterns) {
+        public AllowedIssuers {
+            issuers = Collections.unmodifiableSet(new LinkedHashSet<>(issuers));
+            patterns = List.copyOf(patterns);
+        }
     }
 
     /** One GitHub App: its ID and where its private key comes from. */
@@ -170,12 +181,13 @@ public record Settings(
         // PKCS#11 settings are read only when some key lives on a token.
         String tokenUser = ledgerKeyAlias != null ? "LEDGER_KEY_ALIAS"
                 : apps.stream().anyMatch(app -> app.key() instanceof AppKeySource.Pkcs11Alias) ? "GITHUB_APP_KEY_ALIAS" : null;
-        dev.octosts.keys.Pkcs11Settings pkcs11 = tokenUser == null ? null
-                : dev.octosts.keys.Pkcs11Settings.fromEnvironment(env, tokenUser);
+        Pkcs11Settings pkcs11 = tokenUser == null ? null
+                : Pkcs11Settings.fromEnvironment(env, tokenUser);
         Duration checkpointInterval = Duration.ofSeconds(reader.positiveInt("LEDGER_CHECKPOINT_SECONDS", 60));
-        Map<String, String> overrides = reader.jwksOverrides();
+        String overrides = reader.optional("OIDC_JWKS_OVERRIDES", null);
         Set<String> privateHosts = new LinkedHashSet<>(reader.list("OIDC_PRIVATE_NETWORK_HOSTS"));
-        IssuerAllowlist allowedIssuers = reader.issuerAllowlist();
+        AllowedIssuers allowedIssuers = new AllowedIssuers(new LinkedHashSet<>(reader.list("OIDC_ALLOWED_ISSUERS")),
+                EnvironmentReader.patterns(reader.optional("OIDC_ALLOWED_ISSUER_PATTERNS", "")));
         EnvironmentReader.TlsFiles tls = reader.tlsFiles("TLS_CERT_FILE", "TLS_KEY_FILE");
         EnvironmentReader.TlsFiles adminTls = reader.tlsFiles("ADMIN_TLS_CERT_FILE", "ADMIN_TLS_KEY_FILE");
         Admin admin = new Admin(reader.optional("ADMIN_HOST", "127.0.0.1"), reader.port("ADMIN_PORT", 9090),
@@ -184,7 +196,8 @@ public record Settings(
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         String readersAudience = auditReadersAudience(reader, domain);
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
-                migrationUrl, migrate, allowPrivilegedLogin, ledgerKey, checkpointInterval, overrides, Set.copyOf(privateHosts), allowedIssuers,
+                migrationUrl, migrate, allowPrivilegedLogin, ledgerKey, checkpointInterval, overrides == null ? null : Path.of(overrides),
+                Set.copyOf(privateHosts), allowedIssuers,
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)),
                 reader.addressRanges("TRUSTED_PROXIES"));
@@ -196,10 +209,6 @@ public record Settings(
         if (audience.equals(domain)) {
             throw new ConfigException("AUDIT_READERS_AUDIENCE", "must differ from STS_DOMAIN (" + EnvironmentReader.quoted(domain)
                     + "), the exchange's audience, so that a token minted for the exchange cannot read the ledger");
-        }
-        if (!dev.octosts.oidc.OidcFields.isValidAudience(audience)) {
-            throw new ConfigException("AUDIT_READERS_AUDIENCE", "is not an audience a token can carry (got "
-                    + EnvironmentReader.quoted(audience) + ")");
         }
         return audience;
     }

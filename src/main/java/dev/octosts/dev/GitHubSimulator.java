@@ -1,6 +1,9 @@
 package dev.octosts.dev;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -37,6 +40,12 @@ public final class GitHubSimulator implements AutoCloseable {
     static final int MAX_REQUEST_BODY = 1024 * 1024;
     /** Older calls are dropped beyond this, so a benchmark cannot exhaust memory. */
     static final int MAX_RECORDED_CALLS = 100_000;
+    /** Sends simulated webhook deliveries, over HTTP/1.1 like GitHub. */
+    private static final WebClient WEBHOOK_SENDER = WebClient.builder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .readTimeout(Duration.ofSeconds(30))
+            .followRedirects(false)
+            .build();
 
     /** A simulated App: its ID and the PKCS#1 PEM private key GitHub would hand out. */
     public record SimulatedApp(long appId, String privateKeyPem, PublicKey publicKey) {
@@ -262,23 +271,19 @@ public final class GitHubSimulator implements AutoCloseable {
         return headers;
     }
 
+    /** What the service answered to a simulated webhook delivery. */
+    public record Delivered(int statusCode, String body) {
+    }
+
     /** POSTs a webhook delivery to {@code url} (loopback only) with the given headers; answers the status and body. */
-    public static java.net.http.HttpResponse<String> deliverWebhook(URI url, Map<String, String> headers, byte[] body) {
+    public static Delivered deliverWebhook(URI url, Map<String, String> headers, byte[] body) {
         if (!"127.0.0.1".equals(url.getHost()) && !"localhost".equals(url.getHost())) {
             throw new IllegalArgumentException("the simulator delivers webhooks to loopback only");
         }
-        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(url)
-                .timeout(Duration.ofSeconds(30))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(request::header);
-        try (java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build()) {
-            return client.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while delivering a webhook", e);
+        HttpClientRequest request = WEBHOOK_SENDER.post().uri(url);
+        headers.forEach((name, value) -> request.header(HeaderNames.create(name), value));
+        try (HttpClientResponse response = request.submit(body)) {
+            return new Delivered(response.status().code(), response.as(String.class));
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.octosts.exchange;
 
-import dev.octosts.policy.TrustPolicy;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +41,7 @@ public record ExchangeRecord(
 
     /** The trust policy that was read: where it lives, which version, and what it said. */
     public record PolicySource(String owner, String repo, String path, String blobSha, String sha256,
-                               TrustPolicy parsed) {
+                               ParsedPolicy parsed) {
     }
 
     /**

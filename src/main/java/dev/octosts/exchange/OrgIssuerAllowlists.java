@@ -1,7 +1,7 @@
 package dev.octosts.exchange;
 
 import dev.octosts.github.AppPool;
-import dev.octosts.github.FreshStaleCache;
+import dev.octosts.cache.FreshStaleCache;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.policy.OrgTrustedIssuers;
 

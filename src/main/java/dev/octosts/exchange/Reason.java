@@ -3,7 +3,7 @@ package dev.octosts.exchange;
 import dev.octosts.oidc.OidcFailure;
 import dev.octosts.oidc.OidcResult;
 import dev.octosts.policy.CheckResult;
-import dev.octosts.policy.GoText;
+import dev.octosts.gocompat.GoText;
 
 import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
 import static dev.octosts.exchange.GrpcCode.FAILED_PRECONDITION;

@@ -1,5 +1,6 @@
 package dev.octosts.exchange;
 
+import dev.octosts.gocompat.GoPath;
 import java.util.List;
 
 /**
@@ -20,57 +21,5 @@ record Target(String owner, String repo, boolean orgPolicy, List<String> reposit
         }
         // A case-sensitive comparison, as in Octo STS: only the exact org policy repo takes org policies.
         return new Target(owner, repo, repo.equals(orgPolicyRepo), List.of(repo));
-    }
-
-    /** Go's {@code path} package functions that Octo STS applies to the scope. */
-    static final class GoPath {
-        private GoPath() {
-        }
-
-        static String base(String path) {
-            if (path.isEmpty()) {
-                return ".";
-            }
-            int end = path.length();
-            while (end > 0 && path.charAt(end - 1) == '/') {
-                end--;
-            }
-            if (end == 0) {
-                return "/";
-            }
-            String trimmed = path.substring(0, end);
-            return trimmed.substring(trimmed.lastIndexOf('/') + 1);
-        }
-
-        static String dir(String path) {
-            return clean(path.substring(0, path.lastIndexOf('/') + 1));
-        }
-
-        static String clean(String path) {
-            if (path.isEmpty()) {
-                return ".";
-            }
-            boolean rooted = path.startsWith("/");
-            java.util.ArrayDeque<String> out = new java.util.ArrayDeque<>();
-            for (String element : path.split("/")) {
-                if (element.isEmpty() || element.equals(".")) {
-                    continue;
-                }
-                if (element.equals("..")) {
-                    if (!out.isEmpty() && !out.peekLast().equals("..")) {
-                        out.removeLast();
-                    } else if (!rooted) {
-                        out.addLast("..");
-                    }
-                } else {
-                    out.addLast(element);
-                }
-            }
-            String joined = String.join("/", out);
-            if (rooted) {
-                return "/" + joined;
-            }
-            return joined.isEmpty() ? "." : joined;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.octosts.github;
 
+import dev.octosts.cache.Caches;
 import com.github.benmanes.caffeine.cache.Cache;
 import dev.octosts.github.GitHubTransport.Call;
 import dev.octosts.github.GitHubTransport.CallFailed;

@@ -1,5 +1,7 @@
 package dev.octosts.github;
 
+import dev.octosts.cache.Caches;
+import dev.octosts.cache.FreshStaleCache;
 import dev.octosts.telemetry.Telemetry;
 
 import java.nio.charset.StandardCharsets;

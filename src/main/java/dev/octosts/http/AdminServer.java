@@ -13,12 +13,8 @@ import dev.octosts.ledger.IncrementalReport;
 import dev.octosts.ledger.IncrementalVerifier;
 import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerQuery;
-import dev.octosts.policy.CheckResult;
-import dev.octosts.policy.CompiledTrustPolicy;
-import dev.octosts.policy.PolicyException;
+import dev.octosts.policy.PolicyExplainer;
 import dev.octosts.policy.PolicyExplanation;
-import dev.octosts.policy.PolicyParser;
-import dev.octosts.policy.TrustPolicy;
 import dev.octosts.telemetry.PrometheusReader;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.http.HeaderNames;
@@ -202,32 +198,33 @@ public final class AdminServer implements AutoCloseable {
         }
         boolean org = body.path("org").asBoolean(false);
         String domain = body.path("domain").asText("");
-        ObjectNode answer = json.createObjectNode();
-        TrustPolicy parsed;
-        CompiledTrustPolicy policy;
-        try {
-            parsed = PolicyParser.parseTrustPolicy(body.get("policy").asText(), org);
-            policy = CompiledTrustPolicy.compile(parsed);
-        } catch (PolicyException e) {
-            answer.put("valid", false).put("problem", e.getMessage());
-            e.line().ifPresent(line -> answer.put("line", line));
-            sendJson(res, answer);
-            return;
-        }
         @SuppressWarnings("unchecked")
         Map<String, Object> claims = json.convertValue(body.get("claims"), Map.class);
-        PolicyExplanation explanation = policy.explain(claims, domain);
-        answer.put("valid", true);
+        ObjectNode answer = switch (PolicyExplainer.explain(body.get("policy").asText(), org, claims, domain)) {
+            case PolicyExplainer.Invalid invalid -> invalidPolicy(invalid);
+            case PolicyExplainer.Explained explained -> explanation(explained.explanation());
+        };
+        sendJson(res, answer);
+    }
+
+    private ObjectNode invalidPolicy(PolicyExplainer.Invalid invalid) {
+        ObjectNode answer = json.createObjectNode().put("valid", false).put("problem", invalid.problem());
+        invalid.line().ifPresent(line -> answer.put("line", line));
+        return answer;
+    }
+
+    private ObjectNode explanation(PolicyExplanation explanation) {
+        ObjectNode answer = json.createObjectNode().put("valid", true);
         var steps = answer.putArray("steps");
         for (PolicyExplanation.Step step : explanation.steps()) {
             steps.addObject().put("check", step.check()).put("seen", step.seen()).put("expected", step.expected())
                     .put("passed", step.passed()).put("failure", step.failure());
         }
-        answer.put("verdict", explanation.result().verdict() == CheckResult.Verdict.ALLOW ? "allow" : "deny")
+        answer.put("verdict", explanation.result().allowed() ? "allow" : "deny")
                 .put("message", explanation.result().message());
         answer.set("permissions", json.valueToTree(explanation.permissions()));
         answer.set("repositories", json.valueToTree(explanation.repositories()));
-        sendJson(res, answer);
+        return answer;
     }
 
     private void sendJson(ServerResponse res, JsonNode body) {

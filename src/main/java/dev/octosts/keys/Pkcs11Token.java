@@ -1,6 +1,7 @@
 package dev.octosts.keys;
 
 import dev.octosts.config.ConfigException;
+import dev.octosts.config.Pkcs11Settings;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.Key;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.octosts.exchange.ExchangeRecord;
-import dev.octosts.policy.TrustPolicy;
+import dev.octosts.exchange.ParsedPolicy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -150,7 +150,7 @@ public final class LedgerDocument {
         return node;
     }
 
-    private static JsonNode parsed(TrustPolicy parsed) {
+    private static JsonNode parsed(ParsedPolicy parsed) {
         if (parsed == null) {
             return NODES.nullNode();
         }

@@ -1,6 +1,6 @@
 package dev.octosts.oidc;
 
-import dev.octosts.github.FreshStaleCache;
+import dev.octosts.cache.FreshStaleCache;
 import dev.octosts.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import dev.octosts.github.FreshStaleCache;
+import dev.octosts.cache.FreshStaleCache;
 import dev.octosts.telemetry.Telemetry;
 import java.io.IOException;
 import java.net.URI;

@@ -1,5 +1,7 @@
 package dev.octosts.policy;
 
+import dev.octosts.gocompat.GoText;
+
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,7 @@
 package dev.octosts.policy;
 
+import dev.octosts.gocompat.GoText;
+
 import dev.octosts.oidc.OidcFields;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.octosts.policy;
 
+import dev.octosts.gocompat.GoText;
+
 import java.util.List;
 import java.util.OptionalInt;
 

@@ -1,5 +1,7 @@
 package dev.octosts.policy;
 
+import dev.octosts.gocompat.GoText;
+
 /**
  * A pattern that Go's {@code regexp} would refuse, with Go's error text:
  * {@code error parsing regexp: <description>: `<expression>`}.

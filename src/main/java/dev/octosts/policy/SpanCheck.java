@@ -2,6 +2,7 @@ package dev.octosts.policy;
 
 import com.google.re2j.PatternSyntaxException;
 import com.google.re2j.SyntaxTrees;
+import com.google.re2j.SyntaxTrees.RegexTree;
 import java.util.Optional;
 
 /**

@@ -1,5 +1,7 @@
 package dev.octosts.policy;
 
+import dev.octosts.gocompat.GoText;
+
 import com.google.re2j.Pattern;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;

@@ -26,7 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -199,7 +198,7 @@ class WebhookConformanceTest {
             byte[] body = payload.toString().getBytes(StandardCharsets.UTF_8);
             int repeat = Math.max(1, row.path("repeat").asInt(1));
             for (int i = 0; i < repeat; i++) {
-                HttpResponse<String> response = GitHubSimulator.deliverWebhook(webhookUri(harness),
+                GitHubSimulator.Delivered response = GitHubSimulator.deliverWebhook(webhookUri(harness),
                         goTestHeaders(event, body), body);
                 assertThat(response.statusCode()).as("HTTP status; body %s", response.body())
                         .isEqualTo(expected.path("http_status").asInt());

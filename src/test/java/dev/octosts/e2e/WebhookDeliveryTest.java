@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +64,7 @@ class WebhookDeliveryTest {
         return "c0ffee" + SHAS.incrementAndGet();
     }
 
-    private static HttpResponse<String> deliver(String secret, String event, String body) {
+    private static GitHubSimulator.Delivered deliver(String secret, String event, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         return GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness),
                 GitHubSimulator.webhookHeaders(secret, event, UUID.randomUUID().toString(), bytes), bytes);
@@ -78,7 +77,7 @@ class WebhookDeliveryTest {
     @Test
     void aSignedPushGetsASuccessfulCheckRun() {
         String sha = newSha();
-        HttpResponse<String> response = deliver(OLD_SECRET, "push", push(sha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)));
+        GitHubSimulator.Delivered response = deliver(OLD_SECRET, "push", push(sha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)));
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(runsFor(sha)).singleElement().satisfies(run -> {
             assertThat(run.conclusion()).isEqualTo("success");
@@ -105,7 +104,7 @@ class WebhookDeliveryTest {
         byte[] tampered = new String(body, StandardCharsets.UTF_8).replace("\"org\"", "\"evil\"").getBytes(StandardCharsets.UTF_8);
 
         for (Map<String, String> headers : List.of(forged, missing, wrongSecret)) {
-            HttpResponse<String> response = GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness), headers, body);
+            GitHubSimulator.Delivered response = GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness), headers, body);
             assertThat(response.statusCode()).isEqualTo(400);
             assertThat(response.body()).isEqualTo("no matching secrets").doesNotContain(OLD_SECRET);
         }
@@ -301,7 +300,7 @@ class WebhookDeliveryTest {
             plain.app(0);
             plain.start();
             byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-            HttpResponse<String> response = GitHubSimulator.deliverWebhook(plain.baseUri().resolve("/webhook"),
+            GitHubSimulator.Delivered response = GitHubSimulator.deliverWebhook(plain.baseUri().resolve("/webhook"),
                     GitHubSimulator.webhookHeaders(OLD_SECRET, "push", "n1", body), body);
             assertThat(response.statusCode()).isEqualTo(404);
             assertThat(plain.github.calls()).isEmpty();

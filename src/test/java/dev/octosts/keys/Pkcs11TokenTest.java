@@ -10,6 +10,7 @@ import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import dev.octosts.config.ConfigException;
+import dev.octosts.config.Pkcs11Settings;
 import dev.octosts.dev.LocalKeys;
 import dev.octosts.ledger.CheckpointSigner;
 import dev.octosts.ledger.CheckpointVerifier;

@@ -2,6 +2,8 @@ package dev.octosts.keys;
 
 import static org.junit.jupiter.api.Assumptions.abort;
 
+import dev.octosts.config.Pkcs11Settings;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

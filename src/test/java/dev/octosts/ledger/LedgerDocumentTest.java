@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.octosts.exchange.Decision;
 import dev.octosts.exchange.ExchangeRecord;
+import dev.octosts.exchange.ParsedPolicy;
 import dev.octosts.exchange.GrpcCode;
 import dev.octosts.policy.TrustPolicy;
 import org.junit.jupiter.api.Test;
@@ -38,9 +39,9 @@ class LedgerDocumentTest {
         claims.put("workflow_ref", "octo-org/app/.github/workflows/release.yaml@refs/heads/main");
         Map<String, String> claimPattern = new LinkedHashMap<>();
         claimPattern.put("event_name", "push|workflow_dispatch");
-        TrustPolicy parsed = new TrustPolicy("https://token.actions.githubusercontent.com", "",
+        ParsedPolicy parsed = ParsedPolicy.of(new TrustPolicy("https://token.actions.githubusercontent.com", "",
                 "repo:octo-org/app:ref:refs/heads/main", "", "", "octo-sts.*", claimPattern,
-                Map.of("contents", "read", "checks", "write"), List.of("app", "lib"));
+                Map.of("contents", "read", "checks", "write"), List.of("app", "lib")));
         return new ExchangeRecord(Instant.parse("2025-03-04T05:06:07.123456789Z"), "req-42", "192.0.2.7",
                 "octo-sts-action/1.0", "octo-org/app", "release",
                 new ExchangeRecord.Actor("https://token.actions.githubusercontent.com",

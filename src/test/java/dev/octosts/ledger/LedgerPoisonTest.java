@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.octosts.exchange.Decision;
 import dev.octosts.exchange.ExchangeRecord;
+import dev.octosts.exchange.ParsedPolicy;
 import dev.octosts.exchange.ExchangeRecorder.Receipt;
 import dev.octosts.exchange.ExchangeRecorder.RecordingException;
 import dev.octosts.exchange.GrpcCode;
@@ -377,8 +378,8 @@ class LedgerPoisonTest {
     private static ExchangeRecord everyField(String requestId, String value) {
         ExchangeRecord.Actor actor = new ExchangeRecord.Actor(value, value, List.of(value, value), value,
                 Map.of("repository", value, value, value));
-        TrustPolicy parsed = new TrustPolicy(value, null, value, null, value, null, Map.of(value, value),
-                Map.of("contents", "read"), List.of(value));
+        ParsedPolicy parsed = ParsedPolicy.of(new TrustPolicy(value, null, value, null, value, null, Map.of(value, value),
+                Map.of("contents", "read"), List.of(value)));
         return new ExchangeRecord(Instant.now(), requestId, value, value, value, value, actor, Decision.DENY,
                 GrpcCode.PERMISSION_DENIED, "subject_mismatch", value, value,
                 new ExchangeRecord.PolicySource(value, value, value, value, value, parsed),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.gocompat.GoUrl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -124,9 +125,9 @@ class OidcFieldsTest {
     @Test
     void parseIssuerSplitsHostPortAndPath() {
         assertThat(OidcFields.parseIssuer("HTTPS://Example.com:8443/a/b"))
-                .isEqualTo(new OidcFields.IssuerUrl("https", "Example.com:8443", "Example.com", "/a/b"));
+                .isEqualTo(new GoUrl("https", "Example.com:8443", "Example.com", "/a/b"));
         assertThat(OidcFields.parseIssuer("http://[::1]:8080"))
-                .isEqualTo(new OidcFields.IssuerUrl("http", "[::1]:8080", "::1", ""));
+                .isEqualTo(new GoUrl("http", "[::1]:8080", "::1", ""));
     }
 
     private static void assertVerdict(Predicate<String> rule, String value, boolean valid) {

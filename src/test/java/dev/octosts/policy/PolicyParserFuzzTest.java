@@ -1,5 +1,7 @@
 package dev.octosts.policy;
 
+import dev.octosts.gocompat.GoText;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.octosts.testing.FuzzArbitraries;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.re2j.PatternSyntaxException;
 import com.google.re2j.SyntaxTrees;
+import com.google.re2j.SyntaxTrees.RegexTree;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;

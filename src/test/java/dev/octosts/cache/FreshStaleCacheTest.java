@@ -1,11 +1,11 @@
-package dev.octosts.github;
+package dev.octosts.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.octosts.github.FreshStaleCache.Entry;
-import dev.octosts.github.FreshStaleCache.Loaded;
-import dev.octosts.github.FreshStaleCache.Patience;
+import dev.octosts.cache.FreshStaleCache.Entry;
+import dev.octosts.cache.FreshStaleCache.Loaded;
+import dev.octosts.cache.FreshStaleCache.Patience;
 import dev.octosts.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,16 +1,17 @@
-package dev.octosts.policy;
-
-import dev.octosts.oidc.OidcFields;
+package dev.octosts.gocompat;
 
 import java.math.BigDecimal;
 import java.util.List;
 
-/** Go's text formatting where Octo STS messages depend on it: {@code %q} quoting and float formatting. */
+/**
+ * Go's text handling where Octo STS messages and checks depend on it: {@code %q} quoting, float formatting and
+ * {@code unicode.IsPrint}. Owns nothing else; depends on nothing of ours.
+ */
 public final class GoText {
     /** Longest piece of caller- or policy-supplied text a message echoes; longer text is cut. */
-    static final int MAX_ECHOED_CHARS = 512;
+    public static final int MAX_ECHOED_CHARS = 512;
     /** Most list entries a message echoes. */
-    static final int MAX_ECHOED_ENTRIES = 32;
+    public static final int MAX_ECHOED_ENTRIES = 32;
 
     private static final String HEX = "0123456789abcdef";
 
@@ -31,7 +32,7 @@ public final class GoText {
     }
 
     /** Go's {@code %q} of a {@code []string}: {@code ["a" "b"]}. */
-    static String quoteList(List<String> values) {
+    public static String quoteList(List<String> values) {
         StringBuilder out = new StringBuilder("[");
         int shown = Math.min(values.size(), MAX_ECHOED_ENTRIES);
         for (int i = 0; i < shown; i++) {
@@ -51,7 +52,7 @@ public final class GoText {
             out.append('\\').appendCodePoint(cp);
             return;
         }
-        if (cp == ' ' || OidcFields.isGoPrintable(cp)) {
+        if (cp == ' ' || isGoPrintable(cp)) {
             out.appendCodePoint(cp);
             return;
         }
@@ -88,7 +89,7 @@ public final class GoText {
      * Go's {@code strconv.FormatFloat(f, 'g', -1, 32)}: the shortest decimal that identifies the value as a
      * float32, in exponent form when the exponent is below -4 or at least 6.
      */
-    static String formatFloat32(double value) {
+    public static String formatFloat32(double value) {
         float f = (float) value;
         if (Float.isNaN(f)) {
             return "NaN";
@@ -126,5 +127,24 @@ public final class GoText {
             out.append(digits, 0, pointPosition).append('.').append(digits, pointPosition, digits.length());
         }
         return out.toString();
+    }
+
+    /**
+     * Go's {@code unicode.IsPrint} for code points other than the ASCII space: letters, marks, numbers,
+     * punctuation and symbols. Also used to reproduce Go's quoting of messages.
+     */
+    public static boolean isGoPrintable(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
+                 Character.MODIFIER_LETTER, Character.OTHER_LETTER,
+                 Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK,
+                 Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER,
+                 Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
+                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
+                 Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION,
+                 Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL,
+                 Character.OTHER_SYMBOL -> true;
+            default -> false;
+        };
     }
 }

@@ -1,9 +1,9 @@
-package dev.octosts.keys;
+package dev.octosts.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.octosts.config.ConfigException;
+import dev.octosts.keys.Pkcs11Token;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.octosts.policy;
+package dev.octosts.gocompat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+/** Go's %q quoting, float formatting and IsPrint, with the answers Go gives. */
 class GoTextTest {
 
     @Test

@@ -1,4 +1,4 @@
-package dev.octosts.github;
+package dev.octosts.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -8,9 +8,9 @@ import java.time.Clock;
 import java.time.Duration;
 
 /** Caffeine caches bounded by heap bytes (a weigher) and aged by the service's clock. */
-final class Caches {
+public final class Caches {
     /** Object headers, references and the map node around each entry, in bytes. */
-    static final int ENTRY_OVERHEAD = 128;
+    public static final int ENTRY_OVERHEAD = 128;
 
     private Caches() {
     }
@@ -20,7 +20,7 @@ final class Caches {
      * least valuable entries are evicted once the weights together exceed {@code maxWeight}. Upkeep runs on
      * the calling thread: it is a few map operations, and the bound holds as soon as a write returns.
      */
-    static <K, V> Cache<K, V> expiring(Clock clock, Duration ttl, long maxWeight, Weigher<? super K, ? super V> weigher) {
+    public static <K, V> Cache<K, V> expiring(Clock clock, Duration ttl, long maxWeight, Weigher<? super K, ? super V> weigher) {
         return Caffeine.newBuilder()
                 .ticker(ticker(clock))
                 .expireAfterWrite(ttl)
@@ -31,17 +31,17 @@ final class Caches {
     }
 
     /** Caffeine's time read from the service's clock, so that tests age entries by moving the clock. */
-    static Ticker ticker(Clock clock) {
+    public static Ticker ticker(Clock clock) {
         return () -> clock.millis() * 1_000_000L;
     }
 
     /** Heap bytes of a string, counted as UTF-16 (an upper bound for Java's compact strings). */
-    static int chars(String text) {
+    public static int chars(String text) {
         return 2 * text.length();
     }
 
     /** The cache's weight after pending evictions, for tests. */
-    static long weight(Cache<?, ?> cache) {
+    public static long weight(Cache<?, ?> cache) {
         cache.cleanUp();
         return cache.policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }

@@ -1,4 +1,4 @@
-package dev.octosts.github;
+package dev.octosts.cache;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;

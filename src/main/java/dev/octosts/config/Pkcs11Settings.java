@@ -1,6 +1,5 @@
-package dev.octosts.keys;
+package dev.octosts.config;
 
-import dev.octosts.config.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,8 +7,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * How to reach a PKCS#11 token: a SunPKCS11 configuration file ({@code PKCS11_CONFIG}) and the user PIN
- * ({@code PKCS11_PIN}, or {@code PKCS11_PIN_FILE} holding it). The PIN never appears in {@link #toString()}.
+ * Owns the PKCS#11 settings, read here and used by {@code keys}: how to reach a PKCS#11 token, a SunPKCS11
+ * configuration file ({@code PKCS11_CONFIG}) and the user PIN ({@code PKCS11_PIN}, or {@code PKCS11_PIN_FILE}
+ * holding it). The PIN never appears in {@link #toString()}.
  */
 public record Pkcs11Settings(Path configFile, String pin) {
     private static final long MAX_PIN_FILE_BYTES = 1024;
