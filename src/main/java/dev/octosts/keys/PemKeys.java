@@ -70,7 +70,7 @@ public final class PemKeys {
             throw new IllegalArgumentException(description + " holds an RSA key of " + bits
                     + " bits, but at least " + MIN_RSA_BITS + " bits are required");
         }
-        return new PemSigningKey(description + " (RSA " + bits + ")", rsaPublicKey(rsa), rsa);
+        return new PemSigningKey(description + " (RSA " + bits + ")", rsaPublicKey(rsa), new RSASSASigner(rsa));
     }
 
     private static PrivateKey readPrivateKey(String pem, String description) {
@@ -147,33 +147,8 @@ public final class PemKeys {
         }
     }
 
-    /** Not a record: a record's toString would reach into the private key. */
-    private static final class PemSigningKey implements SigningKey {
-        private final String description;
-        private final PublicKey publicKey;
-        private final JWSSigner signer;
-
-        PemSigningKey(String description, PublicKey publicKey, RSAPrivateCrtKey privateKey) {
-            this.description = description;
-            this.publicKey = publicKey;
-            this.signer = new RSASSASigner(privateKey);
-        }
-
-        @Override
-        public String description() {
-            return description;
-        }
-
-        @Override
-        public PublicKey publicKey() {
-            return publicKey;
-        }
-
-        @Override
-        public JWSSigner jwsSigner() {
-            return signer;
-        }
-
+    /** Its toString names the key, never its parts. */
+    private record PemSigningKey(String description, PublicKey publicKey, JWSSigner jwsSigner) implements SigningKey {
         @Override
         public String toString() {
             return description;
