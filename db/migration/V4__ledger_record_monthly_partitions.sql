@@ -32,8 +32,8 @@
 -- [jooq ignore start]
 
 -- Creates the partition of the month of p_month (UTC), unless it exists, and gives it (and the default
--- partition, when made) the primary key and TRUNCATE trigger every partition has. Returns whether it
--- created the month's partition.
+-- partition, made too when missing) the primary key and TRUNCATE trigger every partition has. Returns
+-- whether it created the month's partition.
 CREATE FUNCTION ledger_record_add_month(p_month timestamptz) RETURNS boolean
     LANGUAGE plpgsql AS
 $$
@@ -44,6 +44,10 @@ DECLARE
     strays      bigint;
     moved       bigint;
 BEGIN
+    IF to_regclass('ledger_record_default') IS NULL THEN
+        CREATE TABLE ledger_record_default PARTITION OF ledger_record DEFAULT;
+        PERFORM ledger_record_protect_partition('ledger_record_default');
+    END IF;
     IF to_regclass(partition) IS NOT NULL THEN
         RETURN false;
     END IF;
@@ -117,8 +121,6 @@ DECLARE
 BEGIN
     ALTER TABLE ledger_record RENAME TO ledger_record_unpartitioned;
     ALTER TABLE ledger_record_partitioned RENAME TO ledger_record;
-    CREATE TABLE ledger_record_default PARTITION OF ledger_record DEFAULT;
-    PERFORM ledger_record_protect_partition('ledger_record_default');
     PERFORM ledger_record_add_month(month AT TIME ZONE 'UTC')
         FROM generate_series(
                  date_trunc('month', (SELECT min(recorded_at) FROM ledger_record_unpartitioned) AT TIME ZONE 'UTC'),
