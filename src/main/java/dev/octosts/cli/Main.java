@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code octo-sts} command line. */
 @Command(name = "octo-sts", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Security Token Service for GitHub: exchanges OIDC tokens for short-lived GitHub App tokens.",
-        subcommands = {ServeCommand.class, MigrateCommand.class, AuditCommand.class, KeysCommand.class,
+        subcommands = {ServeCommand.class, MigrateCommand.class, LedgerCommand.class, AuditCommand.class, KeysCommand.class,
                 PolicyCommand.class, DevCommand.class})
 public final class Main implements Runnable {
 

@@ -68,6 +68,11 @@ final class ChainWalk {
     }
 
     Optional<Problem> accept(LedgerRecordRecord record) {
+        if (record.getSeq() == expectedSeq - 1 && expectedSeq > 1) {
+            // Each month's partition refuses a seq twice; two months' partitions cannot see each other.
+            return problem(record.getSeq(), Kind.DUPLICATE, "a second record has seq " + record.getSeq()
+                    + " (recorded at " + record.getRecordedAt().toInstant() + ")");
+        }
         if (record.getSeq() != expectedSeq) {
             return problem(expectedSeq, Kind.MISSING, "there is no record with seq " + expectedSeq
                     + "; the next record has seq " + record.getSeq());

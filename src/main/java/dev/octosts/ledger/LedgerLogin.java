@@ -17,8 +17,8 @@ import javax.sql.DataSource;
  *
  * @param name      the login ({@code current_user})
  * @param superuser whether the login is, or may become, a superuser
- * @param owns      tables the login owns or may act as the owner of
- * @param rights    rights beyond INSERT and SELECT on the ledger tables it does not own, e.g. "UPDATE on ledger_record"
+ * @param owns      tables the login owns or may act as the owner of (ledger_record's monthly partitions included)
+ * @param rights    rights beyond INSERT and SELECT on the ledger tables and partitions it does not own, e.g. "UPDATE on ledger_record"
  */
 public record LedgerLogin(String name, boolean superuser, List<String> owns, List<String> rights) {
 
@@ -32,14 +32,23 @@ public record LedgerLogin(String name, boolean superuser, List<String> owns, Lis
     private static final String ROLES = "SELECT r.oid, r.rolsuper FROM pg_roles r WHERE pg_has_role(current_user, r.oid, 'MEMBER')";
 
     private static final String QUERY = """
-            WITH usable AS (%s)
+            WITH usable AS (%s),
+            -- the named tables, then every monthly partition of ledger_record (reached directly, it is a table too)
+            owned_tables AS (
+                SELECT name, n FROM unnest(?::text[]) WITH ORDINALITY AS t(name, n)
+                UNION ALL
+                SELECT i.inhrelid::regclass::text, 1000 FROM pg_inherits i WHERE i.inhparent = to_regclass('ledger_record')),
+            ledger_tables AS (
+                SELECT name, n FROM unnest(?::text[]) WITH ORDINALITY AS t(name, n)
+                UNION ALL
+                SELECT i.inhrelid::regclass::text, 1000 FROM pg_inherits i WHERE i.inhparent = to_regclass('ledger_record'))
             SELECT current_user,
                    EXISTS (SELECT FROM usable WHERE rolsuper),
-                   ARRAY(SELECT t.name FROM unnest(?::text[]) WITH ORDINALITY AS t(name, n)
+                   ARRAY(SELECT t.name FROM owned_tables t
                          JOIN pg_class c ON c.oid = to_regclass(t.name)
-                         WHERE c.relowner IN (SELECT oid FROM usable) ORDER BY t.n),
+                         WHERE c.relowner IN (SELECT oid FROM usable) ORDER BY t.n, t.name),
                    ARRAY(SELECT p.privilege || ' on ' || t.name
-                         FROM unnest(?::text[]) WITH ORDINALITY AS t(name, n)
+                         FROM ledger_tables t
                          JOIN pg_class c ON c.oid = to_regclass(t.name)
                          CROSS JOIN unnest(?::text[]) WITH ORDINALITY AS p(privilege, m)
                          WHERE c.relowner NOT IN (SELECT oid FROM usable)
@@ -47,7 +56,7 @@ public record LedgerLogin(String name, boolean superuser, List<String> owns, Lis
                                -- a column's UPDATE right is enough to rewrite that column
                                WHEN 'UPDATE' THEN has_any_column_privilege(u.oid, c.oid, 'UPDATE')
                                ELSE has_table_privilege(u.oid, c.oid, p.privilege) END)
-                         ORDER BY t.n, p.m)
+                         ORDER BY t.n, t.name, p.m)
             """.formatted(ROLES);
 
     public LedgerLogin {

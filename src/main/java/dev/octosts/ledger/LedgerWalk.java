@@ -57,7 +57,8 @@ final class LedgerWalk {
                 int wanted = (int) Math.min(PAGE_SIZE, maxRecords - counts.records);
                 Result<LedgerRecordRecord> page = db.selectFrom(LEDGER_RECORD)
                         .where(LEDGER_RECORD.CHAIN_ID.eq(id), LEDGER_RECORD.SEQ.gt(chain.position().seq()))
-                        .orderBy(LEDGER_RECORD.SEQ)
+                        // a seq taken twice (in two months) comes in order of time: the later one is the duplicate
+                        .orderBy(LEDGER_RECORD.SEQ, LEDGER_RECORD.RECORDED_AT)
                         .limit(wanted)
                         .fetch();
                 for (LedgerRecordRecord record : page) {
@@ -67,6 +68,9 @@ final class LedgerWalk {
                     }
                 }
                 ended = page.size() < wanted;
+                if (problem.isEmpty() && !ended) {
+                    problem = acceptOthersWithSeq(chain, page.getLast());
+                }
             }
             if (problem.isEmpty() && ended) {
                 problem = chain.finish();
@@ -100,7 +104,7 @@ final class LedgerWalk {
             Result<LedgerRecordRecord> page = db.selectFrom(LEDGER_RECORD)
                     .where(last == null ? DSL.noCondition()
                             : DSL.row(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ).gt(last.getChainId(), last.getSeq()))
-                    .orderBy(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ)
+                    .orderBy(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ, LEDGER_RECORD.RECORDED_AT)
                     .limit(PAGE_SIZE)
                     .fetch();
             for (LedgerRecordRecord record : page) {
@@ -124,9 +128,32 @@ final class LedgerWalk {
                 break;
             }
             last = page.getLast();
+            Optional<Problem> problem = acceptOthersWithSeq(chain, last);
+            if (problem.isPresent()) {
+                return problem;
+            }
         }
         Optional<Problem> problem = chain == null ? Optional.empty() : chain.finish();
         return problem.isPresent() ? problem : walkChainsWithoutRecords(notWalked);
+    }
+
+    /**
+     * Feeds {@code chain} the other records with the seq of {@code last}, the last record of a page:
+     * the next page starts after that seq, so a duplicate of it in another month's partition would be
+     * on no page. Records are unique by (chain, seq, recorded_at): one recorded_at is one partition.
+     */
+    private Optional<Problem> acceptOthersWithSeq(ChainWalk chain, LedgerRecordRecord last) {
+        for (LedgerRecordRecord other : db.selectFrom(LEDGER_RECORD)
+                .where(LEDGER_RECORD.CHAIN_ID.eq(last.getChainId()), LEDGER_RECORD.SEQ.eq(last.getSeq()),
+                        LEDGER_RECORD.RECORDED_AT.ne(last.getRecordedAt()))
+                .orderBy(LEDGER_RECORD.RECORDED_AT)
+                .fetch()) {
+            Optional<Problem> problem = chain.accept(other);
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
+        return Optional.empty();
     }
 
     /** Empties {@code ids}, checking each chain's checkpoints. */

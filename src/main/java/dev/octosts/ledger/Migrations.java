@@ -1,5 +1,9 @@
 package dev.octosts.ledger;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Instant;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
@@ -14,12 +18,18 @@ public final class Migrations {
     }
 
     /**
-     * Brings the database at {@code jdbcUrl} (credentials as URL parameters) to the latest schema.
+     * Brings the database at {@code jdbcUrl} (credentials as URL parameters) to the latest schema, and
+     * makes the ledger's partitions of this month and {@value LedgerPartitions#MONTHS_AHEAD} months ahead.
      *
      * @return how many migrations were applied
      */
     public static int migrate(String jdbcUrl) {
         MigrateResult result = flyway().dataSource(jdbcUrl, null, null).load().migrate();
+        try (Connection owner = DriverManager.getConnection(jdbcUrl)) {
+            LedgerPartitions.maintain(owner, Instant.now(), LedgerPartitions.MONTHS_AHEAD);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot make the ledger's monthly partitions: " + e.getMessage(), e);
+        }
         return result.migrationsExecuted;
     }
 

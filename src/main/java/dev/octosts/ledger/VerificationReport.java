@@ -27,7 +27,9 @@ public record VerificationReport(long records, int chains, long checkpoints, Opt
             /** A validly signed checkpoint names a different hash than the record at its seq. */
             CHECKPOINT_MISMATCH,
             /** The stored text is not the RFC 8785 canonical form of its JSON. */
-            NOT_CANONICAL;
+            NOT_CANONICAL,
+            /** A second record of the chain has a seq already taken (in another month's partition). */
+            DUPLICATE;
 
             /** Lower case with spaces, e.g. {@code signature invalid}. */
             public String label() {

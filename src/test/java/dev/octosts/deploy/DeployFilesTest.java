@@ -28,14 +28,14 @@ class DeployFilesTest {
     void kubernetesManifestsAreWellFormedAndPointAtRealThings() throws IOException {
         List<Map<String, Object>> documents = manifests();
         assertThat(documents).extracting(document -> document.get("kind"))
-                .contains("Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "Job", "Secret");
+                .contains("Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy", "Job", "CronJob", "Secret");
         Set<String> commands = new CommandLine(new Main()).getSubcommands().keySet();
         String readme = Files.readString(Path.of("README.md"));
         for (Map<String, Object> document : documents) {
             assertThat(document).containsKeys("apiVersion", "kind", "metadata");
             assertThat(map(document, "metadata")).containsKey("name");
-            if (document.get("kind").equals("Deployment") || document.get("kind").equals("Job")) {
-                Map<String, Object> pod = map(map(map(document, "spec"), "template"), "spec");
+            if (runsPods(document)) {
+                Map<String, Object> pod = podSpec(document);
                 assertThat(map(pod, "securityContext")).containsEntry("runAsNonRoot", true);
                 for (Map<String, Object> container : list(pod, "containers")) {
                     assertThat(commands).as("container args name an octo-sts command")
@@ -57,8 +57,8 @@ class DeployFilesTest {
     void theServiceGetsOnlyTheRuntimeLoginAndTheMigrationJobTheOwner() throws IOException {
         Map<String, Map<String, String>> databaseSecrets = new java.util.HashMap<>();
         for (Map<String, Object> document : manifests()) {
-            if (document.get("kind").equals("Deployment") || document.get("kind").equals("Job")) {
-                Map<String, Object> container = list(map(map(map(document, "spec"), "template"), "spec"), "containers").getFirst();
+            if (runsPods(document)) {
+                Map<String, Object> container = list(podSpec(document), "containers").getFirst();
                 Map<String, String> secrets = new java.util.HashMap<>();
                 for (Map<String, Object> env : list(container, "env")) {
                     if (String.valueOf(env.get("name")).startsWith("DATABASE_")) {
@@ -71,6 +71,17 @@ class DeployFilesTest {
         }
         assertThat(databaseSecrets.get("Deployment")).isEqualTo(Map.of("DATABASE_URL", "octo-sts-database-runtime"));
         assertThat(databaseSecrets.get("Job")).isEqualTo(Map.of("DATABASE_MIGRATION_URL", "octo-sts-database-owner"));
+        assertThat(databaseSecrets.get("CronJob")).isEqualTo(Map.of("DATABASE_MIGRATION_URL", "octo-sts-database-owner"));
+    }
+
+    private static boolean runsPods(Map<String, Object> document) {
+        return List.of("Deployment", "Job", "CronJob").contains(document.get("kind"));
+    }
+
+    private static Map<String, Object> podSpec(Map<String, Object> document) {
+        Map<String, Object> spec = map(document, "spec");
+        Map<String, Object> workload = document.get("kind").equals("CronJob") ? map(map(spec, "jobTemplate"), "spec") : spec;
+        return map(map(workload, "template"), "spec");
     }
 
     @Test
