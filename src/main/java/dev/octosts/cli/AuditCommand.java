@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -30,11 +28,9 @@ import picocli.CommandLine.Spec;
                 + " or LEDGER_KEY_ALIAS with PKCS11_CONFIG and PKCS11_PIN / PKCS11_PIN_FILE).",
         subcommands = {AuditQueryCommand.class, AuditVerifyCommand.class, AuditExportCommand.class,
                 AuditPublicKeyCommand.class})
-public final class AuditCommand implements Runnable {
+public final class AuditCommand implements Runnable, CommandGroup {
     /** Exit code of {@code audit verify} when the ledger is broken. */
     static final int EXIT_BROKEN = 1;
-    /** Exit code for a bad setting or option, or a database that cannot be read. */
-    static final int EXIT_ERROR = 2;
 
     private final Map<String, String> env;
     private final PrintStream out;
@@ -65,8 +61,14 @@ public final class AuditCommand implements Runnable {
         spec.commandLine().usage(out);
     }
 
-    PrintStream out() {
+    @Override
+    public PrintStream out() {
         return out;
+    }
+
+    @Override
+    public PrintStream err() {
+        return err;
     }
 
     Instant now() {
@@ -107,23 +109,5 @@ public final class AuditCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("LEDGER_SIGNING_KEY_FILE", e.getMessage());
         }
-    }
-
-    /** Runs a subcommand's body, turning bad settings, bad options and database failures into one line and exit 2. */
-    int guarded(Callable<Integer> body) {
-        try {
-            return body.call();
-        } catch (ConfigException e) {
-            err.println("octo-sts audit: configuration error: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            err.println("octo-sts audit: " + e.getMessage());
-        } catch (Exception e) {
-            Optional<Throwable> failedRead = SqlLibrary.failedRead(e);
-            err.println(failedRead.isPresent() ? "octo-sts audit: cannot read the ledger: " + ErrorLine.of(failedRead.get())
-                    : "octo-sts audit: " + e.getClass().getSimpleName() + ": " + ErrorLine.of(e));
-        } finally {
-            out.flush();
-        }
-        return EXIT_ERROR;
     }
 }

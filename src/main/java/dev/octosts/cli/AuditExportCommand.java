@@ -29,17 +29,15 @@ final class AuditExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return audit.guarded(() -> {
-            Instant from = LedgerQuery.parseTime(since, audit.now());
-            Instant to = until == null ? null : LedgerQuery.parseTime(until, audit.now());
-            new LedgerExport(audit.database()).export(from, to, row -> {
-                try {
-                    audit.out().println(JSON.writeValueAsString(row));
-                } catch (JsonProcessingException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            return 0;
+        Instant from = LedgerQuery.parseTime(since, audit.now());
+        Instant to = until == null ? null : LedgerQuery.parseTime(until, audit.now());
+        new LedgerExport(audit.database()).export(from, to, row -> {
+            try {
+                audit.out().println(JSON.writeValueAsString(row));
+            } catch (JsonProcessingException e) {
+                throw new UncheckedIOException(e);
+            }
         });
+        return 0;
     }
 }

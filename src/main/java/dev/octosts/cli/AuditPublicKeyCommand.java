@@ -22,18 +22,16 @@ final class AuditPublicKeyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return audit.guarded(() -> {
-            if (!format.equals("pem") && !format.equals("jwk")) {
-                throw new IllegalArgumentException("--format must be pem or jwk");
-            }
-            PublicKey key = audit.ledgerKey("the ledger key whose public half is printed").publicKey();
-            if (format.equals("jwk")) {
-                audit.out().println(CheckpointPublicKeys.jwk(key).toJSONString());
-            } else {
-                audit.out().print(CheckpointPublicKeys.pem(key));
-                audit.out().println("key id: " + CheckpointSigner.keyId(key));
-            }
-            return 0;
-        });
+        if (!format.equals("pem") && !format.equals("jwk")) {
+            throw new IllegalArgumentException("--format must be pem or jwk");
+        }
+        PublicKey key = audit.ledgerKey("the ledger key whose public half is printed").publicKey();
+        if (format.equals("jwk")) {
+            audit.out().println(CheckpointPublicKeys.jwk(key).toJSONString());
+        } else {
+            audit.out().print(CheckpointPublicKeys.pem(key));
+            audit.out().println("key id: " + CheckpointSigner.keyId(key));
+        }
+        return 0;
     }
 }

@@ -88,28 +88,26 @@ final class AuditQueryCommand implements Callable<Integer> {
     String format;
 
     @Override
-    public Integer call() {
-        return audit.guarded(() -> {
-            if (!List.of("table", "json", "csv").contains(format)) {
-                throw new IllegalArgumentException("--format must be table, json or csv");
+    public Integer call() throws JsonProcessingException {
+        if (!List.of("table", "json", "csv").contains(format)) {
+            throw new IllegalArgumentException("--format must be table, json or csv");
+        }
+        if (token != null && tokenSha256 != null) {
+            throw new IllegalArgumentException("give --token or --token-sha256, not both");
+        }
+        Filter filter = new Filter(token != null ? LedgerQuery.tokenSha256(token) : tokenSha256, subject, scope,
+                identity, decision == null ? null : parseDecision(decision),
+                since == null ? null : LedgerQuery.parseTime(since, audit.now()),
+                until == null ? null : LedgerQuery.parseTime(until, audit.now()));
+        try (Stream<JsonNode> rows = new LedgerQuery(audit.database()).find(filter, limit)) {
+            List<JsonNode> found = rows.toList();
+            switch (format) {
+                case "json" -> printJson(found, audit.out());
+                case "csv" -> printCsv(found, audit.out());
+                default -> printTable(found, audit.out());
             }
-            if (token != null && tokenSha256 != null) {
-                throw new IllegalArgumentException("give --token or --token-sha256, not both");
-            }
-            Filter filter = new Filter(token != null ? LedgerQuery.tokenSha256(token) : tokenSha256, subject, scope,
-                    identity, decision == null ? null : parseDecision(decision),
-                    since == null ? null : LedgerQuery.parseTime(since, audit.now()),
-                    until == null ? null : LedgerQuery.parseTime(until, audit.now()));
-            try (Stream<JsonNode> rows = new LedgerQuery(audit.database()).find(filter, limit)) {
-                List<JsonNode> found = rows.toList();
-                switch (format) {
-                    case "json" -> printJson(found, audit.out());
-                    case "csv" -> printCsv(found, audit.out());
-                    default -> printTable(found, audit.out());
-                }
-            }
-            return 0;
-        });
+        }
+        return 0;
     }
 
     private static Decision parseDecision(String text) {

@@ -34,25 +34,23 @@ final class AuditVerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return audit.guarded(() -> {
-            List<PublicKey> keys = new ArrayList<>();
-            for (Path file : publicKeyFiles) {
-                keys.add(readPublicKey(file));
-            }
-            if (keys.isEmpty()) {
-                keys.add(audit.ledgerKey("the ledger key whose public half verifies checkpoints (or pass --public-key FILE)").publicKey());
-            }
-            VerificationReport report = new LedgerVerifier(audit.database(), keys).verify();
-            if (report.firstProblem().isPresent()) {
-                Problem problem = report.firstProblem().get();
-                audit.out().printf("verification failed at chain %s seq %d: %s: %s%n", problem.chainId(), problem.seq(),
-                        problem.kind().label(), problem.detail());
-                return AuditCommand.EXIT_BROKEN;
-            }
-            audit.out().printf("verified %d records in %d chains, %d checkpoints%n", report.records(), report.chains(),
-                    report.checkpoints());
-            return 0;
-        });
+        List<PublicKey> keys = new ArrayList<>();
+        for (Path file : publicKeyFiles) {
+            keys.add(readPublicKey(file));
+        }
+        if (keys.isEmpty()) {
+            keys.add(audit.ledgerKey("the ledger key whose public half verifies checkpoints (or pass --public-key FILE)").publicKey());
+        }
+        VerificationReport report = new LedgerVerifier(audit.database(), keys).verify();
+        if (report.firstProblem().isPresent()) {
+            Problem problem = report.firstProblem().get();
+            audit.out().printf("verification failed at chain %s seq %d: %s: %s%n", problem.chainId(), problem.seq(),
+                    problem.kind().label(), problem.detail());
+            return AuditCommand.EXIT_BROKEN;
+        }
+        audit.out().printf("verified %d records in %d chains, %d checkpoints%n", report.records(), report.chains(),
+                report.checkpoints());
+        return 0;
     }
 
     private static PublicKey readPublicKey(Path file) {

@@ -43,9 +43,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = "Check the configured signing keys; import or generate keys on the PKCS#11 token.",
         subcommands = {KeysCommand.Check.class, KeysCommand.Import.class, KeysCommand.Generate.class})
-public final class KeysCommand implements Runnable {
+public final class KeysCommand implements Runnable, CommandGroup {
     static final int EXIT_FAILED = 1;
-    static final int EXIT_ERROR = 2;
     private static final byte[] TEST_PAYLOAD = "octo-sts keys check".getBytes(StandardCharsets.US_ASCII);
 
     private final Map<String, String> env;
@@ -70,6 +69,16 @@ public final class KeysCommand implements Runnable {
         spec.commandLine().usage(out);
     }
 
+    @Override
+    public PrintStream out() {
+        return out;
+    }
+
+    @Override
+    public PrintStream err() {
+        return err;
+    }
+
     /** {@code keys check}: every configured key signs a test payload that its public key then verifies. */
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Load the GitHub App key(s) and the ledger key as configured (GITHUB_APP_KEY_ALIAS or"
@@ -83,14 +92,12 @@ public final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return keys.guarded(() -> {
-                Map<String, SigningKey> configured = keys.configuredKeys();
-                boolean allVerified = true;
-                for (Map.Entry<String, SigningKey> entry : configured.entrySet()) {
-                    allVerified &= keys.check(entry.getKey(), entry.getValue());
-                }
-                return allVerified ? 0 : EXIT_FAILED;
-            });
+            Map<String, SigningKey> configured = keys.configuredKeys();
+            boolean allVerified = true;
+            for (Map.Entry<String, SigningKey> entry : configured.entrySet()) {
+                allVerified &= keys.check(entry.getKey(), entry.getValue());
+            }
+            return allVerified ? 0 : EXIT_FAILED;
         }
     }
 
@@ -111,14 +118,12 @@ public final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return keys.guarded(() -> {
-                Pkcs11Token token = keys.token("--alias");
-                if (token.keyAliases().contains(alias)) {
-                    throw new IllegalArgumentException("the token already has a key with alias " + alias);
-                }
-                token.importKey(alias, readKeyPair(pem));
-                return keys.check("imported " + alias, token.key(alias, "--alias")) ? 0 : EXIT_FAILED;
-            });
+            Pkcs11Token token = keys.token("--alias");
+            if (token.keyAliases().contains(alias)) {
+                throw new IllegalArgumentException("the token already has a key with alias " + alias);
+            }
+            token.importKey(alias, readKeyPair(pem));
+            return keys.check("imported " + alias, token.key(alias, "--alias")) ? 0 : EXIT_FAILED;
         }
     }
 
@@ -140,22 +145,20 @@ public final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return keys.guarded(() -> {
-                String algorithm = switch (type) {
-                    case "ec" -> "EC";
-                    case "rsa" -> "RSA";
-                    default -> throw new IllegalArgumentException("--type must be ec or rsa (got " + type + ")");
-                };
-                Pkcs11Token token = keys.token("--alias");
-                if (token.keyAliases().contains(alias)) {
-                    throw new IllegalArgumentException("the token already has a key with alias " + alias);
-                }
-                token.generateKey(alias, algorithm);
-                SigningKey key = token.key(alias, "--alias");
-                boolean verified = keys.check("generated " + alias, key);
-                keys.out.print(CheckpointPublicKeys.pem(key.publicKey()));
-                return verified ? 0 : EXIT_FAILED;
-            });
+            String algorithm = switch (type) {
+                case "ec" -> "EC";
+                case "rsa" -> "RSA";
+                default -> throw new IllegalArgumentException("--type must be ec or rsa (got " + type + ")");
+            };
+            Pkcs11Token token = keys.token("--alias");
+            if (token.keyAliases().contains(alias)) {
+                throw new IllegalArgumentException("the token already has a key with alias " + alias);
+            }
+            token.generateKey(alias, algorithm);
+            SigningKey key = token.key(alias, "--alias");
+            boolean verified = keys.check("generated " + alias, key);
+            keys.out.print(CheckpointPublicKeys.pem(key.publicKey()));
+            return verified ? 0 : EXIT_FAILED;
         }
     }
 
@@ -283,21 +286,5 @@ public final class KeysCommand implements Runnable {
         return KeyFactory.getInstance("EC").generatePublic(new java.security.spec.ECPublicKeySpec(
                 new java.security.spec.ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger()),
                 key.getParams()));
-    }
-
-    /** Runs a subcommand, turning bad settings and options into one line and exit 2. */
-    int guarded(Callable<Integer> body) {
-        try {
-            return body.call();
-        } catch (ConfigException e) {
-            err.println("octo-sts keys: configuration error: " + e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("octo-sts keys: " + e.getMessage());
-        } catch (Exception e) {
-            err.println("octo-sts keys: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-        } finally {
-            out.flush();
-        }
-        return EXIT_ERROR;
     }
 }

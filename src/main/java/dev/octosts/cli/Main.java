@@ -13,12 +13,18 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         SqlLibrary.quiet();
-        System.exit(commandLine().execute(args));
+        int exit = commandLine().execute(args);
+        // Commands print through System.out; what a last print left in its buffer goes out before the exit.
+        System.out.flush();
+        System.exit(exit);
     }
 
-    /** The command line with its error handling: a bad argument is one line on stderr and exit code 2. */
+    /**
+     * The command line with its error handling: a bad argument, or a failure of an {@code audit}, {@code keys} or
+     * {@code policy} subcommand, is one line on stderr and exit code 2.
+     */
     static CommandLine commandLine() {
-        return new CommandLine(new Main()).setParameterExceptionHandler((error, args) -> {
+        return OneLineErrors.on(new CommandLine(new Main())).setParameterExceptionHandler((error, args) -> {
             CommandLine command = error.getCommandLine();
             command.getErr().println("octo-sts: " + error.getMessage().lines().findFirst().orElse("bad arguments")
                     + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");

@@ -39,34 +39,32 @@ final class PolicyCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return policy.guarded(() -> {
-            PolicyCommand.refuseUnmatched(unmatched);
-            if (files.isEmpty()) {
-                throw new PolicyCommand.UsageException("name at least one policy file (see --help)");
+        PolicyCommand.refuseUnmatched(unmatched);
+        if (files.isEmpty()) {
+            throw new PolicyCommand.UsageException("name at least one policy file (see --help)");
+        }
+        int exit = 0;
+        for (Path file : files) {
+            String yaml;
+            try {
+                yaml = PolicyCommand.readUtf8(file, PolicyFileCheck.MAX_FILE_BYTES);
+            } catch (PolicyCommand.UsageException e) {
+                policy.error(e.getMessage()); // the other files are still checked
+                exit = PolicyCommand.EXIT_ERROR;
+                continue;
             }
-            int exit = 0;
-            for (Path file : files) {
-                String yaml;
-                try {
-                    yaml = PolicyCommand.readUtf8(file, PolicyFileCheck.MAX_FILE_BYTES);
-                } catch (PolicyCommand.UsageException e) {
-                    policy.error(e.getMessage()); // the other files are still checked
-                    exit = PolicyCommand.EXIT_ERROR;
-                    continue;
-                }
-                if (yaml == null) {
-                    policy.out().println(file + ": document too large (max " + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
-                    exit = Math.max(exit, PolicyCommand.EXIT_REFUSED);
-                    continue;
-                }
-                Optional<Problem> problem = PolicyFileCheck.check(yaml, kindOf(file));
-                policy.out().println(problem.map(p -> describe(file, p)).orElse(file + ": ok"));
-                if (problem.isPresent()) {
-                    exit = Math.max(exit, PolicyCommand.EXIT_REFUSED);
-                }
+            if (yaml == null) {
+                policy.out().println(file + ": document too large (max " + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
+                exit = Math.max(exit, PolicyCommand.EXIT_REFUSED);
+                continue;
             }
-            return exit;
-        });
+            Optional<Problem> problem = PolicyFileCheck.check(yaml, kindOf(file));
+            policy.out().println(problem.map(p -> describe(file, p)).orElse(file + ": ok"));
+            if (problem.isPresent()) {
+                exit = Math.max(exit, PolicyCommand.EXIT_REFUSED);
+            }
+        }
+        return exit;
     }
 
     private Kind kindOf(Path file) {

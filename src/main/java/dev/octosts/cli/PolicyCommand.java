@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -21,11 +20,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Check trust policies and explain their verdict on a token, offline, with the exchange's own code.",
         subcommands = {PolicyCheckCommand.class, PolicyExplainCommand.class})
-public final class PolicyCommand implements Runnable {
+public final class PolicyCommand implements Runnable, CommandGroup {
     /** Exit code when a policy is invalid or denies the token. */
     static final int EXIT_REFUSED = 1;
     /** Exit code for bad arguments or a file that cannot be read. */
-    static final int EXIT_ERROR = 2;
+    static final int EXIT_ERROR = OneLineErrors.EXIT_ERROR;
 
     private final InputStream in;
     private final PrintStream out;
@@ -50,8 +49,14 @@ public final class PolicyCommand implements Runnable {
         spec.commandLine().usage(out);
     }
 
-    PrintStream out() {
+    @Override
+    public PrintStream out() {
         return out;
+    }
+
+    @Override
+    public PrintStream err() {
+        return err;
     }
 
     /** Standard input, at most {@code maxChars} of it as UTF-8 text, or null when there is more. */
@@ -63,20 +68,6 @@ public final class PolicyCommand implements Runnable {
         } catch (IOException e) {
             throw new UsageException("cannot read standard input (" + e.getClass().getSimpleName() + ")");
         }
-    }
-
-    /** Runs a subcommand's body; a {@link UsageException} becomes one line on stderr and exit 2. */
-    int guarded(Callable<Integer> body) {
-        try {
-            return body.call();
-        } catch (UsageException e) {
-            error(e.getMessage());
-        } catch (Exception e) {
-            err.println("octo-sts policy: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-        } finally {
-            out.flush();
-        }
-        return EXIT_ERROR;
     }
 
     /** One line on stderr. */

@@ -62,39 +62,37 @@ final class PolicyExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return policy.guarded(() -> {
-            PolicyCommand.refuseUnmatched(unmatched);
-            if (policyFile == null) {
-                throw new PolicyCommand.UsageException("--policy FILE is required (see --help)");
+        PolicyCommand.refuseUnmatched(unmatched);
+        if (policyFile == null) {
+            throw new PolicyCommand.UsageException("--policy FILE is required (see --help)");
+        }
+        if ((token == null) == (claimsFile == null)) {
+            throw new PolicyCommand.UsageException("give exactly one of --token JWT or --claims FILE");
+        }
+        Map<String, Object> claims = token != null ? claimsOfToken(tokenText()) : claimsOfFile(claimsFile);
+        String yaml = PolicyCommand.readUtf8(policyFile, PolicyFileCheck.MAX_FILE_BYTES);
+        if (yaml == null) {
+            throw new PolicyCommand.UsageException(policyFile + " is too large to be a trust policy (max "
+                    + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
+        }
+        PrintStream out = policy.out();
+        out.println("policy: " + policyFile + (org ? " (org policy)" : " (repository policy)"));
+        out.println("claims: " + (token != null ? "from --token (signature not verified)" : "from " + claimsFile));
+        out.println("domain: " + (domain.isEmpty() ? "(none)" : GoText.quote(domain)));
+        return switch (PolicyExplainer.explain(yaml, org, claims, domain)) {
+            case PolicyExplainer.Invalid invalid -> {
+                PolicyFileCheck.check(yaml, org ? PolicyFileCheck.Kind.ORG_POLICY : PolicyFileCheck.Kind.REPO_POLICY)
+                        .ifPresent(problem -> out.println("invalid policy: " + PolicyCheckCommand.describe(policyFile, problem)));
+                // What the exchange answers for such a policy (README rules 1 and 8).
+                out.println("verdict: deny (NotFound): unable to " + invalid.stage() + " trust policy found for "
+                        + GoText.quote(identity()));
+                yield PolicyCommand.EXIT_REFUSED;
             }
-            if ((token == null) == (claimsFile == null)) {
-                throw new PolicyCommand.UsageException("give exactly one of --token JWT or --claims FILE");
+            case PolicyExplainer.Explained explained -> {
+                print(explained.explanation(), out);
+                yield explained.explanation().result().allowed() ? 0 : PolicyCommand.EXIT_REFUSED;
             }
-            Map<String, Object> claims = token != null ? claimsOfToken(tokenText()) : claimsOfFile(claimsFile);
-            String yaml = PolicyCommand.readUtf8(policyFile, PolicyFileCheck.MAX_FILE_BYTES);
-            if (yaml == null) {
-                throw new PolicyCommand.UsageException(policyFile + " is too large to be a trust policy (max "
-                        + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
-            }
-            PrintStream out = policy.out();
-            out.println("policy: " + policyFile + (org ? " (org policy)" : " (repository policy)"));
-            out.println("claims: " + (token != null ? "from --token (signature not verified)" : "from " + claimsFile));
-            out.println("domain: " + (domain.isEmpty() ? "(none)" : GoText.quote(domain)));
-            return switch (PolicyExplainer.explain(yaml, org, claims, domain)) {
-                case PolicyExplainer.Invalid invalid -> {
-                    PolicyFileCheck.check(yaml, org ? PolicyFileCheck.Kind.ORG_POLICY : PolicyFileCheck.Kind.REPO_POLICY)
-                            .ifPresent(problem -> out.println("invalid policy: " + PolicyCheckCommand.describe(policyFile, problem)));
-                    // What the exchange answers for such a policy (README rules 1 and 8).
-                    out.println("verdict: deny (NotFound): unable to " + invalid.stage() + " trust policy found for "
-                            + GoText.quote(identity()));
-                    yield PolicyCommand.EXIT_REFUSED;
-                }
-                case PolicyExplainer.Explained explained -> {
-                    print(explained.explanation(), out);
-                    yield explained.explanation().result().allowed() ? 0 : PolicyCommand.EXIT_REFUSED;
-                }
-            };
-        });
+        };
     }
 
     /** The identity a policy file serves: its name without {@code .sts.yaml}. */

@@ -5,24 +5,16 @@ import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -31,15 +23,17 @@ import java.util.regex.Pattern;
  * selections, installation tokens (mint, use, revoke, expiry), repository contents, rate-limit
  * headers, and injectable faults. Thread-safe.
  *
+ * <p>This class owns the public face: starting and stopping the server, the value types tests see, setting
+ * up the model, and the webhook helpers. The model is {@link GitHubSimState}, the route table
+ * {@link GitHubSimRouting} (answered by {@link GitHubSimAppRoutes} and {@link GitHubSimRepoRoutes}), and
+ * what every request goes through (faults, rate-limit headers, the record of calls) {@link GitHubSimTraffic}.
+ *
  * <p>Rate limits are reported in the {@code X-RateLimit-*} headers but only enforced through
  * {@link #addFault faults}, so a long benchmark never trips over them by accident.
  */
 public final class GitHubSimulator implements AutoCloseable {
     static final int RATE_LIMIT = 15_000;
     static final Duration RATE_WINDOW = Duration.ofHours(1);
-    static final int MAX_REQUEST_BODY = 1024 * 1024;
-    /** Older calls are dropped beyond this, so a benchmark cannot exhaust memory. */
-    static final int MAX_RECORDED_CALLS = 100_000;
     /** Sends simulated webhook deliveries, over HTTP/1.1 like GitHub. */
     private static final WebClient WEBHOOK_SENDER = WebClient.builder()
             .connectTimeout(Duration.ofSeconds(5))
@@ -125,40 +119,27 @@ public final class GitHubSimulator implements AutoCloseable {
                                   String text) {
     }
 
-    private record ActiveFault(Fault fault, Pattern pattern, AtomicInteger remaining) {
-    }
-
-    private static final class RateBucket {
-        Instant windowEnd;
-        int used;
-    }
-
-    private final String basePath;
-    private final Clock clock;
     private final GitHubSimState state;
-    private final List<ActiveFault> faults = new CopyOnWriteArrayList<>();
-    private final Deque<RecordedCall> calls = new ArrayDeque<>();
-    /** Guarded by {@link #calls}. */
-    private long callCount;
-    private final Map<String, RateBucket> rateBuckets = new ConcurrentHashMap<>();
-    private volatile Duration latency = Duration.ZERO;
+    private final GitHubSimTraffic traffic;
     private final WebServer server;
     private final URI baseUrl;
 
     private GitHubSimulator(String basePath, Clock clock, int maxKeptTokens) {
-        this.basePath = normaliseBasePath(basePath);
-        this.clock = clock;
+        String base = normaliseBasePath(basePath);
         this.state = new GitHubSimState(clock, maxKeptTokens);
+        this.traffic = new GitHubSimTraffic(base, clock);
+        GitHubSimAppRoutes apps = new GitHubSimAppRoutes(state, this::baseUrl);
+        GitHubSimRepoRoutes repos = new GitHubSimRepoRoutes(state);
         this.server = WebServer.builder()
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host("127.0.0.1")
                 .port(0)
-                .maxPayloadSize(MAX_REQUEST_BODY)
+                .maxPayloadSize(GitHubSimTraffic.MAX_REQUEST_BODY)
                 .shutdownGracePeriod(Duration.ofMillis(100))
-                .routing(r -> r.any(this::handle))
+                .routing(r -> GitHubSimRouting.routes(r, base, traffic, apps, repos))
                 .build()
                 .start();
-        this.baseUrl = URI.create("http://127.0.0.1:" + server.port() + this.basePath);
+        this.baseUrl = URI.create("http://127.0.0.1:" + server.port() + base);
     }
 
     /** A simulator with base path "" (like api.github.com). */
@@ -306,35 +287,29 @@ public final class GitHubSimulator implements AutoCloseable {
     }
 
     public void addFault(Fault fault) {
-        faults.add(new ActiveFault(fault, Pattern.compile(fault.pathRegex()), new AtomicInteger(fault.times())));
+        traffic.addFault(fault);
     }
 
     public void clearFaults() {
-        faults.clear();
+        traffic.clearFaults();
     }
 
     /** Every request waits this long before it is answered (benchmarks). */
     public void setLatency(Duration perRequest) {
-        this.latency = perRequest;
+        traffic.setLatency(perRequest);
     }
 
     public List<RecordedCall> calls() {
-        synchronized (calls) {
-            return List.copyOf(calls);
-        }
+        return traffic.calls();
     }
 
     /** Calls answered since the start, including those no longer kept by {@link #calls()}. */
     public long callCount() {
-        synchronized (calls) {
-            return callCount;
-        }
+        return traffic.callCount();
     }
 
     public void clearCalls() {
-        synchronized (calls) {
-            calls.clear();
-        }
+        traffic.clearCalls();
     }
 
     public List<IssuedToken> issuedTokens() {
@@ -343,123 +318,12 @@ public final class GitHubSimulator implements AutoCloseable {
 
     /** The git blob sha GitHub reports for this content. */
     public static String blobSha(String content) {
-        return GitHubSimState.blobSha(content.getBytes(StandardCharsets.UTF_8));
+        return GitHubSimRepoRoutes.blobSha(content.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
     public void close() {
         server.stop();
-    }
-
-    private void handle(ServerRequest request, ServerResponse response) throws IOException {
-        String method = request.prologue().method().text();
-        String rawPath = request.path().rawPath();
-        String rawQuery = request.query().rawValue();
-        String authorization = request.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
-        byte[] body;
-        try (InputStream in = request.content().inputStream()) {
-            body = in.readNBytes(MAX_REQUEST_BODY + 1);
-        }
-        GitHubSimState.Caller caller = new GitHubSimState.Caller();
-        GitHubSimResponse answer;
-        String path = stripBasePath(rawPath);
-        pause();
-        if (path == null) {
-            answer = GitHubSimResponse.notFound();
-        } else if (body.length > MAX_REQUEST_BODY) {
-            answer = GitHubSimResponse.message(413, "Payload too large");
-        } else {
-            answer = injectedFault(method, path);
-            if (answer == null) {
-                answer = state.handle(new GitHubSimState.Request(method, path, rawQuery, authorization,
-                        request.headers().first(HeaderNames.ACCEPT).orElse(null), body), caller, baseUrl.toString());
-            }
-        }
-        Map<String, String> headers = rateLimitHeaders(caller.bucket);
-        headers.putAll(answer.headers());
-        headers.forEach(response::header);
-        response.status(answer.status());
-        record(new RecordedCall(method, path == null ? rawPath : path, rawQuery, answer.status(),
-                isTokenRequest(method, path) ? new String(body, StandardCharsets.UTF_8) : null,
-                GitHubSimState.authKind(authorization)));
-        if (answer.body().length == 0) {
-            response.send();
-        } else {
-            response.send(answer.body());
-        }
-    }
-
-    private void pause() {
-        Duration wait = latency;
-        if (!wait.isZero() && !wait.isNegative()) {
-            try {
-                Thread.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private String stripBasePath(String rawPath) {
-        if (basePath.isEmpty()) {
-            return rawPath;
-        }
-        if (rawPath.equals(basePath)) {
-            return "/";
-        }
-        return rawPath.startsWith(basePath + "/") ? rawPath.substring(basePath.length()) : null;
-    }
-
-    private GitHubSimResponse injectedFault(String method, String path) {
-        for (ActiveFault active : faults) {
-            Fault fault = active.fault();
-            boolean methodMatches = fault.method() == null || fault.method().equals("*") || fault.method().equalsIgnoreCase(method);
-            if (!methodMatches || !active.pattern().matcher(path).find()) {
-                continue;
-            }
-            if (fault.times() >= 0 && active.remaining().getAndUpdate(n -> Math.max(0, n - 1)) <= 0) {
-                continue;
-            }
-            return GitHubSimResponse.text(fault.status(), fault.headers(), fault.body());
-        }
-        return null;
-    }
-
-    private Map<String, String> rateLimitHeaders(String bucketName) {
-        RateBucket bucket = rateBuckets.computeIfAbsent(bucketName, k -> new RateBucket());
-        Instant now = clock.instant();
-        int used;
-        Instant reset;
-        synchronized (bucket) {
-            if (bucket.windowEnd == null || !now.isBefore(bucket.windowEnd)) {
-                bucket.windowEnd = now.plus(RATE_WINDOW);
-                bucket.used = 0;
-            }
-            used = ++bucket.used;
-            reset = bucket.windowEnd;
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("X-RateLimit-Limit", Integer.toString(RATE_LIMIT));
-        headers.put("X-RateLimit-Remaining", Integer.toString(Math.max(0, RATE_LIMIT - used)));
-        headers.put("X-RateLimit-Used", Integer.toString(used));
-        headers.put("X-RateLimit-Reset", Long.toString(reset.getEpochSecond()));
-        headers.put("X-RateLimit-Resource", "core");
-        headers.put("X-GitHub-Api-Version-Selected", "2022-11-28");
-        return headers;
-    }
-
-    private void record(RecordedCall call) {
-        synchronized (calls) {
-            if (calls.size() >= MAX_RECORDED_CALLS) {
-                calls.removeFirst();
-            }
-            calls.addLast(call);
-            callCount++;
-        }
-    }
-
-    private static boolean isTokenRequest(String method, String path) {
-        return method.equals("POST") && path != null && path.matches("/app/installations/[^/]+/access_tokens/?");
     }
 
     private static String normaliseBasePath(String basePath) {

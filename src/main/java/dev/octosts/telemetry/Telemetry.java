@@ -17,6 +17,7 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.helidon.webserver.http.Filter;
 
@@ -162,13 +163,26 @@ public final class Telemetry implements AutoCloseable {
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> DEFAULTS)
-                    .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus))
+                    .addPropertiesCustomizer(Telemetry::refuseSecondPrometheusServer)
+                    .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus.metricReader()))
                     .build()
                     .getOpenTelemetrySdk();
         } catch (ConfigurationException e) {
             throw new ConfigException("OTEL_*", e.getMessage());
         }
         return new Telemetry(sdk, prometheus, sdk);
+    }
+
+    /**
+     * The exporter on the class path would also serve {@code OTEL_METRICS_EXPORTER=prometheus} from an HTTP server
+     * of its own, on every interface; the Prometheus text is served by the admin listener only.
+     */
+    private static Map<String, String> refuseSecondPrometheusServer(ConfigProperties config) {
+        if (config.getList("otel.metrics.exporter").contains("prometheus")) {
+            throw new ConfigurationException("otel.metrics.exporter=prometheus is not supported: scrape the admin"
+                    + " listener's /observe/metrics instead");
+        }
+        return Map.of();
     }
 
     /** An SDK the caller built and owns (tests); {@code prometheus} may be null. */

@@ -54,7 +54,7 @@ record Histograms(Map<String, Map<Map<String, String>, Double>> buckets) {
                 continue;
             }
             String bound = entry.getKey().get("le");
-            if (bound.equals(le)) {
+            if (!bound.equals("+Inf") && Double.parseDouble(bound) == Double.parseDouble(le)) {
                 within += entry.getValue();
             } else if (bound.equals("+Inf")) {
                 all += entry.getValue();

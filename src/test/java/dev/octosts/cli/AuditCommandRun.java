@@ -17,7 +17,7 @@ record AuditCommandRun(int exit, String out, String err) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        CommandLine cli = new CommandLine(new AuditCommand(env, outStream, errStream, clock));
+        CommandLine cli = OneLineErrors.on(new CommandLine(new AuditCommand(env, outStream, errStream, clock)));
         cli.setOut(new PrintWriter(outStream, true));
         cli.setErr(new PrintWriter(errStream, true));
         int exit = cli.execute(args);

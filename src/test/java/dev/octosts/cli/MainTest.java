@@ -49,6 +49,23 @@ class MainTest {
                 .startsWith("octo-sts").contains("--help");
     }
 
+    @ParameterizedTest(name = "octo-sts {0}")
+    @MethodSource("failingSubcommands")
+    void aSubcommandsFailureIsOneLineOnItsGroupAndExitCode2(List<String> command, String line) {
+        Run run = run(command.subList(0, command.size() - 1), command.getLast());
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err().lines()).containsExactly(line);
+        assertThat(run.out()).isEmpty();
+    }
+
+    static Stream<org.junit.jupiter.params.provider.Arguments> failingSubcommands() {
+        return Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(List.of("audit", "public-key", "--format=xml"),
+                        "octo-sts audit: --format must be pem or jwk"),
+                org.junit.jupiter.params.provider.Arguments.of(List.of("policy", "explain", "--token=a.b.c"),
+                        "octo-sts policy: --policy FILE is required (see --help)"));
+    }
+
     private record Run(int exit, String out, String err) {
     }
 

@@ -26,7 +26,7 @@ record PolicyCommandRun(int exit, String out, String err) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        CommandLine cli = new CommandLine(new PolicyCommand(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), outStream, errStream));
+        CommandLine cli = OneLineErrors.on(new CommandLine(new PolicyCommand(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), outStream, errStream)));
         cli.setOut(new PrintWriter(outStream, true));
         cli.setErr(new PrintWriter(errStream, true));
         int exit = cli.execute(args);

@@ -476,6 +476,34 @@ class GitHubSimulatorTest {
     }
 
     @Test
+    void routesMatchWithATrailingSlashAndDecodedNamesButOnlyForTheirMethod() throws Exception {
+        long id = github.install(app.appId(), "acme", Map.of("contents", "read"), null);
+        github.putFile("acme", "repo", "dir/a b+c.txt", "A");
+        String token = token(id, "{}");
+
+        Answer app = call("GET", "/app/", goodJwt(), null);
+        Answer dir = call("GET", "/repos/acme/repo/contents/dir/", token, null);
+        Answer root = call("GET", "/repos/acme/repo/contents/", token, null);
+        Answer file = call("GET", "/repos/acme/repo/contents/dir/a%20b+c.txt", token, null, "application/vnd.github.raw");
+        Answer wrongMethod = call("POST", "/app", goodJwt(), "{}");
+        Answer badId = call("GET", "/app/installations/0", goodJwt(), null);
+
+        assertThat(app.status()).isEqualTo(200);
+        assertThat(app.json().get("id").asLong()).isEqualTo(this.app.appId());
+        assertThat(dir.json().findValuesAsText("path")).containsExactly("dir/a b+c.txt");
+        assertThat(root.json().findValuesAsText("path")).containsExactly("dir");
+        assertThat(file.text()).isEqualTo("A");
+        assertThat(wrongMethod.status()).isEqualTo(404);
+        assertThat(wrongMethod.headers().firstValue("X-RateLimit-Used")).contains("1");
+        // An id that cannot exist is 404 before the JWT is looked at, so it counts for no App.
+        assertThat(badId.status()).isEqualTo(404);
+        assertThat(badId.headers().firstValue("X-RateLimit-Used")).contains("2");
+        assertThat(github.calls()).extracting(RecordedCall::path).containsExactly("/app/installations/" + id
+                + "/access_tokens", "/app/", "/repos/acme/repo/contents/dir/", "/repos/acme/repo/contents/",
+                "/repos/acme/repo/contents/dir/a%20b+c.txt", "/app", "/app/installations/0");
+    }
+
+    @Test
     void rateLimitHeadersCountPerCaller() throws Exception {
         Answer first = call("GET", "/app", goodJwt(), null);
         Answer second = call("GET", "/app", goodJwt(), null);

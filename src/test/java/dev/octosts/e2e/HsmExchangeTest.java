@@ -69,7 +69,7 @@ class HsmExchangeTest {
             assertThat(stats.signatures()).isGreaterThanOrEqualTo(2);
             String metrics = harness.send(java.net.http.HttpRequest.newBuilder(harness.adminUri().resolve("/observe/metrics"))
                     .build()).raw().body();
-            assertThat(metrics).contains("octosts_hsm_reinitialisations_total 1").contains("octosts_hsm_sign_failures_total 1");
+            assertThat(metrics).contains("octosts_hsm_reinitialisations_total 1.0\n").contains("octosts_hsm_sign_failures_total 1.0\n");
 
             harness.application().close();
             ByteArrayOutputStream out = new ByteArrayOutputStream();

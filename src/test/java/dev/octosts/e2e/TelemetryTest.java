@@ -55,7 +55,7 @@ class TelemetryTest {
     static void exchange() {
         sdk = OpenTelemetrySdk.builder()
                 .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-                .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).registerMetricReader(prometheus).build())
+                .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).registerMetricReader(prometheus.metricReader()).build())
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .build();
         harness = new Harness();
@@ -284,11 +284,12 @@ class TelemetryTest {
 
     @Test
     void theAdminListenerServesPrometheusText() {
+        // Values as the exporter writes them: counters and gauges as doubles, bucket counts as integers, le last.
         assertThat(scrape).contains("# TYPE octosts_exchanges_total counter")
-                .contains("octosts_exchanges_total{octosts_decision=\"allow\",octosts_reason=\"issued\"} 1")
+                .contains("octosts_exchanges_total{octosts_decision=\"allow\",octosts_reason=\"issued\"} 1.0")
                 .contains("# TYPE octosts_exchange_duration_seconds histogram")
-                .contains("octosts_exchange_duration_seconds_bucket{le=\"+Inf\",octosts_decision=\"deny\"} 1")
-                .contains("octosts_ledger_write_failures_total 0")
+                .contains("octosts_exchange_duration_seconds_bucket{octosts_decision=\"deny\",le=\"+Inf\"} 1")
+                .contains("octosts_ledger_write_failures_total 0.0")
                 .contains("# TYPE octosts_ledger_queue_depth gauge");
     }
 

@@ -14,7 +14,7 @@ class TelemetryConfigurationTest {
         try (Telemetry telemetry = Telemetry.fromEnvironment()) {
             telemetry.exchangeDecided("deny", "subject_mismatch", 1_000_000);
             assertThat(telemetry.prometheusText())
-                    .contains("octosts_exchanges_total{octosts_decision=\"deny\",octosts_reason=\"subject_mismatch\"} 1");
+                    .contains("octosts_exchanges_total{octosts_decision=\"deny\",octosts_reason=\"subject_mismatch\"} 1.0");
         }
     }
 
@@ -28,6 +28,19 @@ class TelemetryConfigurationTest {
                     .hasMessageContaining("no-such-exporter");
         } finally {
             System.clearProperty("otel.traces.exporter");
+        }
+    }
+
+    @Test
+    void thePrometheusExporterCannotOpenASecondMetricsServer() {
+        System.setProperty("otel.metrics.exporter", "otlp,prometheus");
+        try {
+            assertThatThrownBy(Telemetry::fromEnvironment)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessage("OTEL_*: otel.metrics.exporter=prometheus is not supported: scrape the admin"
+                            + " listener's /observe/metrics instead");
+        } finally {
+            System.clearProperty("otel.metrics.exporter");
         }
     }
 }
