@@ -84,7 +84,7 @@ final class RecordBuilder {
 
     void policy(String owner, String repo, String path, String blobSha, TrustPolicies.Compiled compiled) {
         policy = new ExchangeRecord.PolicySource(owner, repo, path, blobSha, compiled.sha256(),
-                ParsedPolicy.of(compiled.parsed()));
+                compiled.parsed() == null ? null : ParsedPolicy.of(compiled.parsed()));
     }
 
     void allowlist(ExchangeRecord.AllowlistVerdict verdict) {
