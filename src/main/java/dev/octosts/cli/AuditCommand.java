@@ -14,8 +14,6 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code octo-sts audit}: read, export and verify the ledger. Settings come from the environment:
@@ -28,17 +26,12 @@ import picocli.CommandLine.Spec;
                 + " or LEDGER_KEY_ALIAS with PKCS11_CONFIG and PKCS11_PIN / PKCS11_PIN_FILE).",
         subcommands = {AuditQueryCommand.class, AuditVerifyCommand.class, AuditExportCommand.class,
                 AuditPublicKeyCommand.class})
-public final class AuditCommand implements Runnable, CommandGroup {
+public final class AuditCommand extends CommandGroup {
     /** Exit code of {@code audit verify} when the ledger is broken. */
     static final int EXIT_BROKEN = 1;
 
     private final Map<String, String> env;
-    private final PrintStream out;
-    private final PrintStream err;
     private final Clock clock;
-
-    @Spec
-    CommandSpec spec;
 
     public AuditCommand() {
         this(System.getenv(), System.out, System.err, Clock.systemUTC());
@@ -50,25 +43,9 @@ public final class AuditCommand implements Runnable, CommandGroup {
 
     /** @param clock what relative times such as {@code 24h} count back from */
     public AuditCommand(Map<String, String> env, PrintStream out, PrintStream err, Clock clock) {
+        super(out, err);
         this.env = Map.copyOf(env);
-        this.out = out;
-        this.err = err;
         this.clock = clock;
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(out);
-    }
-
-    @Override
-    public PrintStream out() {
-        return out;
-    }
-
-    @Override
-    public PrintStream err() {
-        return err;
     }
 
     Instant now() {

@@ -32,9 +32,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code octo-sts keys}: check the configured signing keys, and put keys on a PKCS#11 token. Settings
@@ -43,40 +41,19 @@ import picocli.CommandLine.Spec;
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = "Check the configured signing keys; import or generate keys on the PKCS#11 token.",
         subcommands = {KeysCommand.Check.class, KeysCommand.Import.class, KeysCommand.Generate.class})
-public final class KeysCommand implements Runnable, CommandGroup {
+public final class KeysCommand extends CommandGroup {
     static final int EXIT_FAILED = 1;
     private static final byte[] TEST_PAYLOAD = "octo-sts keys check".getBytes(StandardCharsets.US_ASCII);
 
     private final Map<String, String> env;
-    private final PrintStream out;
-    private final PrintStream err;
-
-    @Spec
-    CommandSpec spec;
 
     public KeysCommand() {
         this(System.getenv(), System.out, System.err);
     }
 
     public KeysCommand(Map<String, String> env, PrintStream out, PrintStream err) {
+        super(out, err);
         this.env = Map.copyOf(env);
-        this.out = out;
-        this.err = err;
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(out);
-    }
-
-    @Override
-    public PrintStream out() {
-        return out;
-    }
-
-    @Override
-    public PrintStream err() {
-        return err;
     }
 
     /** {@code keys check}: every configured key signs a test payload that its public key then verifies. */
@@ -101,27 +78,36 @@ public final class KeysCommand implements Runnable, CommandGroup {
         }
     }
 
-    /** {@code keys import}: stores a PEM private key (e.g. the GitHub App's) on the token. */
-    @Command(name = "import", mixinStandardHelpOptions = true,
-            description = {"Store a PEM private key (PKCS#1 as GitHub hands it out, or PKCS#8; RSA or EC P-256) on the"
-                    + " PKCS#11 token of PKCS11_CONFIG under ALIAS, with a self-signed certificate object of the same"
-                    + " CKA_ID so that Java lists it. Delete the PEM file afterwards."})
-    static final class Import implements Callable<Integer> {
+    /** A subcommand that puts a new key on the PKCS#11 token under {@code --alias}. */
+    abstract static class NewKey implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         KeysCommand keys;
 
         @Option(names = "--alias", required = true, paramLabel = "ALIAS", description = "Label for the key on the token.")
         String alias;
 
+        /** The token of {@code PKCS11_CONFIG}, refused when it already holds a key under the alias. */
+        Pkcs11Token tokenWithoutAlias() {
+            Pkcs11Token token = keys.token("--alias");
+            if (token.keyAliases().contains(alias)) {
+                throw new IllegalArgumentException("the token already has a key with alias " + alias);
+            }
+            return token;
+        }
+    }
+
+    /** {@code keys import}: stores a PEM private key (e.g. the GitHub App's) on the token. */
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Store a PEM private key (PKCS#1 as GitHub hands it out, or PKCS#8; RSA or EC P-256) on the"
+                    + " PKCS#11 token of PKCS11_CONFIG under ALIAS, with a self-signed certificate object of the same"
+                    + " CKA_ID so that Java lists it. Delete the PEM file afterwards."})
+    static final class Import extends NewKey {
         @Option(names = "--pem", required = true, paramLabel = "FILE", description = "The private key to import.")
         Path pem;
 
         @Override
         public Integer call() {
-            Pkcs11Token token = keys.token("--alias");
-            if (token.keyAliases().contains(alias)) {
-                throw new IllegalArgumentException("the token already has a key with alias " + alias);
-            }
+            Pkcs11Token token = tokenWithoutAlias();
             token.importKey(alias, readKeyPair(pem));
             return keys.check("imported " + alias, token.key(alias, "--alias")) ? 0 : EXIT_FAILED;
         }
@@ -132,13 +118,7 @@ public final class KeysCommand implements Runnable, CommandGroup {
             description = {"Generate a key pair inside the PKCS#11 token of PKCS11_CONFIG under ALIAS (the private key"
                     + " never leaves the token) and print its public key as PEM, e.g. for `audit verify --public-key`."
                     + " GitHub Apps cannot take an uploaded key, so use this for the ledger key; import the App key."})
-    static final class Generate implements Callable<Integer> {
-        @picocli.CommandLine.ParentCommand
-        KeysCommand keys;
-
-        @Option(names = "--alias", required = true, paramLabel = "ALIAS", description = "Label for the key on the token.")
-        String alias;
-
+    static final class Generate extends NewKey {
         @Option(names = "--type", defaultValue = "ec", paramLabel = "TYPE",
                 description = "ec (P-256, ES256) or rsa (2048 bits, RS256); default ${DEFAULT-VALUE}.")
         String type;
@@ -150,20 +130,18 @@ public final class KeysCommand implements Runnable, CommandGroup {
                 case "rsa" -> "RSA";
                 default -> throw new IllegalArgumentException("--type must be ec or rsa (got " + type + ")");
             };
-            Pkcs11Token token = keys.token("--alias");
-            if (token.keyAliases().contains(alias)) {
-                throw new IllegalArgumentException("the token already has a key with alias " + alias);
-            }
+            Pkcs11Token token = tokenWithoutAlias();
             token.generateKey(alias, algorithm);
             SigningKey key = token.key(alias, "--alias");
             boolean verified = keys.check("generated " + alias, key);
-            keys.out.print(CheckpointPublicKeys.pem(key.publicKey()));
+            keys.out().print(CheckpointPublicKeys.pem(key.publicKey()));
             return verified ? 0 : EXIT_FAILED;
         }
     }
 
     /** Signs the test payload, verifies it and prints one block per key; false when it did not verify. */
     boolean check(String name, SigningKey key) {
+        PrintStream out = out();
         out.println(name + ": " + key.description());
         out.println("  fingerprint: sha256:" + SigningKey.fingerprint(key.publicKey()));
         out.println("  extractable: " + (key.extractable() ? "yes" : "no"));

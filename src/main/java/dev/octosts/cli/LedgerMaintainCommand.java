@@ -28,7 +28,7 @@ final class LedgerMaintainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LedgerCommand.OwnerUrl owner = ledger.ownerUrl();
+        OwnerUrl owner = ledger.ownerUrl();
         if (owner == null) {
             ledger.err().println("octo-sts ledger: configuration error: DATABASE_MIGRATION_URL or DATABASE_URL must be a PostgreSQL JDBC URL");
             return LedgerCommand.EXIT_ERROR;

@@ -20,8 +20,8 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The command line with its error handling: a bad argument, or a failure of an {@code audit}, {@code keys} or
-     * {@code policy} subcommand, is one line on stderr and exit code 2.
+     * The command line with its error handling: a bad argument, or a failure of an {@code audit}, {@code keys},
+     * {@code ledger} or {@code policy} subcommand, is one line on stderr and exit code 2.
      */
     static CommandLine commandLine() {
         return OneLineErrors.on(new CommandLine(new Main())).setParameterExceptionHandler((error, args) -> {

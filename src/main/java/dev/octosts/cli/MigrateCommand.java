@@ -17,22 +17,17 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String url = System.getenv("DATABASE_MIGRATION_URL");
-        String variable = "DATABASE_MIGRATION_URL";
-        if (url == null || url.isBlank()) {
-            url = System.getenv("DATABASE_URL");
-            variable = "DATABASE_URL";
-        }
-        if (url == null || url.isBlank() || !url.startsWith("jdbc:postgresql:")) {
+        OwnerUrl owner = OwnerUrl.from(System.getenv());
+        if (owner == null) {
             System.err.println("octo-sts: configuration error: DATABASE_MIGRATION_URL or DATABASE_URL must be a PostgreSQL JDBC URL");
             return 2;
         }
         try {
-            int applied = Migrations.migrate(url);
+            int applied = Migrations.migrate(owner.url());
             System.out.println("applied " + applied + " migration(s); the ledger schema is current");
             return 0;
         } catch (RuntimeException e) {
-            System.err.println("octo-sts: migration failed (" + variable + "): " + ErrorLine.of(e));
+            System.err.println("octo-sts: migration failed (" + owner.variable() + "): " + ErrorLine.of(e));
             return 1;
         }
     }

@@ -7,24 +7,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Unmatched;
 
 /** {@code octo-sts policy check FILE...}: exit 0 when every file is valid, 1 when one is not, 2 when one cannot be read. */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Parse and compile trust policies (and trusted-token-issuers.yaml allowlists) as the exchange does.",
                 "Prints 'FILE: ok' or 'FILE:LINE: problem' for each file. Exit 0 when all are valid, 1 when any is"
                         + " invalid, 2 when a file cannot be read."})
-final class PolicyCheckCommand implements Callable<Integer> {
+final class PolicyCheckCommand extends PolicyCommand.Subcommand {
     /** The allowlist's file name in the org policy repository; a file so named is checked as one. */
     static final String ALLOWLIST_FILE_NAME = "trusted-token-issuers.yaml";
-
-    @ParentCommand
-    PolicyCommand policy;
 
     @Parameters(paramLabel = "FILE", arity = "0..*",
             description = "Trust policies (<identity>.sts.yaml) and allowlists (" + ALLOWLIST_FILE_NAME + ").")
@@ -34,12 +28,8 @@ final class PolicyCheckCommand implements Callable<Integer> {
             + " which may list repositories.")
     boolean org;
 
-    @Unmatched
-    List<String> unmatched = new ArrayList<>();
-
     @Override
-    public Integer call() {
-        PolicyCommand.refuseUnmatched(unmatched);
+    int run() {
         if (files.isEmpty()) {
             throw new PolicyCommand.UsageException("name at least one policy file (see --help)");
         }

@@ -8,10 +8,12 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code octo-sts policy}: tools for policy authors, offline. The subcommands read policies with the exchange's
@@ -20,18 +22,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Check trust policies and explain their verdict on a token, offline, with the exchange's own code.",
         subcommands = {PolicyCheckCommand.class, PolicyExplainCommand.class})
-public final class PolicyCommand implements Runnable, CommandGroup {
+public final class PolicyCommand extends CommandGroup {
     /** Exit code when a policy is invalid or denies the token. */
     static final int EXIT_REFUSED = 1;
     /** Exit code for bad arguments or a file that cannot be read. */
     static final int EXIT_ERROR = OneLineErrors.EXIT_ERROR;
 
     private final InputStream in;
-    private final PrintStream out;
-    private final PrintStream err;
-
-    @Spec
-    CommandSpec spec;
 
     public PolicyCommand() {
         this(System.in, System.out, System.err);
@@ -39,24 +36,8 @@ public final class PolicyCommand implements Runnable, CommandGroup {
 
     /** @param in where {@code explain --token -} reads the token */
     public PolicyCommand(InputStream in, PrintStream out, PrintStream err) {
+        super(out, err);
         this.in = in;
-        this.out = out;
-        this.err = err;
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(out);
-    }
-
-    @Override
-    public PrintStream out() {
-        return out;
-    }
-
-    @Override
-    public PrintStream err() {
-        return err;
     }
 
     /** Standard input, at most {@code maxChars} of it as UTF-8 text, or null when there is more. */
@@ -72,14 +53,35 @@ public final class PolicyCommand implements Runnable, CommandGroup {
 
     /** One line on stderr. */
     void error(String message) {
-        err.println("octo-sts policy: " + message);
+        err().println("octo-sts policy: " + message);
+    }
+
+    /**
+     * A subcommand of {@code policy}. Arguments picocli cannot match are collected rather than refused by
+     * picocli, whose message would echo them, and refused before the subcommand runs.
+     */
+    abstract static class Subcommand implements Callable<Integer> {
+        @ParentCommand
+        PolicyCommand policy;
+
+        @Unmatched
+        List<String> unmatched = new ArrayList<>();
+
+        @Override
+        public final Integer call() {
+            refuseUnmatched(unmatched);
+            return run();
+        }
+
+        /** The exit code, once the arguments are known to be all matched. */
+        abstract int run();
     }
 
     /**
      * Refuses arguments picocli could not match, naming options but never echoing other values (a stray
      * value may be a token).
      */
-    static void refuseUnmatched(List<String> unmatched) {
+    private static void refuseUnmatched(List<String> unmatched) {
         if (unmatched.isEmpty()) {
             return;
         }

@@ -10,16 +10,12 @@ import dev.octosts.policy.PolicyFileCheck;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code octo-sts policy explain}: every check of a trust policy against a token's claims, then the verdict.
@@ -31,13 +27,10 @@ import picocli.CommandLine.Unmatched;
                 + " exchange would give and the permissions it would grant.",
                 "--token decodes the JWT payload WITHOUT verifying its signature and never prints the token.",
                 "Exit 0 when allowed, 1 when denied or the policy is invalid, 2 for bad arguments."})
-final class PolicyExplainCommand implements Callable<Integer> {
+final class PolicyExplainCommand extends PolicyCommand.Subcommand {
     private static final int MAX_TOKEN_CHARS = 64 * 1024;
     private static final long MAX_CLAIMS_BYTES = 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @ParentCommand
-    PolicyCommand policy;
 
     @Option(names = "--policy", paramLabel = "FILE", description = "The trust policy (<identity>.sts.yaml).")
     Path policyFile;
@@ -57,12 +50,8 @@ final class PolicyExplainCommand implements Callable<Integer> {
     @Option(names = "--org", description = "Read the policy as an org policy (in the org policy repository).")
     boolean org;
 
-    @Unmatched
-    List<String> unmatched = new ArrayList<>();
-
     @Override
-    public Integer call() {
-        PolicyCommand.refuseUnmatched(unmatched);
+    int run() {
         if (policyFile == null) {
             throw new PolicyCommand.UsageException("--policy FILE is required (see --help)");
         }

@@ -11,18 +11,8 @@ import java.time.Duration;
  * wrong after GitHub minted a token (the ledger, the deadline, any exception) revokes it: no token
  * outlives an error.
  */
-final class ExchangeCompletion {
+record ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Telemetry telemetry) {
     private static final System.Logger LOG = System.getLogger(ExchangeCompletion.class.getName());
-
-    private final ExchangeRecorder recorder;
-    private final GitHubClient github;
-    private final Telemetry telemetry;
-
-    ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Telemetry telemetry) {
-        this.recorder = recorder;
-        this.github = github;
-        this.telemetry = telemetry;
-    }
 
     /**
      * Makes the record durable. A token is returned only when that worked; otherwise it is revoked at

@@ -28,12 +28,12 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
-import static dev.octosts.exchange.ExchangeTracing.GITHUB_INSTALLATION;
-import static dev.octosts.exchange.ExchangeTracing.GITHUB_MINT;
-import static dev.octosts.exchange.ExchangeTracing.OIDC_VERIFY;
-import static dev.octosts.exchange.ExchangeTracing.POLICY_ALLOWLIST;
-import static dev.octosts.exchange.ExchangeTracing.POLICY_CHECK;
-import static dev.octosts.exchange.ExchangeTracing.POLICY_READ;
+import static dev.octosts.exchange.ExchangeTracing.Step.GITHUB_INSTALLATION;
+import static dev.octosts.exchange.ExchangeTracing.Step.GITHUB_MINT;
+import static dev.octosts.exchange.ExchangeTracing.Step.OIDC_VERIFY;
+import static dev.octosts.exchange.ExchangeTracing.Step.POLICY_ALLOWLIST;
+import static dev.octosts.exchange.ExchangeTracing.Step.POLICY_CHECK;
+import static dev.octosts.exchange.ExchangeTracing.Step.POLICY_READ;
 
 /**
  * The token exchange, top to bottom: verify the caller's OIDC token, find the GitHub App installation

@@ -10,6 +10,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -20,13 +21,14 @@ import java.util.function.Supplier;
  * Only what the record holds is exported, so never a raw token: an issued token only as its SHA-256.
  */
 final class ExchangeTracing {
-    static final String OIDC_VERIFY = "oidc.verify";
-    static final String GITHUB_INSTALLATION = "github.installation";
-    static final String POLICY_ALLOWLIST = "policy.allowlist";
-    static final String POLICY_READ = "policy.read";
-    static final String POLICY_CHECK = "policy.check";
-    static final String GITHUB_MINT = "github.mint";
-    static final String LEDGER_APPEND = "ledger.append";
+    /** The steps of an exchange, each a child span and a sample of the step duration metric under its name. */
+    enum Step {
+        OIDC_VERIFY, GITHUB_INSTALLATION, POLICY_ALLOWLIST, POLICY_READ, POLICY_CHECK, GITHUB_MINT, LEDGER_APPEND;
+
+        /** The span's name and the metric's {@code step} label: {@code POLICY_READ} is {@code policy.read}. */
+        final String spanName = name().toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
     private static final AttributeKey<Double> QUEUE_WAIT = AttributeKey.doubleKey("octosts.ledger.queue_wait_seconds");
     private static final AttributeKey<Double> COMMIT = AttributeKey.doubleKey("octosts.ledger.commit_seconds");
     private static final AttributeKey<Long> BATCH_SIZE = AttributeKey.longKey("octosts.ledger.batch_size");
@@ -68,18 +70,18 @@ final class ExchangeTracing {
         }
 
         /** Runs one step of the exchange in its own child span. */
-        <T> T step(String name, Supplier<T> body) {
+        <T> T step(Step step, Supplier<T> body) {
             long stepStarted = System.nanoTime();
-            Span step = tracer.spanBuilder(name).startSpan();
-            try (Scope ignored = step.makeCurrent()) {
+            Span child = tracer.spanBuilder(step.spanName).startSpan();
+            try (Scope ignored = child.makeCurrent()) {
                 return body.get();
             } catch (RuntimeException | Error e) {
-                step.setStatus(StatusCode.ERROR);
-                step.setAttribute("error.type", e.getClass().getName());
+                child.setStatus(StatusCode.ERROR);
+                child.setAttribute("error.type", e.getClass().getName());
                 throw e;
             } finally {
-                step.end();
-                telemetry.exchangeStepEnded(name, System.nanoTime() - stepStarted);
+                child.end();
+                telemetry.exchangeStepEnded(step.spanName, System.nanoTime() - stepStarted);
             }
         }
 
@@ -87,7 +89,7 @@ final class ExchangeTracing {
         ExchangeRecorder.Receipt append(ExchangeRecorder recorder, ExchangeRecord record)
                 throws ExchangeRecorder.RecordingException {
             long appendStarted = System.nanoTime();
-            Span append = tracer.spanBuilder(LEDGER_APPEND).startSpan();
+            Span append = tracer.spanBuilder(Step.LEDGER_APPEND.spanName).startSpan();
             try (Scope ignored = append.makeCurrent()) {
                 ExchangeRecorder.Receipt receipt = recorder.append(record);
                 append.setAttribute(QUEUE_WAIT, receipt.queueWait().toNanos() / 1e9);
@@ -102,7 +104,7 @@ final class ExchangeTracing {
                 throw e;
             } finally {
                 append.end();
-                telemetry.exchangeStepEnded(LEDGER_APPEND, System.nanoTime() - appendStarted);
+                telemetry.exchangeStepEnded(Step.LEDGER_APPEND.spanName, System.nanoTime() - appendStarted);
             }
         }
 

@@ -3,6 +3,7 @@ package dev.octosts.exchange;
 import dev.octosts.oidc.OidcFailure;
 import dev.octosts.oidc.OidcResult;
 import dev.octosts.policy.CheckResult;
+import dev.octosts.policy.CheckResult.Verdict;
 import dev.octosts.gocompat.GoText;
 
 import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
@@ -83,16 +84,16 @@ public enum Reason {
     POLICY_PARSE_ERROR("policy_parse_error", NOT_FOUND, "unable to parse trust policy found for %q"),
     POLICY_COMPILE_ERROR("policy_compile_error", NOT_FOUND, "unable to compile trust policy found for %q"),
 
-    // The token against the trust policy: CompiledTrustPolicy's reason codes, with its message.
-    INVALID_TOKEN_ISSUER("invalid_token_issuer", INVALID_ARGUMENT, "%s"),
-    INVALID_TOKEN_SUBJECT("invalid_token_subject", INVALID_ARGUMENT, "%s"),
-    INVALID_TOKEN_AUDIENCE("invalid_token_audience", INVALID_ARGUMENT, "%s"),
-    ISSUER_MISMATCH("issuer_mismatch", PERMISSION_DENIED, "%s"),
-    SUBJECT_MISMATCH("subject_mismatch", PERMISSION_DENIED, "%s"),
-    AUDIENCE_MISMATCH("audience_mismatch", PERMISSION_DENIED, "%s"),
-    CLAIM_MISSING("claim_missing", PERMISSION_DENIED, "%s"),
-    CLAIM_NOT_STRING("claim_not_string", PERMISSION_DENIED, "%s"),
-    CLAIM_MISMATCH("claim_mismatch", PERMISSION_DENIED, "%s"),
+    // The token against the trust policy: CompiledTrustPolicy's reason codes and verdicts, with its message.
+    INVALID_TOKEN_ISSUER("invalid_token_issuer", Verdict.INVALID_TOKEN),
+    INVALID_TOKEN_SUBJECT("invalid_token_subject", Verdict.INVALID_TOKEN),
+    INVALID_TOKEN_AUDIENCE("invalid_token_audience", Verdict.INVALID_TOKEN),
+    ISSUER_MISMATCH("issuer_mismatch", Verdict.DENIED),
+    SUBJECT_MISMATCH("subject_mismatch", Verdict.DENIED),
+    AUDIENCE_MISMATCH("audience_mismatch", Verdict.DENIED),
+    CLAIM_MISSING("claim_missing", Verdict.DENIED),
+    CLAIM_NOT_STRING("claim_not_string", Verdict.DENIED),
+    CLAIM_MISMATCH("claim_mismatch", Verdict.DENIED),
 
     // The mint, and GitHub's answers to any step's call.
     GITHUB_REFUSED_PERMISSIONS("github_refused_permissions", PERMISSION_DENIED,
@@ -118,23 +119,37 @@ public enum Reason {
     private final String message;
     /** The verifier's failure this reason answers for; null for every reason not the verifier's. */
     private final OidcFailure oidcFailure;
+    /** The policy check's verdict this reason answers for; null for every reason not the check's. */
+    private final Verdict verdict;
 
     Reason(String code, GrpcCode grpcCode, String message) {
-        this.code = code;
-        this.grpcCode = grpcCode;
-        this.message = message;
-        this.oidcFailure = null;
+        this(code, grpcCode, message, null, null);
     }
 
+    /** A reason of the OIDC verifier: its failure's gRPC code and public message. */
     Reason(String code, OidcFailure failure) {
-        this.code = code;
-        this.grpcCode = switch (failure) {
+        this(code, switch (failure) {
             case VERIFICATION_FAILED -> UNAUTHENTICATED;
             case OVERLOADED -> UNAVAILABLE;
             case MALFORMED_TOKEN, INVALID_ISSUER, PROVIDER_UNAVAILABLE -> INVALID_ARGUMENT;
-        };
-        this.message = failure.publicMessage();
-        this.oidcFailure = failure;
+        }, failure.publicMessage(), failure, null);
+    }
+
+    /** A reason of the policy check: the message is the check's own (Octo STS's, made where the check is made). */
+    Reason(String code, Verdict verdict) {
+        this(code, switch (verdict) {
+            case INVALID_TOKEN -> INVALID_ARGUMENT;
+            case DENIED -> PERMISSION_DENIED;
+            case ALLOW -> throw new IllegalArgumentException("an allowed token has no refusal reason");
+        }, "%s", null, verdict);
+    }
+
+    Reason(String code, GrpcCode grpcCode, String message, OidcFailure oidcFailure, Verdict verdict) {
+        this.code = code;
+        this.grpcCode = grpcCode;
+        this.message = message;
+        this.oidcFailure = oidcFailure;
+        this.verdict = verdict;
     }
 
     /** The stable snake_case code the ledger, the metrics and the spans carry. */
@@ -190,16 +205,11 @@ public enum Reason {
      * verdict, and the policy's message (Octo STS's, made where the check is made).
      */
     static Outcome<Void> checked(CheckResult check) {
-        GrpcCode wanted = switch (check.verdict()) {
-            case ALLOW -> OK;
-            case INVALID_TOKEN -> INVALID_ARGUMENT;
-            case DENIED -> PERMISSION_DENIED;
-        };
-        if (wanted == OK) {
+        if (check.allowed()) {
             return Outcome.passed();
         }
         for (Reason reason : values()) {
-            if (reason.oidcFailure == null && reason.grpcCode == wanted && reason.code.equals(check.reason())) {
+            if (reason.verdict == check.verdict() && reason.code.equals(check.reason())) {
                 return Outcome.refused(reason.refusal(check.message()));
             }
         }

@@ -17,16 +17,7 @@ import java.util.Locale;
  * every other refusal instead of an empty one, and counted, since no ledger record can be made for a
  * request that was never parsed. The message is fixed per kind: nothing the caller sent is echoed.
  */
-final class RefusedBeforeRouting implements DirectHandler {
-    private final String listener;
-    private final ObjectMapper json;
-    private final Telemetry telemetry;
-
-    private RefusedBeforeRouting(String listener, ObjectMapper json, Telemetry telemetry) {
-        this.listener = listener;
-        this.json = json;
-        this.telemetry = telemetry;
-    }
+record RefusedBeforeRouting(String listener, ObjectMapper json, Telemetry telemetry) implements DirectHandler {
 
     /** The handlers of one listener: this one for every kind of early refusal. */
     static DirectHandlers forListener(String listener, ObjectMapper json, Telemetry telemetry) {

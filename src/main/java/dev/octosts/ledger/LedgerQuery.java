@@ -57,38 +57,6 @@ public final class LedgerQuery {
                 tokenSha256 = tokenSha256.toLowerCase(Locale.ROOT);
             }
         }
-
-        public static Filter any() {
-            return new Filter(null, null, null, null, null, null, null);
-        }
-
-        public Filter withTokenSha256(String value) {
-            return new Filter(value, subject, scope, identity, decision, since, until);
-        }
-
-        public Filter withSubject(String value) {
-            return new Filter(tokenSha256, value, scope, identity, decision, since, until);
-        }
-
-        public Filter withScope(String value) {
-            return new Filter(tokenSha256, subject, value, identity, decision, since, until);
-        }
-
-        public Filter withIdentity(String value) {
-            return new Filter(tokenSha256, subject, scope, value, decision, since, until);
-        }
-
-        public Filter withDecision(Decision value) {
-            return new Filter(tokenSha256, subject, scope, identity, value, since, until);
-        }
-
-        public Filter withSince(Instant value) {
-            return new Filter(tokenSha256, subject, scope, identity, decision, value, until);
-        }
-
-        public Filter withUntil(Instant value) {
-            return new Filter(tokenSha256, subject, scope, identity, decision, since, value);
-        }
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -34,17 +35,17 @@ import java.util.stream.Collectors;
  * (each rule drops the key it breaks, never the whole set):
  * <ul>
  *   <li>only signing keys: {@code use} absent or {@code sig}, so an HMAC secret or an encryption key in a
- *       JWKS never verifies anything ({@link #NOT_FOR_SIGNING}, {@link #UNSUPPORTED_KEY_TYPE});</li>
+ *       JWKS never verifies anything ({@link Drop#NOT_FOR_SIGNING}, {@link Drop#UNSUPPORTED_KEY_TYPE});</li>
  *   <li>RSA: modulus of {@value #MIN_RSA_MODULUS_BITS} to {@value #MAX_RSA_MODULUS_BITS} bits, public
- *       exponent odd, from 3 to 2³²−1 ({@link #RSA_MODULUS_SIZE}, {@link #RSA_EXPONENT}). A verification costs
+ *       exponent odd, from 3 to 2³²−1 ({@link Drop#RSA_MODULUS_SIZE}, {@link Drop#RSA_EXPONENT}). A verification costs
  *       about as many modular multiplications as the exponent has bits: with a 3,070-bit exponent one check of
  *       an RSA-3072 key took some 11 ms, with 65537 it takes well under one;</li>
- *   <li>EC: P-256 and P-384 only, the curves of ES256 and ES384 ({@link #UNSUPPORTED_CURVE}); P-521 and
+ *   <li>EC: P-256 and P-384 only, the curves of ES256 and ES384 ({@link Drop#UNSUPPORTED_CURVE}); P-521 and
  *       secp256k1 keys are dropped since ES512 and ES256K are never accepted;</li>
- *   <li>an {@code alg} the key's type cannot serve among the accepted ones ({@link #UNSUPPORTED_KEY_ALGORITHM});</li>
+ *   <li>an {@code alg} the key's type cannot serve among the accepted ones ({@link Drop#UNSUPPORTED_KEY_ALGORITHM});</li>
  *   <li>at most {@value #MAX_KEYS_PER_KID} keys per {@code kid}, the first in document order
- *       ({@link #KID_LIMIT}), so one token is checked against at most that many keys;</li>
- *   <li>at most {@value #MAX_USABLE_KEYS} usable keys, the first in document order ({@link #KEY_LIMIT}).</li>
+ *       ({@link Drop#KID_LIMIT}), so one token is checked against at most that many keys;</li>
+ *   <li>at most {@value #MAX_USABLE_KEYS} usable keys, the first in document order ({@link Drop#KEY_LIMIT}).</li>
  * </ul>
  * A token without {@code kid} is checked only against a set of exactly one key (see {@link #candidates}).
  */
@@ -57,16 +58,16 @@ record KeySet(JwksSource source, List<Key> keys, Map<String, Integer> dropped, S
     /** Exponents up to 2³²−1: the largest any real key uses is 65537, and Go's crypto/rsa stops at 2³¹−1. */
     static final int MAX_RSA_EXPONENT_BITS = 32;
 
-    /** Reasons a key is dropped, as they appear in details. */
-    static final String NOT_FOR_SIGNING = "not_for_signing";
-    static final String UNSUPPORTED_KEY_TYPE = "unsupported_key_type";
-    static final String UNSUPPORTED_CURVE = "unsupported_curve";
-    static final String UNSUPPORTED_KEY_ALGORITHM = "unsupported_key_algorithm";
-    static final String RSA_MODULUS_SIZE = "rsa_modulus_size";
-    static final String RSA_EXPONENT = "rsa_exponent";
-    static final String INVALID_KEY = "invalid_key";
-    static final String KID_LIMIT = "kid_limit";
-    static final String KEY_LIMIT = "key_limit";
+    /** Why a key is dropped; {@link #label()} is how it is counted in {@link #dropped()} and details. */
+    enum Drop {
+        NOT_FOR_SIGNING, UNSUPPORTED_KEY_TYPE, UNSUPPORTED_CURVE, UNSUPPORTED_KEY_ALGORITHM, RSA_MODULUS_SIZE,
+        RSA_EXPONENT, INVALID_KEY, KID_LIMIT, KEY_LIMIT;
+
+        /** E.g. {@code rsa_exponent}. */
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** A verifier with its public key: a 4,096-bit modulus is 512 bytes, the objects around it some hundreds more. */
     private static final int HEAP_BYTES_PER_KEY = 2_048;
@@ -165,51 +166,51 @@ record KeySet(JwksSource source, List<Key> keys, Map<String, Integer> dropped, S
         Map<String, Integer> dropped = new HashMap<>();
         Map<String, Integer> perKid = new HashMap<>();
         for (JWK jwk : set.getKeys()) {
-            String problem = problem(jwk);
+            Drop problem = problem(jwk);
             Key key = null;
             if (problem == null) {
                 try {
                     key = key(jwk);
                 } catch (JOSEException e) {
-                    problem = INVALID_KEY;
+                    problem = Drop.INVALID_KEY;
                 }
             }
             if (problem == null && key.algorithm() != null && !key.supports(key.algorithm())) {
-                problem = UNSUPPORTED_KEY_ALGORITHM;
+                problem = Drop.UNSUPPORTED_KEY_ALGORITHM;
             }
             if (problem == null && perKid.merge(Objects.toString(key.keyId(), ""), 1, Integer::sum) > MAX_KEYS_PER_KID) {
-                problem = KID_LIMIT;
+                problem = Drop.KID_LIMIT;
             }
             if (problem == null && keys.size() >= MAX_USABLE_KEYS) {
-                problem = KEY_LIMIT;
+                problem = Drop.KEY_LIMIT;
             }
             if (problem == null) {
                 keys.add(key);
             } else {
-                dropped.merge(problem, 1, Integer::sum);
+                dropped.merge(problem.label(), 1, Integer::sum);
             }
         }
         return new Parsed(keys, dropped);
     }
 
     /** Why the key cannot be used, checked on its parameters before any key object is built; null if none. */
-    private static String problem(JWK jwk) {
+    private static Drop problem(JWK jwk) {
         if (jwk.getKeyUse() != null && !KeyUse.SIGNATURE.equals(jwk.getKeyUse())) {
-            return NOT_FOR_SIGNING;
+            return Drop.NOT_FOR_SIGNING;
         }
         return switch (jwk) {
             case RSAKey rsa -> {
                 int modulusBits = rsa.getModulus().decodeToBigInteger().bitLength();
                 BigInteger exponent = rsa.getPublicExponent().decodeToBigInteger();
                 if (modulusBits < MIN_RSA_MODULUS_BITS || modulusBits > MAX_RSA_MODULUS_BITS) {
-                    yield RSA_MODULUS_SIZE;
+                    yield Drop.RSA_MODULUS_SIZE;
                 }
                 yield exponent.testBit(0) && exponent.bitLength() > 1 && exponent.bitLength() <= MAX_RSA_EXPONENT_BITS
-                        ? null : RSA_EXPONENT;
+                        ? null : Drop.RSA_EXPONENT;
             }
             case ECKey ec -> Curve.P_256.equals(ec.getCurve()) || Curve.P_384.equals(ec.getCurve())
-                    ? null : UNSUPPORTED_CURVE;
-            default -> UNSUPPORTED_KEY_TYPE;
+                    ? null : Drop.UNSUPPORTED_CURVE;
+            default -> Drop.UNSUPPORTED_KEY_TYPE;
         };
     }
 

@@ -15,20 +15,10 @@ import java.util.Set;
 /**
  * A signing key whose every signature is a {@code keys.sign} span and a sample of
  * {@code octosts.signing.duration} — for an HSM, the only time it is on the request path.
+ *
+ * @param name which key this is, e.g. {@link Telemetry#GITHUB_APP_KEY} or {@link Telemetry#LEDGER_KEY}
  */
-public final class TracedSigningKey implements SigningKey {
-    private final SigningKey key;
-    private final String name;
-    private final Telemetry telemetry;
-    private final JWSSigner signer;
-
-    /** @param name which key this is, e.g. {@link Telemetry#GITHUB_APP_KEY} or {@link Telemetry#LEDGER_KEY} */
-    public TracedSigningKey(SigningKey key, String name, Telemetry telemetry) {
-        this.key = key;
-        this.name = name;
-        this.telemetry = telemetry;
-        this.signer = new TracedSigner(key.jwsSigner());
-    }
+public record TracedSigningKey(SigningKey key, String name, Telemetry telemetry) implements SigningKey {
 
     @Override
     public String description() {
@@ -42,7 +32,7 @@ public final class TracedSigningKey implements SigningKey {
 
     @Override
     public JWSSigner jwsSigner() {
-        return signer;
+        return new TracedSigner(key.jwsSigner());
     }
 
     @Override

@@ -170,8 +170,8 @@ class LedgerPoisonTest {
             LedgerQuery query = new LedgerQuery(pool);
             for (Map.Entry<String, String> value : hostile.entrySet()) {
                 String stored = LedgerText.sanitize(value.getValue());
-                for (Filter filter : List.of(Filter.any().withSubject(value.getValue()),
-                        Filter.any().withScope(value.getValue()), Filter.any().withIdentity(value.getValue()))) {
+                for (Filter filter : List.of(QueryFilters.subject(value.getValue()),
+                        QueryFilters.scope(value.getValue()), QueryFilters.identity(value.getValue()))) {
                     List<JsonNode> found = query.find(filter, 100).toList();
                     assertThat(found).as(value.getKey() + " " + filter).isNotEmpty()
                             .allSatisfy(row -> assertThat(row.at("/actor/sub").textValue()).isEqualTo(stored));
@@ -213,9 +213,9 @@ class LedgerPoisonTest {
             ledger.append(legit("legit"));
             LedgerQuery query = new LedgerQuery(pool);
 
-            assertThat(query.find(Filter.any().withSubject(CJK_SUBJECT), 10))
+            assertThat(query.find(QueryFilters.subject(CJK_SUBJECT), 10))
                     .extracting(row -> row.get("request_id").textValue()).containsExactly("long");
-            assertThat(query.find(Filter.any().withSubject(longer), 10))
+            assertThat(query.find(QueryFilters.subject(longer), 10))
                     .extracting(row -> row.get("request_id").textValue()).containsExactly("longer");
             // What the column holds is short, and names the value by its SHA-256.
             String column = database.subjectColumn(ledger.chainId(), 1);
@@ -254,14 +254,14 @@ class LedgerPoisonTest {
             assertThat(database.count(ledger.chainId())).isEqualTo(batch.size() + 2);
             assertVerifies(pool);
             LedgerQuery query = new LedgerQuery(pool);
-            JsonNode deny = only(query.find(Filter.any().withSubject("refused-by-check"), 10).toList());
+            JsonNode deny = only(query.find(QueryFilters.subject("refused-by-check"), 10).toList());
             assertThat(deny.get("reason").textValue()).isEqualTo("record_reduced");
             assertThat(deny.get("decision").textValue()).isEqualTo("deny");
             assertThat(deny.get("grpc_code").intValue()).isEqualTo(GrpcCode.INVALID_ARGUMENT.value());
             assertThat(deny.get("request_id").textValue()).isEqualTo("refused-deny");
             assertThat(deny.get("user_agent").textValue()).isEqualTo("sha256:" + sha256Hex("refused-by-check"));
             assertThat(deny.get("detail").textValue()).contains("invalid_subject").contains("23514");
-            JsonNode allow = only(query.find(Filter.any().withTokenSha256(sha256Hex("refused-allow")), 10).toList());
+            JsonNode allow = only(query.find(QueryFilters.tokenSha256(sha256Hex("refused-allow")), 10).toList());
             assertThat(allow.get("reason").textValue()).isEqualTo("record_reduced");
             assertThat(allow.get("decision").textValue()).isEqualTo("allow");
             assertThat(allow.at("/issued/token_sha256").textValue()).isEqualTo(sha256Hex("refused-allow"));

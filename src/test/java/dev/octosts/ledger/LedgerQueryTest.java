@@ -48,23 +48,23 @@ class LedgerQueryTest {
 
     static Stream<Arguments> filters() {
         return Stream.of(
-                Arguments.of("no filter", Filter.any(), 100, List.of("r4", "r3", "r5", "r2", "r1")),
-                Arguments.of("token sha256", Filter.any().withTokenSha256(LedgerQuery.tokenSha256(TOKEN_1)), 100, List.of("r1")),
-                Arguments.of("token sha256 in capitals", Filter.any().withTokenSha256(
+                Arguments.of("no filter", QueryFilters.ANY, 100, List.of("r4", "r3", "r5", "r2", "r1")),
+                Arguments.of("token sha256", QueryFilters.tokenSha256(LedgerQuery.tokenSha256(TOKEN_1)), 100, List.of("r1")),
+                Arguments.of("token sha256 in capitals", QueryFilters.tokenSha256(
                         LedgerQuery.tokenSha256(TOKEN_3).toUpperCase()), 100, List.of("r3")),
-                Arguments.of("subject", Filter.any().withSubject(MAIN), 100, List.of("r3", "r1")),
-                Arguments.of("scope", Filter.any().withScope("acme/app"), 100, List.of("r4", "r2", "r1")),
-                Arguments.of("identity", Filter.any().withIdentity("release"), 100, List.of("r3")),
-                Arguments.of("decision deny", Filter.any().withDecision(Decision.DENY), 100, List.of("r5", "r2")),
-                Arguments.of("decision error", Filter.any().withDecision(Decision.ERROR), 100, List.of("r4")),
-                Arguments.of("since, inclusive", Filter.any().withSince(T0.plus(Duration.ofMinutes(90))), 100,
+                Arguments.of("subject", QueryFilters.subject(MAIN), 100, List.of("r3", "r1")),
+                Arguments.of("scope", QueryFilters.scope("acme/app"), 100, List.of("r4", "r2", "r1")),
+                Arguments.of("identity", QueryFilters.identity("release"), 100, List.of("r3")),
+                Arguments.of("decision deny", QueryFilters.decision(Decision.DENY), 100, List.of("r5", "r2")),
+                Arguments.of("decision error", QueryFilters.decision(Decision.ERROR), 100, List.of("r4")),
+                Arguments.of("since, inclusive", QueryFilters.since(T0.plus(Duration.ofMinutes(90))), 100,
                         List.of("r4", "r3", "r5")),
-                Arguments.of("until, exclusive", Filter.any().withUntil(T0.plus(Duration.ofMinutes(90))), 100,
+                Arguments.of("until, exclusive", QueryFilters.until(T0.plus(Duration.ofMinutes(90))), 100,
                         List.of("r2", "r1")),
-                Arguments.of("scope and decision", Filter.any().withScope("acme/app").withDecision(Decision.ALLOW), 100,
+                Arguments.of("scope and decision", new Filter(null, null, "acme/app", null, Decision.ALLOW, null, null), 100,
                         List.of("r1")),
-                Arguments.of("nothing matches", Filter.any().withSubject("repo:nobody"), 100, List.of()),
-                Arguments.of("limit", Filter.any(), 2, List.of("r4", "r3")));
+                Arguments.of("nothing matches", QueryFilters.subject("repo:nobody"), 100, List.of()),
+                Arguments.of("limit", QueryFilters.ANY, 2, List.of("r4", "r3")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -77,7 +77,7 @@ class LedgerQueryTest {
 
     @Test
     void rowsAreTheDocumentWithPrevHashAndHash() {
-        JsonNode row = new LedgerQuery(ledger.runtime()).find(Filter.any().withSubject(DEV), 1).findFirst().orElseThrow();
+        JsonNode row = new LedgerQuery(ledger.runtime()).find(QueryFilters.subject(DEV), 1).findFirst().orElseThrow();
 
         assertThat(row.get("v").intValue()).isEqualTo(1);
         assertThat(row.get("seq").longValue()).isEqualTo(2);
@@ -95,8 +95,8 @@ class LedgerQueryTest {
 
     @Test
     void badFiltersAreRefused() {
-        assertThatThrownBy(() -> Filter.any().withTokenSha256("abc")).hasMessageContaining("64 hex digits");
-        assertThatThrownBy(() -> new LedgerQuery(ledger.runtime()).find(Filter.any(), 0)).hasMessageContaining("limit");
+        assertThatThrownBy(() -> QueryFilters.tokenSha256("abc")).hasMessageContaining("64 hex digits");
+        assertThatThrownBy(() -> new LedgerQuery(ledger.runtime()).find(QueryFilters.ANY, 0)).hasMessageContaining("limit");
     }
 
     static Stream<Arguments> times() {

@@ -91,11 +91,11 @@ class LedgerVerifierTest {
         LedgerVerifier verifier = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey()));
 
         assertThat(verifier.verify().firstProblem()).isEmpty();
-        assertThat(new LedgerQuery(ledger.runtime()).find(LedgerQuery.Filter.any().withSubject(subject), 10)).hasSize(1);
+        assertThat(new LedgerQuery(ledger.runtime()).find(QueryFilters.subject(subject), 10)).hasSize(1);
 
         ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerText.column(subject) + "'");
         assertThat(verifier.verify().firstProblem()).isEmpty();
-        assertThat(new LedgerQuery(ledger.runtime()).find(LedgerQuery.Filter.any().withSubject(subject), 10)).hasSize(1);
+        assertThat(new LedgerQuery(ledger.runtime()).find(QueryFilters.subject(subject), 10)).hasSize(1);
 
         ledger.tamper("UPDATE ledger_record SET subject = '" + LedgerText.column(subject + "x") + "'");
         assertThat(verifier.verify().firstProblem()).hasValueSatisfying(problem -> {

@@ -62,7 +62,7 @@ class KeySetTest {
         KeySet.Parsed parsed = parse(keys);
 
         assertThat(parsed.keys()).extracting(KeySet.Key::family).containsExactly("P-256", "P-384");
-        assertThat(parsed.dropped()).isEqualTo(Map.of(KeySet.UNSUPPORTED_CURVE, 2));
+        assertThat(parsed.dropped()).isEqualTo(Map.of(KeySet.Drop.UNSUPPORTED_CURVE.label(), 2));
     }
 
     @Test
@@ -80,8 +80,8 @@ class KeySetTest {
         KeySet.Parsed parsed = parse(keys);
 
         assertThat(parsed.keys()).isEmpty();
-        assertThat(parsed.dropped()).isEqualTo(Map.of(KeySet.UNSUPPORTED_KEY_TYPE, 2, KeySet.NOT_FOR_SIGNING, 1,
-                KeySet.UNSUPPORTED_KEY_ALGORITHM, 1));
+        assertThat(parsed.dropped()).isEqualTo(Map.of(KeySet.Drop.UNSUPPORTED_KEY_TYPE.label(), 2, KeySet.Drop.NOT_FOR_SIGNING.label(), 1,
+                KeySet.Drop.UNSUPPORTED_KEY_ALGORITHM.label(), 1));
     }
 
     @Test
@@ -99,7 +99,7 @@ class KeySetTest {
         assertThat(parsed.keys()).hasSize(KeySet.MAX_USABLE_KEYS);
         assertThat(parsed.keys().stream().filter(k -> k.keyId().equals("same"))).hasSize(KeySet.MAX_KEYS_PER_KID);
         assertThat(parsed.keys().getLast().keyId()).isEqualTo("k95");
-        assertThat(parsed.dropped()).isEqualTo(Map.of(KeySet.KID_LIMIT, 2, KeySet.KEY_LIMIT, 14));
+        assertThat(parsed.dropped()).isEqualTo(Map.of(KeySet.Drop.KID_LIMIT.label(), 2, KeySet.Drop.KEY_LIMIT.label(), 14));
     }
 
     private static KeySet.Parsed parse(List<?> keys) throws Exception {
