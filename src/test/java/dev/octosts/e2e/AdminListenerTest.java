@@ -72,7 +72,10 @@ class AdminListenerTest {
         assertThat(verify.status()).isEqualTo(200);
         assertThat(verify.body().path("verified").asBoolean()).isTrue();
 
-        assertThat(lines(admin("/audit/export?since=1h", READER))).hasSizeGreaterThanOrEqualTo(2);
+        List<String> recorded = harness.records().stream().map(record -> record.path("request_id").asText()).toList();
+        List<JsonNode> exported = lines(admin("/audit/export?since=1h", READER));
+        assertThat(exported).extracting(record -> record.path("request_id").asText()).containsAll(recorded);
+        assertThat(exported).allSatisfy(record -> assertThat(record.path("hash").asText()).matches("[0-9a-f]{64}"));
         assertThat(admin("/audit/records?decision=maybe", READER).status()).isEqualTo(400);
         assertThat(admin("/audit/export", READER).message()).isEqualTo("since is required");
     }

@@ -5,6 +5,7 @@ import dev.octosts.dev.LocalOidcIssuer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.net.Socket;
 import java.net.URI;
@@ -224,6 +225,8 @@ class HttpApiTest {
     }
 
     @Test
+    // In a thread of its own, so a regex that backtracks without end fails the test instead of hanging it.
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aCatastrophicPatternAgainstAHugeClaimIsAnsweredPromptly() {
         // (a+)+$ backtracks exponentially in java.util.regex; RE2/J is linear in the input.
         String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN,
