@@ -109,6 +109,43 @@ class AdminListenerTest {
         assertThat(stranger.status()).isEqualTo(401);
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"/audit/records, audit/query", "/audit/export?since=1h, audit/export",
+            "/audit/verify, audit/verify"})
+    void everyLedgerReadWithoutATokenIsUnauthenticatedAndRecorded(String path, String scope) {
+        Harness.Response response = admin(path, null);
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.code()).isEqualTo(16);
+        assertThat(response.message()).isEqualTo("missing or multiple authorization headers");
+        assertThat(response.raw().body()).doesNotContain("\"seq\"").doesNotContain("verified");
+        JsonNode record = recordOf(response);
+        assertThat(record.path("decision").asText()).isEqualTo("deny");
+        assertThat(record.path("reason").asText()).isEqualTo("missing_authorization");
+        assertThat(record.path("scope").asText()).isEqualTo(scope);
+    }
+
+    @Test
+    void aTokenMintedForTheExchangeNeverReadsTheLedger() {
+        // The readers' policy would match: the subject and audience are a reader's, but the exchange's audience rides along.
+        HttpRequest request = HttpRequest.newBuilder(harness.adminUri().resolve("/audit/verify")).GET()
+                .header("Authorization", "Bearer " + harness.actionsToken(Map.of("sub", READER,
+                        "aud", List.of("octo-sts-audit", Harness.DOMAIN)))).build();
+        Harness.Response response = harness.send(request);
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(response.code()).isEqualTo(7);
+        assertThat(response.message()).isEqualTo("the token's audience includes octo-sts.test, the exchange's:"
+                + " audit readers need a token minted for the ledger");
+        assertThat(recordOf(response).path("reason").asText()).isEqualTo("exchange_audience");
+    }
+
+    private static JsonNode recordOf(Harness.Response response) {
+        String requestId = response.raw().headers().firstValue("X-Request-Id").orElseThrow();
+        return harness.records().stream().filter(record -> record.path("request_id").asText().equals(requestId))
+                .findFirst().orElseThrow(() -> new AssertionError("no record of request " + requestId));
+    }
+
     @Test
     void othersAreRefusedAndEveryReadIsRecorded() {
         assertThat(admin("/audit/records", null).status()).isEqualTo(401);

@@ -99,6 +99,7 @@ class ExchangeConformanceTest {
             List<JsonNode> records = harness.records();
             assertThat(records).as("one ledger record per request").hasSize(harness.requests.get());
             JsonNode last = records.getLast();
+            assertThat(last.path("reason").asText()).as("the ledger's reason").isEqualTo(REASONS.get(id));
             assertThat(last.path("grpc_code").asInt()).isEqualTo(expected.code());
             assertThat(last.path("decision").asText()).isEqualTo(expected.decision());
             assertThat(last.path("actor").path("sub").asText()).isEqualTo("foo");
@@ -118,6 +119,38 @@ class ExchangeConformanceTest {
                 assertThat(last.path("issuer_allowlist")).isEqualTo(row.get("expected_event_issuer_allowlist"));
             }
         }
+    }
+
+    /** The ledger reason of each row's last exchange; rows not listed here are issued. */
+    private static final Map<String, String> REASONS = reasons();
+
+    private static Map<String, String> reasons() {
+        Map<String, String> refused = Map.ofEntries(
+                Map.entry("TestExchangeValidation/empty scope", "scope_missing"),
+                Map.entry("TestExchangeValidation/empty identity", "identity_missing"),
+                Map.entry("TestExchangeValidation/both empty", "scope_missing"),
+                Map.entry("TestExchangeValidation/nil", "scope_missing"),
+                Map.entry("TestExchangeRateLimit/403 Forbidden", "github_rate_limited"),
+                Map.entry("TestExchangeRateLimit/429 Too Many Requests", "github_rate_limited"),
+                Map.entry("TestPolicyReadAllRateLimitedReturnsError", "github_rate_limited"),
+                Map.entry("TestNegativeCachePreventsRepeatedGitHubCalls", "policy_not_found"),
+                Map.entry("TestNegativeCacheSkipsInstallationTokenCreation", "policy_not_found"),
+                Map.entry("TestExchangeOrgNotConfigured", "no_app_for_owner"),
+                Map.entry("TestExchangeOrgIsolation/other-org", "policy_not_found"),
+                Map.entry("TestExchangeEnforcesOrgAllowlist/unlisted issuer denied", "issuer_not_permitted"),
+                Map.entry("TestExchangeEnforcesOrgAllowlist/invalid config denied", "issuer_allowlist_invalid"),
+                Map.entry("TestExchangeUninstalledOwnerReadsNoAllowlist", "not_installed"));
+        Map<String, String> all = new java.util.HashMap<>();
+        try {
+            rows().forEach(row -> {
+                String id = ((JsonNode) row.get()[0]).path("id").asText();
+                all.put(id, refused.getOrDefault(id, "issued"));
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(all).as("every listed row exists").containsKeys(refused.keySet().toArray(String[]::new));
+        return all;
     }
 
     private enum Scenario { PLAIN, BREAK_GITHUB_THEN_REPEAT, AGE_CACHE_THEN_RATE_LIMIT }
