@@ -48,6 +48,9 @@ class HttpApiTest {
     /** Issuers that discovery must refuse: one redirects to a private address, one serves 10 MiB. */
     private static LocalOidcIssuer redirecting;
     private static LocalOidcIssuer oversized;
+    /** Issuers whose discovery works but whose key set fails: one answers 500, one lists only a secret key. */
+    private static LocalOidcIssuer jwksDown;
+    private static LocalOidcIssuer secretKeysOnly;
 
     @BeforeAll
     static void start() {
@@ -61,12 +64,18 @@ class HttpApiTest {
         redirecting.respondToDiscovery(LocalOidcIssuer.Fault.redirect("https://10.1.2.3/.well-known/openid-configuration"));
         oversized = LocalOidcIssuer.start();
         oversized.respondToDiscovery(LocalOidcIssuer.Fault.oversized(10 * 1024 * 1024));
+        jwksDown = LocalOidcIssuer.start();
+        jwksDown.respondToJwks(LocalOidcIssuer.Fault.status(500));
+        secretKeysOnly = LocalOidcIssuer.start();
+        secretKeysOnly.respondToJwks(LocalOidcIssuer.Fault.body("{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"kid\":\"k\"}]}"));
     }
 
     @AfterAll
     static void stop() {
         redirecting.close();
         oversized.close();
+        jwksDown.close();
+        secretKeysOnly.close();
         harness.close();
     }
 
@@ -182,6 +191,31 @@ class HttpApiTest {
                 new Refused("expired token", withToken(() -> mainBranch().audience(Harness.DOMAIN)
                         .lifetime(Duration.ofSeconds(-60)).mint(), "org/repo", "ci"),
                         401, 16, "unable to verify bearer token", "token_expired"),
+                new Refused("token without exp", withToken(() -> mainBranch().audience(Harness.DOMAIN).withoutExp().mint(),
+                        "org/repo", "ci"), 401, 16, "unable to verify bearer token", "missing_exp"),
+                new Refused("token not valid before an hour from now", withToken(() -> mainBranch().audience(Harness.DOMAIN)
+                        .notBefore(java.time.Instant.now().plusSeconds(3600)).mint(), "org/repo", "ci"), 401, 16, "unable to verify bearer token", "nbf_in_future"),
+                new Refused("token without kid", withToken(() -> mainBranch().audience(Harness.DOMAIN).keyId(null).mint(),
+                        "org/repo", "ci"), 401, 16, "unable to verify bearer token", "kid_required"),
+                new Refused("token whose payload was changed after signing", withToken(() -> {
+                    String[] good = goodToken().split("\\.");
+                    String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                            ("{\"iss\":\"" + Harness.ACTIONS_ISSUER + "\",\"sub\":\"repo:org/repo:ref:refs/heads/main\","
+                                    + "\"aud\":\"" + Harness.DOMAIN + "\",\"exp\":" + (java.time.Instant.now().getEpochSecond() + 600) + "}")
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    return good[0] + "." + forged + "." + good[2];
+                }, "org/repo", "ci"), 401, 16, "unable to verify bearer token", "bad_signature"),
+                new Refused("token whose exp is text", withToken(() -> mainBranch().rawPayload("{\"iss\":\"" + Harness.ACTIONS_ISSUER
+                        + "\",\"sub\":\"repo:org/repo:ref:refs/heads/main\",\"aud\":\"" + Harness.DOMAIN + "\",\"exp\":\"soon\"}")
+                        .mint(), "org/repo", "ci"), 401, 16, "unable to verify bearer token", "invalid_claims"),
+                new Refused("token for another audience", withToken(() -> harness.actionsToken(Map.of(
+                        "sub", "repo:org/repo:ref:refs/heads/main", "aud", "someone-else.example", "workflow_ref", "x")),
+                        "org/repo", "ci"), 403, 7,
+                        "trust policy: audience \"octo-sts.test\" did not match any of [\"someone-else.example\"]", "audience_mismatch"),
+                new Refused("issuer whose key set cannot be fetched", withToken(() -> rogueToken(jwksDown), "org/repo", "ci"),
+                        401, 16, "unable to verify bearer token", "jwks_fetch_failed"),
+                new Refused("issuer whose key set holds no usable key", withToken(() -> rogueToken(secretKeysOnly), "org/repo", "ci"),
+                        401, 16, "unable to verify bearer token", "no_usable_keys"),
                 new Refused("Basic instead of Bearer", () -> exchange("?scope=org/repo&identity=ci")
                         .header("Authorization", "Basic dXNlcjpwYXNz").GET().build(),
                         400, 3, "invalid bearer token", "malformed_token"),
