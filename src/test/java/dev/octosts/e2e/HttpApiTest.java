@@ -44,6 +44,7 @@ class HttpApiTest {
             permissions:
               contents: read
             """;
+    private static final String MAIN = "repo:org/repo:ref:refs/heads/main";
     private static Harness harness;
     /** Issuers that discovery must refuse: one redirects to a private address, one serves 10 MiB. */
     private static LocalOidcIssuer redirecting;
@@ -67,7 +68,8 @@ class HttpApiTest {
         jwksDown = LocalOidcIssuer.start();
         jwksDown.respondToJwks(LocalOidcIssuer.Fault.status(500));
         secretKeysOnly = LocalOidcIssuer.start();
-        secretKeysOnly.respondToJwks(LocalOidcIssuer.Fault.body("{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"kid\":\"k\"}]}"));
+        secretKeysOnly.respondToJwks(LocalOidcIssuer.Fault.body(
+                "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\",\"kid\":\"k\"}]}"));
     }
 
     @AfterAll
@@ -150,10 +152,6 @@ class HttpApiTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
-    private static LocalOidcIssuer.TokenBuilder mainBranch() {
-        return harness.issuer.token().issuer(Harness.ACTIONS_ISSUER).subject("repo:org/repo:ref:refs/heads/main");
-    }
-
     private static String rogueToken(LocalOidcIssuer rogue) {
         return rogue.mint(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
     }
@@ -179,42 +177,54 @@ class HttpApiTest {
                         400, 3, "invalid bearer token", "malformed_token"),
                 new Refused("three empty-ish parts", withToken(() -> "a.b.c", "org/repo", "ci"),
                         400, 3, "invalid bearer token", "malformed_token"),
-                new Refused("unsigned token (alg none)", withToken(() -> mainBranch().algorithm(new JWSAlgorithm("none")).mint(),
+                new Refused("unsigned token (alg none)", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).algorithm(new JWSAlgorithm("none")).mint(),
                         "org/repo", "ci"),
                         400, 3, "invalid bearer token", "unsigned_token"),
-                new Refused("HMAC-signed token", withToken(() -> mainBranch().audience(Harness.DOMAIN)
+                new Refused("HMAC-signed token", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).audience(Harness.DOMAIN)
                         .algorithm(JWSAlgorithm.HS256).mint(), "org/repo", "ci"),
                         401, 16, "unable to verify bearer token", "unsupported_algorithm"),
-                new Refused("token signed by an unpublished key", withToken(() -> mainBranch().audience(Harness.DOMAIN)
+                new Refused("token signed by an unpublished key", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).audience(Harness.DOMAIN)
                         .signWithUnpublishedKey().mint(), "org/repo", "ci"),
                         401, 16, "unable to verify bearer token", "unknown_key"),
-                new Refused("expired token", withToken(() -> mainBranch().audience(Harness.DOMAIN)
+                new Refused("expired token", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).audience(Harness.DOMAIN)
                         .lifetime(Duration.ofSeconds(-60)).mint(), "org/repo", "ci"),
                         401, 16, "unable to verify bearer token", "token_expired"),
-                new Refused("token without exp", withToken(() -> mainBranch().audience(Harness.DOMAIN).withoutExp().mint(),
+                new Refused("token without exp", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).audience(Harness.DOMAIN).withoutExp().mint(),
                         "org/repo", "ci"), 401, 16, "unable to verify bearer token", "missing_exp"),
-                new Refused("token not valid before an hour from now", withToken(() -> mainBranch().audience(Harness.DOMAIN)
-                        .notBefore(java.time.Instant.now().plusSeconds(3600)).mint(), "org/repo", "ci"), 401, 16, "unable to verify bearer token", "nbf_in_future"),
-                new Refused("token without kid", withToken(() -> mainBranch().audience(Harness.DOMAIN).keyId(null).mint(),
+                new Refused("token not valid before an hour from now", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).audience(Harness.DOMAIN)
+                        .notBefore(java.time.Instant.now().plusSeconds(3600)).mint(), "org/repo", "ci"),
+                        401, 16, "unable to verify bearer token", "nbf_in_future"),
+                new Refused("token without kid", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).audience(Harness.DOMAIN).keyId(null).mint(),
                         "org/repo", "ci"), 401, 16, "unable to verify bearer token", "kid_required"),
                 new Refused("token whose payload was changed after signing", withToken(() -> {
                     String[] good = goodToken().split("\\.");
                     String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
                             ("{\"iss\":\"" + Harness.ACTIONS_ISSUER + "\",\"sub\":\"repo:org/repo:ref:refs/heads/main\","
-                                    + "\"aud\":\"" + Harness.DOMAIN + "\",\"exp\":" + (java.time.Instant.now().getEpochSecond() + 600) + "}")
+                                    + "\"aud\":\"" + Harness.DOMAIN + "\",\"exp\":"
+                                    + (java.time.Instant.now().getEpochSecond() + 600) + "}")
                                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     return good[0] + "." + forged + "." + good[2];
                 }, "org/repo", "ci"), 401, 16, "unable to verify bearer token", "bad_signature"),
-                new Refused("token whose exp is text", withToken(() -> mainBranch().rawPayload("{\"iss\":\"" + Harness.ACTIONS_ISSUER
+                new Refused("token whose exp is text", withToken(() -> harness.issuer.token()
+                        .issuer(Harness.ACTIONS_ISSUER).subject(MAIN).rawPayload("{\"iss\":\"" + Harness.ACTIONS_ISSUER
                         + "\",\"sub\":\"repo:org/repo:ref:refs/heads/main\",\"aud\":\"" + Harness.DOMAIN + "\",\"exp\":\"soon\"}")
                         .mint(), "org/repo", "ci"), 401, 16, "unable to verify bearer token", "invalid_claims"),
                 new Refused("token for another audience", withToken(() -> harness.actionsToken(Map.of(
                         "sub", "repo:org/repo:ref:refs/heads/main", "aud", "someone-else.example", "workflow_ref", "x")),
                         "org/repo", "ci"), 403, 7,
-                        "trust policy: audience \"octo-sts.test\" did not match any of [\"someone-else.example\"]", "audience_mismatch"),
+                        "trust policy: audience \"octo-sts.test\" did not match any of [\"someone-else.example\"]",
+                        "audience_mismatch"),
                 new Refused("issuer whose key set cannot be fetched", withToken(() -> rogueToken(jwksDown), "org/repo", "ci"),
                         401, 16, "unable to verify bearer token", "jwks_fetch_failed"),
-                new Refused("issuer whose key set holds no usable key", withToken(() -> rogueToken(secretKeysOnly), "org/repo", "ci"),
+                new Refused("issuer whose key set holds no usable key",
+                        withToken(() -> rogueToken(secretKeysOnly), "org/repo", "ci"),
                         401, 16, "unable to verify bearer token", "no_usable_keys"),
                 new Refused("Basic instead of Bearer", () -> exchange("?scope=org/repo&identity=ci")
                         .header("Authorization", "Basic dXNlcjpwYXNz").GET().build(),
