@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,48 @@ class KeysCommandTest {
         Run again = run(tokenEnv(), "import", "--alias", "github-app", "--pem", appPem.toString());
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err()).isEqualTo("octo-sts keys: the token already has a key with alias github-app\n");
+    }
+
+    @Test
+    void mistakesAreOneLineOnStandardError() throws IOException {
+        Path notAKey = Files.writeString(dir.resolve("not-a-key.pem"), "hello");
+        Map<String, String> pemOnly = new HashMap<>();
+        pemOnly.put("APP_SECRET_CERTIFICATE_FILE", notAKey.toString());
+        Map<String, String> nothing = new HashMap<>();
+        Map<String, String> badVariable = new HashMap<>();
+        badVariable.put("APP_SECRET_CERTIFICATE_ENV_VAR", "APP_PEM");
+        badVariable.put("APP_PEM", "not a pem");
+
+        record Mistake(Map<String, String> env, List<String> args, int exit, String line) {
+        }
+        List<Mistake> mistakes = List.of(
+                new Mistake(tokenEnv(), List.of("import", "--alias", "github-app", "--pem", appPem.toString()), 2,
+                        "octo-sts keys: the token already has a key with alias github-app"),
+                new Mistake(tokenEnv(), List.of("generate", "--alias", "github-app"), 2,
+                        "octo-sts keys: the token already has a key with alias github-app"),
+                new Mistake(tokenEnv(), List.of("generate", "--alias", "new", "--type", "dsa"), 2,
+                        "octo-sts keys: --type must be ec or rsa (got dsa)"),
+                new Mistake(tokenEnv(), List.of("import", "--alias", "other", "--pem", notAKey.toString()), 2,
+                        "octo-sts keys: PEM file " + notAKey + " contains no unencrypted PEM private key"),
+                new Mistake(nothing, List.of("check"), 2, "octo-sts keys: configuration error: GITHUB_APP_KEY_ALIAS: no GitHub App"
+                        + " key is configured (set GITHUB_APP_KEY_ALIAS, APP_SECRET_CERTIFICATE_FILE or APP_SECRET_CERTIFICATE_ENV_VAR)"),
+                new Mistake(pemOnly, List.of("check"), 2, "octo-sts keys: configuration error: APP_SECRET_CERTIFICATE_FILE: PEM file "
+                        + notAKey + " contains no PEM private key"),
+                new Mistake(badVariable, List.of("check"), 2, "octo-sts keys: configuration error: APP_SECRET_CERTIFICATE_ENV_VAR:"
+                        + " PEM in environment variable APP_PEM contains no PEM private key"));
+        for (Mistake mistake : mistakes) {
+            Run run = run(mistake.env(), mistake.args().toArray(String[]::new));
+            assertThat(run.exit()).as(String.join(" ", mistake.args())).isEqualTo(mistake.exit());
+            assertThat(run.err().lines()).as(String.join(" ", mistake.args())).singleElement().asString()
+                    .startsWith(mistake.line()).doesNotContain(SoftHsm.PIN);
+        }
+    }
+
+    @Test
+    void withoutASubcommandTheUsageIsPrinted() {
+        Run run = run(tokenEnv());
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).startsWith("Usage: keys").contains("check", "import", "generate");
     }
 
     private static Map<String, String> tokenEnv() {

@@ -80,6 +80,13 @@ class SettingsTest {
             "AUDIT_READERS_POLICY_FILE|/nonexistent.yaml|AUDIT_READERS_POLICY_FILE: file /nonexistent.yaml does not exist",
             "TLS_CERT_FILE|/nonexistent.pem|TLS_CERT_FILE: file /nonexistent.pem does not exist",
             "APP_CONFIG_FILE|/nonexistent.yaml|APP_CONFIG_FILE: file /nonexistent.yaml cannot be read",
+            "RATE_LIMIT_PER_ADDRESS|fast|RATE_LIMIT_PER_ADDRESS: must be requests per second, 0 (off) to 1000000",
+            "RATE_LIMIT_PER_SUBJECT|1000001|RATE_LIMIT_PER_SUBJECT: must be requests per second, 0 (off) to 1000000",
+            "RATE_LIMIT_UNKNOWN_ISSUERS|-1|RATE_LIMIT_UNKNOWN_ISSUERS: must be requests per second, 0 (off) to 1000000",
+            "TRUSTED_PROXIES|10.0.0.0/8,proxy.internal|TRUSTED_PROXIES: must be IP addresses or CIDR ranges",
+            "EXCHANGE_DEADLINE_SECONDS|soon|EXCHANGE_DEADLINE_SECONDS: must be a positive whole number",
+            "LEDGER_CHECKPOINT_SECONDS|99999999999999999999|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
+            "GITHUB_BASE_URL|https://github example.com|GITHUB_BASE_URL: must be an https URL",
     })
     void aBadSettingIsOneLineNamingTheVariable(String variable, String value, String message) {
         env.put(variable, value);
@@ -232,5 +239,28 @@ class SettingsTest {
         env.remove("WEBHOOK_UNVERIFIED_PER_ADDRESS_PER_MINUTE");
         env.remove("GITHUB_WEBHOOK_SECRET");
         assertThatThrownBy(() -> Settings.fromEnvironment(env)).hasMessageContaining("GITHUB_WEBHOOK_ORGANIZATION_FILTER");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "not YAML|'pools: [12'|APP_CONFIG_FILE: is not valid YAML",
+            "no pools key|'apps: [12]'|APP_CONFIG_FILE: must hold one key, pools: a map of org name",
+            "pools not a map|'pools: [12]'|APP_CONFIG_FILE: must hold one key, pools: a map of org name",
+            "an empty pool|'pools:\n  acme: []'|APP_CONFIG_FILE: pool acme must list at least one",
+            "one org twice, in two cases|'pools:\n  Acme: [12]\n  acme: [12]'|APP_CONFIG_FILE: pool acme is declared twice",
+    })
+    void aBadPoolFileIsOneLine(String situation, String yaml, String message) throws IOException {
+        env.put("APP_CONFIG_FILE", Files.writeString(dir.resolve("apps.yaml"), yaml.replace("\\n", "\n")).toString());
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void theSingularAppIdOfOctoStsStillWorks() {
+        env.remove("GITHUB_APP_IDS");
+        env.put("GITHUB_APP_ID", "12");
+        assertThat(Settings.fromEnvironment(env).pools()).isEqualTo(Map.of("*", List.of(12L)));
     }
 }

@@ -473,6 +473,10 @@ class GitHubSimulatorTest {
                 "X-RateLimit-Reset", "X-RateLimit-Resource")) {
             assertThat(answer.headers().firstValue(header)).as(header).isPresent();
         }
+        assertThat(answer.headers().firstValue("X-RateLimit-Resource")).hasValue("core");
+        assertThat(Long.parseLong(answer.headers().firstValue("X-RateLimit-Limit").orElseThrow()))
+                .isEqualTo(Long.parseLong(answer.headers().firstValue("X-RateLimit-Remaining").orElseThrow())
+                        + Long.parseLong(answer.headers().firstValue("X-RateLimit-Used").orElseThrow()));
     }
 
     @Test

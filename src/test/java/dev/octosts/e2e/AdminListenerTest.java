@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.http.HttpRequest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -72,7 +75,10 @@ class AdminListenerTest {
         assertThat(verify.status()).isEqualTo(200);
         assertThat(verify.body().path("verified").asBoolean()).isTrue();
 
-        assertThat(lines(admin("/audit/export?since=1h", READER))).hasSizeGreaterThanOrEqualTo(2);
+        List<String> recorded = harness.records().stream().map(record -> record.path("request_id").asText()).toList();
+        List<JsonNode> exported = lines(admin("/audit/export?since=1h", READER));
+        assertThat(exported).extracting(record -> record.path("request_id").asText()).containsAll(recorded);
+        assertThat(exported).allSatisfy(record -> assertThat(record.path("hash").asText()).matches("[0-9a-f]{64}"));
         assertThat(admin("/audit/records?decision=maybe", READER).status()).isEqualTo(400);
         assertThat(admin("/audit/export", READER).message()).isEqualTo("since is required");
     }
@@ -106,6 +112,43 @@ class AdminListenerTest {
         assertThat(stranger.status()).isEqualTo(401);
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"/audit/records, audit/query", "/audit/export?since=1h, audit/export",
+            "/audit/verify, audit/verify"})
+    void everyLedgerReadWithoutATokenIsUnauthenticatedAndRecorded(String path, String scope) {
+        Harness.Response response = admin(path, null);
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.code()).isEqualTo(16);
+        assertThat(response.message()).isEqualTo("missing or multiple authorization headers");
+        assertThat(response.raw().body()).doesNotContain("\"seq\"").doesNotContain("verified");
+        JsonNode record = recordOf(response);
+        assertThat(record.path("decision").asText()).isEqualTo("deny");
+        assertThat(record.path("reason").asText()).isEqualTo("missing_authorization");
+        assertThat(record.path("scope").asText()).isEqualTo(scope);
+    }
+
+    @Test
+    void aTokenMintedForTheExchangeNeverReadsTheLedger() {
+        // The readers' policy would match: the subject and audience are a reader's, but the exchange's audience rides along.
+        HttpRequest request = HttpRequest.newBuilder(harness.adminUri().resolve("/audit/verify")).GET()
+                .header("Authorization", "Bearer " + harness.actionsToken(Map.of("sub", READER,
+                        "aud", List.of("octo-sts-audit", Harness.DOMAIN)))).build();
+        Harness.Response response = harness.send(request);
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(response.code()).isEqualTo(7);
+        assertThat(response.message()).isEqualTo("the token's audience includes octo-sts.test, the exchange's:"
+                + " audit readers need a token minted for the ledger");
+        assertThat(recordOf(response).path("reason").asText()).isEqualTo("exchange_audience");
+    }
+
+    private static JsonNode recordOf(Harness.Response response) {
+        String requestId = response.raw().headers().firstValue("X-Request-Id").orElseThrow();
+        return harness.records().stream().filter(record -> record.path("request_id").asText().equals(requestId))
+                .findFirst().orElseThrow(() -> new AssertionError("no record of request " + requestId));
+    }
+
     @Test
     void othersAreRefusedAndEveryReadIsRecorded() {
         assertThat(admin("/audit/records", null).status()).isEqualTo(401);
@@ -126,5 +169,76 @@ class AdminListenerTest {
             assertThat(read.path("decision").asText()).isEqualTo("deny");
             assertThat(read.path("grpc_code").asInt()).isEqualTo(7);
         });
+    }
+
+    /** A reader's request the admin listener refuses as malformed: its status, gRPC code and message. */
+    record BadRead(String name, String method, String path, String body, int status, int code, String message) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<BadRead> badReads() {
+        return Stream.of(
+                new BadRead("a limit of zero", "GET", "/audit/records?limit=0", null, 400, 3, "limit must be between 1 and 10000"),
+                new BadRead("a limit over the maximum", "GET", "/audit/records?limit=100000000", null, 400, 3, "limit must be between 1 and 10000"),
+                new BadRead("a since that is no time", "GET", "/audit/records?since=yesterday-ish", null, 400, 3, "since: 'yesterday-ish' is neither an RFC 3339 time like 2026-11-27T10:00:00Z nor a time back from now like 24h or 7d"),
+                new BadRead("an until that is no time", "GET", "/audit/export?since=1h&until=soon", null, 400, 3, "until: 'soon' is neither an RFC 3339 time like 2026-11-27T10:00:00Z nor a time back from now like 24h or 7d"),
+                new BadRead("an unknown decision", "GET", "/audit/records?decision=maybe", null, 400, 3, "decision: must be allow, deny or error"),
+                new BadRead("an explain body that is not JSON", "POST", "/policy/explain", "policy: x", 400, 3,
+                        "the body must be JSON"),
+                new BadRead("an explain body without claims", "POST", "/policy/explain", "{\"policy\":\"issuer: x\"}", 400, 3,
+                        "the body must hold policy (YAML text) and claims (an object)"),
+                new BadRead("no such admin route", "GET", "/audit/nothing", null, 404, 5, "Not Found"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badReads")
+    void malformedReadsAreInvalidArgumentWithAClearMessage(BadRead row) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(harness.adminUri().resolve(row.path()))
+                .header("Authorization", "Bearer " + harness.actionsToken(Map.of("sub", READER, "aud", "octo-sts-audit")));
+        request.method(row.method(), row.body() == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(row.body()));
+
+        Harness.Response response = harness.send(request.build());
+
+        assertThat(response.status()).as("body %s", response.raw().body()).isEqualTo(row.status());
+        assertThat(response.code()).isEqualTo(row.code());
+        assertThat(response.message()).isEqualTo(row.message());
+    }
+
+    @Test
+    void explainSaysWhyAPolicyIsInvalidAndWhereAndWhatAValidOneGrants() {
+        String bearer = "Bearer " + harness.actionsToken(Map.of("sub", READER, "aud", "octo-sts-audit"));
+        com.fasterxml.jackson.databind.node.ObjectNode invalid = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        invalid.put("policy", "issuer: https://token.actions.githubusercontent.com\nsubject_pattern: ')('\n");
+        invalid.putObject("claims");
+        Harness.Response refused = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/policy/explain"))
+                .header("Authorization", bearer).POST(HttpRequest.BodyPublishers.ofString(invalid.toString())).build());
+        assertThat(refused.status()).isEqualTo(200);
+        assertThat(refused.body().path("valid").asBoolean()).isFalse();
+        assertThat(refused.body().path("problem").asText()).startsWith("error parsing regexp: ");
+        assertThat(refused.body().has("line")).as("a pattern error names no line").isFalse();
+        invalid.put("policy", "issuer: https://token.actions.githubusercontent.com\nsubject: s\nsubjects: [s]\n");
+        Harness.Response unknownField = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/policy/explain"))
+                .header("Authorization", bearer).POST(HttpRequest.BodyPublishers.ofString(invalid.toString())).build());
+        assertThat(unknownField.body().path("valid").asBoolean()).isFalse();
+        assertThat(unknownField.body().path("problem").asText()).contains("unknown field \"subjects\"");
+
+        com.fasterxml.jackson.databind.node.ObjectNode valid = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        valid.put("policy", "issuer: https://token.actions.githubusercontent.com\nsubject: repo:org/repo:ref:refs/heads/main\n"
+                + "permissions:\n  contents: read\n  issues: write\n");
+        valid.putObject("claims").put("iss", "https://token.actions.githubusercontent.com")
+                .put("sub", "repo:org/repo:ref:refs/heads/main").put("aud", "octo-sts.test");
+        valid.put("domain", "octo-sts.test");
+        Harness.Response allowed = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/policy/explain"))
+                .header("Authorization", bearer).POST(HttpRequest.BodyPublishers.ofString(valid.toString())).build());
+        assertThat(allowed.status()).isEqualTo(200);
+        assertThat(allowed.body().path("valid").asBoolean()).isTrue();
+        assertThat(allowed.body().path("verdict").asText()).isEqualTo("allow");
+        assertThat(allowed.body().path("message").asText()).isEmpty();
+        assertThat(allowed.body().path("permissions")).isEqualTo(Harness.json("{\"contents\":\"read\",\"issues\":\"write\"}"));
+        assertThat(allowed.body().path("steps")).isNotEmpty().allSatisfy(step -> assertThat(step.path("passed").asBoolean()).isTrue());
     }
 }

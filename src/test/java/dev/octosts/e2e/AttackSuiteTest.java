@@ -163,7 +163,8 @@ class AttackSuiteTest {
                 harness.issuer.token().issuer("https://issuer-" + n + ".attacker.invalid").subject(MAIN)
                         .audience(Harness.DOMAIN).mint(), QUERY).status());
 
-        assertThat(answers).as("refused (no such issuer) or rate limited, never a service error").isSubsetOf(400, 401, 429);
+        assertThat(answers).as("refused (no such issuer: discovery fails) or rate limited, never a service error")
+                .isSubsetOf(400, 429).contains(400);
     }
 
     @Test
@@ -209,8 +210,10 @@ class AttackSuiteTest {
 
         List<Integer> answers = duringAttack(2, n -> raw(requests[n % requests.length]));
 
-        assertThat(answers).as("each refused with a 4xx, or the connection closed").allSatisfy(status ->
-                assertThat(status == 0 || (status >= 400 && status < 500)).isTrue());
+        // 414 for the request line, 400 for the header block (Helidon's answer), 413 for the body; 0 when the
+        // server closed the connection before an answer could be read.
+        assertThat(answers).as("each refused for its size, or the connection closed").isSubsetOf(0, 400, 413, 414)
+                .containsAnyOf(400, 413, 414);
     }
 
     private int raw(String request) throws IOException {

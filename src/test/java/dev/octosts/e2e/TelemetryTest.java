@@ -50,6 +50,11 @@ class TelemetryTest {
     private static JsonNode allowedRecord;
     private static JsonNode deniedRecord;
     private static String scrape;
+    /**
+     * The metrics right after the two exchanges above: the tests below send requests of their own, so counts
+     * are read from this snapshot, whatever order the tests run in.
+     */
+    private static Collection<MetricData> afterTwoExchanges;
 
     @BeforeAll
     static void exchange() {
@@ -74,6 +79,7 @@ class TelemetryTest {
         secrets.addAll(List.of(good, signature(good), wrongSubject, signature(wrongSubject),
                 allowed.body().path("token").asText()));
         harness.github.issuedTokens().forEach(token -> secrets.add(token.token()));
+        afterTwoExchanges = metrics.collectAllMetrics();
         scrape = harness.send(HttpRequest.newBuilder(harness.adminUri().resolve("/observe/metrics")).GET().build())
                 .raw().body();
     }
@@ -243,7 +249,7 @@ class TelemetryTest {
 
     @Test
     void countersMoveByDecisionReasonEndpointAndCacheResult() {
-        Collection<MetricData> collected = metrics.collectAllMetrics();
+        Collection<MetricData> collected = afterTwoExchanges;
         assertThat(sum(collected, "octosts.exchanges", Map.of("octosts.decision", "allow", "octosts.reason", "issued")))
                 .isEqualTo(1);
         assertThat(sum(collected, "octosts.exchanges", Map.of("octosts.decision", "deny",
@@ -271,8 +277,14 @@ class TelemetryTest {
                         .extracting(AttributeKey::getKey)
                         .containsAnyOf("octosts.github.installation_id", "octosts.github.app_id")
                         .hasSize(1));
-        assertThat(metric(collected, "octosts.ledger.queue.depth")).isPresent();
-        assertThat(metric(collected, "octosts.exchange.duration")).isPresent();
+        assertThat(metric(collected, "octosts.ledger.queue.depth").orElseThrow().getLongGaugeData().getPoints())
+                .as("nothing waits in the ledger queue once both exchanges are answered")
+                .singleElement().satisfies(point -> assertThat(point.getValue()).isZero());
+        assertThat(metric(collected, "octosts.exchange.duration").orElseThrow().getHistogramData().getPoints())
+                .extracting(point -> point.getAttributes().get(AttributeKey.stringKey("octosts.decision")),
+                        point -> point.getCount())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("allow", 1L),
+                        org.assertj.core.groups.Tuple.tuple("deny", 1L));
         Map<String, Long> stepCounts = new java.util.TreeMap<>();
         metric(collected, "octosts.exchange.step.duration").orElseThrow().getHistogramData().getPoints()
                 .forEach(point -> stepCounts.merge(point.getAttributes().get(AttributeKey.stringKey("octosts.step")),

@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,21 +48,30 @@ class TwoWritersTest {
                     services.add(awaitListening(process));
                 }
                 String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
-                List<Thread> clients = new ArrayList<>();
-                for (int client = 0; client < 4; client++) {
-                    URI service = services.get(client % 2);
-                    clients.add(Thread.ofVirtual().start(() -> {
+                // Each client's statuses come back through its future: an assertion inside the client thread
+                // would be lost, since nothing re-throws it.
+                List<Future<List<Integer>>> clients = new ArrayList<>();
+                try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int client = 0; client < 4; client++) {
+                        URI service = services.get(client % 2);
+                        clients.add(threads.submit(() -> {
+                            List<Integer> statuses = new ArrayList<>();
+                            for (int n = 0; n < 25; n++) {
+                                String identity = n % 5 == 0 ? "missing" : "ci";
+                                statuses.add(harness.send(HttpRequest.newBuilder(service.resolve(
+                                        "/sts/exchange?scope=org/repo&identity=" + identity))
+                                        .header("Authorization", "Bearer " + token).build()).status());
+                            }
+                            return statuses;
+                        }));
+                    }
+                    for (Future<List<Integer>> client : clients) {
+                        List<Integer> statuses = client.get();
+                        assertThat(statuses).as("every fifth exchange asks for a missing policy").hasSize(25);
                         for (int n = 0; n < 25; n++) {
-                            String identity = n % 5 == 0 ? "missing" : "ci";
-                            Harness.Response response = harness.send(HttpRequest.newBuilder(service.resolve(
-                                    "/sts/exchange?scope=org/repo&identity=" + identity))
-                                    .header("Authorization", "Bearer " + token).build());
-                            assertThat(response.status()).isEqualTo(identity.equals("ci") ? 200 : 404);
+                            assertThat(statuses.get(n)).as("exchange %d", n).isEqualTo(n % 5 == 0 ? 404 : 200);
                         }
-                    }));
-                }
-                for (Thread client : clients) {
-                    client.join();
+                    }
                 }
             } finally {
                 for (Process process : processes) {
@@ -71,6 +83,9 @@ class TwoWritersTest {
             Set<String> chains = harness.records().stream().map(record -> record.path("chain_id").asText())
                     .collect(Collectors.toSet());
             assertThat(chains).as("one chain per process").hasSize(2);
+            assertThat(harness.records().stream().collect(Collectors.groupingBy(
+                    record -> record.path("decision").asText(), Collectors.counting())))
+                    .isEqualTo(Map.of("allow", 80L, "deny", 20L));
             harness.close();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();

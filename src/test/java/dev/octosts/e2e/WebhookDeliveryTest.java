@@ -126,7 +126,7 @@ class WebhookDeliveryTest {
         headers.put("X-GitHub-Delivery", "p2");
         assertThat(GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness), headers, body).statusCode())
                 .as("a bad sha256 signature is not rescued by a good sha1 one").isEqualTo(400);
-        assertThat(runsFor(sha)).hasSize(1);
+        assertThat(runsFor(sha)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
     }
 
     @Test
@@ -134,7 +134,7 @@ class WebhookDeliveryTest {
         String sha = newSha();
         assertThat(deliver(NEW_SECRET, "push", push(sha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)))
                 .statusCode()).isEqualTo(200);
-        assertThat(runsFor(sha)).hasSize(1);
+        assertThat(runsFor(sha)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
     }
 
     @Test
@@ -160,7 +160,7 @@ class WebhookDeliveryTest {
         Map<String, String> sameBodyNewId = GitHubSimulator.webhookHeaders(OLD_SECRET, "push", "another-id", body);
         assertThat(GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness), sameBodyNewId, body).statusCode())
                 .as("the same signed body under another delivery id").isEqualTo(200);
-        assertThat(runsFor(sha)).hasSize(1);
+        assertThat(runsFor(sha)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
 
         String otherSha = newSha();
         byte[] otherBody = push(otherSha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)).getBytes(StandardCharsets.UTF_8);
@@ -178,7 +178,7 @@ class WebhookDeliveryTest {
         harness.github.addFault(new GitHubSimulator.Fault("POST", "/check-runs$", 500, Map.of(), "{\"message\":\"boom\"}", 1));
         assertThat(GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness), headers, body).statusCode()).isEqualTo(500);
         assertThat(GitHubSimulator.deliverWebhook(WebhookConformanceTest.webhookUri(harness), headers, body).statusCode()).isEqualTo(200);
-        assertThat(runsFor(sha)).hasSize(1);
+        assertThat(runsFor(sha)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
     }
 
     @Test
@@ -285,8 +285,8 @@ class WebhookDeliveryTest {
         String second = newSha();
         assertThat(deliver(OLD_SECRET, "push", push(first, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY))).statusCode()).isEqualTo(200);
         assertThat(deliver(OLD_SECRET, "push", push(second, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY))).statusCode()).isEqualTo(200);
-        assertThat(runsFor(first)).hasSize(1);
-        assertThat(runsFor(second)).hasSize(1);
+        assertThat(runsFor(first)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
+        assertThat(runsFor(second)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
         List<com.fasterxml.jackson.databind.JsonNode> mints = harness.tokenRequests();
         assertThat(mints.size() - mintsBefore).isLessThanOrEqualTo(1);
         assertThat(mints.getLast()).isEqualTo(Harness.json(
@@ -342,7 +342,7 @@ class WebhookDeliveryTest {
             String sha = newSha();
             assertThat(deliver(OLD_SECRET, "push", push(sha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)))
                     .statusCode()).isEqualTo(200);
-            assertThat(runsFor(sha)).hasSize(1);
+            assertThat(runsFor(sha)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
             // Liveness: each flood loses its memory to a newer delivery or, at the latest, to the 10 s deadline.
             assertThat(cutOff.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("every flood is cut off").isTrue();
         } finally {
@@ -353,7 +353,7 @@ class WebhookDeliveryTest {
         String sha = newSha();
         assertThat(deliver(OLD_SECRET, "push", push(sha, Map.of(".github/chainguard/ci.sts.yaml", VALID_POLICY)))
                 .statusCode()).isEqualTo(200);
-        assertThat(runsFor(sha)).hasSize(1);
+        assertThat(runsFor(sha)).singleElement().extracting(CreatedCheckRun::conclusion).isEqualTo("success");
     }
 
     @Test

@@ -124,4 +124,26 @@ class ExchangeFailureTest {
         assertThat(recorder.stored).isEmpty();
         assertThat(github.issuedTokens()).hasSize(2).allSatisfy(token -> assertThat(token.revoked()).isTrue());
     }
+
+    @Test
+    void whenTheLedgerFailsAndGitHubRefusesTheRevocationTheCallerStillGetsNoToken() {
+        ExchangeRecorder down = record -> {
+            throw new ExchangeRecorder.RecordingException("ledger queue full", null);
+        };
+        ExchangeService service = service(down);
+        github.addFault(new GitHubSimulator.Fault("DELETE", "^/installation/token$", 500, Map.of(),
+                "{\"message\":\"Server Error\"}", -1));
+
+        ExchangeResult result = service.exchange(request());
+
+        assertThat(result.allowed()).isFalse();
+        assertThat(result.token()).isNull();
+        assertThat(result.record().code()).isEqualTo(GrpcCode.UNAVAILABLE);
+        assertThat(result.record().reason()).isEqualTo("ledger_unavailable");
+        assertThat(result.record().message()).isEqualTo("unable to record the exchange");
+        // The record says which token outlives the failure and until when, since GitHub would not revoke it.
+        assertThat(result.record().detail()).startsWith("ledger queue full; the minted token could not be revoked (it expires at ");
+        assertThat(github.issuedTokens()).hasSize(2).noneMatch(GitHubSimulator.IssuedToken::revoked);
+        assertThat(github.calls()).filteredOn(call -> call.method().equals("DELETE")).hasSize(2);
+    }
 }

@@ -135,6 +135,64 @@ class OrgIssuerLookupScenariosTest {
         }
     }
 
+    static Stream<Arguments> checkRowsBeforeAnyAllowlist() throws IOException {
+        try (InputStream in = OrgIssuerLookupScenariosTest.class.getResourceAsStream(
+                "/conformance/octo-sts/org_trusted_issuers_cases.json")) {
+            List<Arguments> rows = new ArrayList<>();
+            for (JsonNode row : new ObjectMapper().readTree(in).path("check_cases")) {
+                if (!row.path("allowlist_state").asText().equals("present")) {
+                    rows.add(Arguments.argumentSet(row.path("name").asText(), row));
+                }
+            }
+            return rows.stream();
+        }
+    }
+
+    /**
+     * The {@code check_cases} rows whose allowlist is absent, invalid or unknown, through the real lookup:
+     * no file, a file that does not compile, a file GitHub fails to serve.
+     */
+    @ParameterizedTest
+    @MethodSource("checkRowsBeforeAnyAllowlist")
+    void checkRowBeforeAnyAllowlist(JsonNode row) {
+        seeing(0);
+        String allowlistState = row.path("allowlist_state").asText();
+        switch (allowlistState) {
+            case "absent" -> {
+            }
+            case "invalid" -> allowlist(ORG_BAD);
+            case "unknown" -> {
+                allowlist(ORG_ALLOW);
+                github.addFault(new Fault(null, CONTENTS, 502, Map.of(), "{\"message\":\"down\"}", -1));
+            }
+            default -> fail("unexpected allowlist_state " + allowlistState);
+        }
+        usePool(1);
+
+        State state = allowlists.lookup(pool, OWNER);
+
+        switch (allowlistState) {
+            case "absent" -> {
+                assertThat(row.path("expected_grpc_code").asText()).isEqualTo("OK");
+                assertThat(state).isInstanceOf(State.Absent.class);
+            }
+            case "invalid" -> {
+                assertThat(row.path("expected_grpc_code").asText()).isEqualTo("FailedPrecondition");
+                Refusal refusal = ((State.Failure) state).refusal();
+                assertThat(refusal.code().value()).isEqualTo(9);
+                assertThat(refusal.message()).isEqualTo(row.path("expected_message").asText());
+            }
+            default -> {
+                // Octo STS answers Internal for its zero-value cache entry; here a read that fails is never
+                // absent either, and answers Unavailable (14) with the row's message, since it may be retried.
+                assertThat(state).isInstanceOf(State.Unavailable.class);
+                Refusal refusal = ((State.Failure) state).refusal();
+                assertThat(refusal.code().value()).isEqualTo(14);
+                assertThat(refusal.message()).isEqualTo(row.path("expected_message").asText());
+            }
+        }
+    }
+
     /** Builds the GitHub world of a scenario, including any earlier lookup that leaves a stale entry. */
     private void prepare(String name) {
         switch (name) {

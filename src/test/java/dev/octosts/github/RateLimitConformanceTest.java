@@ -71,7 +71,7 @@ class RateLimitConformanceTest {
         for (JsonNode row : table(name)) {
             rows.add(Arguments.of(label(row), row));
         }
-        assertThat(rows).isNotEmpty();
+        assertThat(rows).as(name).hasSize(table(name).size()).isNotEmpty();
         return rows.stream();
     }
 

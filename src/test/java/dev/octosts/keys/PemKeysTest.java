@@ -85,6 +85,15 @@ class PemKeysTest {
                 .hasMessage("cannot read PEM file " + file + " (NoSuchFileException)");
     }
 
+    @Test
+    void aFileTooLargeForAKeyIsNotRead(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("huge.pem"), "A".repeat(1 << 20));
+        assertThatThrownBy(() -> PemKeys.fromFile(file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("PEM file " + file + " is larger than ")
+                .hasMessageEndingWith(" bytes, so it is not a private key");
+    }
+
     static Stream<Arguments> badKeys() throws Exception {
         KeyPair ec = generate("EC", 256);
         KeyPair small = generate("RSA", 1024);
@@ -112,7 +121,14 @@ class PemKeysTest {
                 Arguments.of("encrypted PKCS#8", encrypted8Pem.toString(), "holds an encrypted private key, which is not supported"),
                 Arguments.of("encrypted PKCS#1", encrypted1Pem.toString(), "holds an encrypted private key, which is not supported"),
                 Arguments.of("certificate only", pem(certificate(rsa)), "contains a certificate but no private key"),
-                Arguments.of("public key only", pem(rsa.getPublic()), "contains a public key but no private key"));
+                Arguments.of("public key only", pem(rsa.getPublic()), "contains a public key but no private key"),
+                Arguments.of("Ed25519 key (PKCS#8)", "-----BEGIN PRIVATE KEY-----\n"
+                        + Base64.getMimeEncoder().encodeToString(KeyPairGenerator.getInstance("Ed25519").generateKeyPair()
+                                .getPrivate().getEncoded())
+                        + "\n-----END PRIVATE KEY-----\n", "holds a private key of type Ed25519, but only RSA private keys are supported"),
+                Arguments.of("EC parameters only", "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n",
+                        "a PEM object of another kind"),
+                Arguments.of("a megabyte of text", "A".repeat(1 << 20), "is too large to be a PEM private key"));
     }
 
     @ParameterizedTest(name = "{0}")

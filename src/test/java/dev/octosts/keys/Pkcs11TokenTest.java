@@ -75,7 +75,8 @@ class Pkcs11TokenTest {
             String signature = signer.sign(chain, 7, "ab".repeat(32), at);
             CheckpointVerifier verifier = new CheckpointVerifier(List.of(key.publicKey()));
             assertThat(verifier.check(chain, 7, "ab".repeat(32), at, signer.keyId(), signature)).as(alias).isEmpty();
-            assertThat(verifier.check(chain, 8, "ab".repeat(32), at, signer.keyId(), signature)).as(alias).isPresent();
+            assertThat(verifier.check(chain, 8, "ab".repeat(32), at, signer.keyId(), signature)).as(alias)
+                    .hasValueSatisfying(problem -> assertThat(problem).startsWith("the signature covers chain " + chain + " seq 7 "));
         }
         assertThat(token.key("ledger-ec", "LEDGER_KEY_ALIAS").description()).endsWith("(EC P-256)");
     }

@@ -130,6 +130,12 @@ class CheckpointSignerTest {
                 .hasMessageStartingWith("f is not a readable PEM public key").hasMessageNotContaining("c2VjcmV0");
         assertThatThrownBy(() -> CheckpointPublicKeys.parse("hello", "f")).hasMessageContaining("no PEM public key");
         assertThatThrownBy(() -> CheckpointPublicKeys.parse("", "f")).hasMessageContaining("empty");
+        assertThatThrownBy(() -> CheckpointPublicKeys.parse("x".repeat(100_000), "f"))
+                .hasMessage("f is too large to be a public key");
+        assertThatThrownBy(() -> CheckpointPublicKeys.parse("{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}", "f"))
+                .hasMessage("f holds a JWK that is neither RSA nor EC");
+        assertThatThrownBy(() -> CheckpointPublicKeys.parse("{\"kty\":\"RSA\",\"n\":", "f"))
+                .hasMessage("f is not a readable JWK (ParseException)");
     }
 
     @Test

@@ -166,7 +166,31 @@ class LedgerVerifierTest {
                 new Tampering("record written to another chain", ledger -> ledger.append(B,
                         List.of(allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main")),
                         document -> CanonicalJson.of(document.put("chain_id", A.toString()))),
-                        B, 4, Kind.REORDERED, "written to chain " + A));
+                        B, 4, Kind.REORDERED, "written to chain " + A),
+                new Tampering("hash that is not hex", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET hash = upper(hash) WHERE " + a + " AND seq = 2"),
+                        A, 2, Kind.CHANGED, "prev_hash or hash is not 64 lowercase hex digits"),
+                new Tampering("record text that is not JSON", ledger -> ledger.append(A,
+                        List.of(allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main")), document -> "{not json"),
+                        A, 6, Kind.NOT_CANONICAL, "the record's text is not valid JSON"),
+                new Tampering("a document of another version", ledger -> ledger.append(A,
+                        List.of(allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main")),
+                        document -> CanonicalJson.of(document.put("v", 2))),
+                        A, 6, Kind.CHANGED, "the record is not a version 1 ledger document"),
+                new Tampering("a document without its decision", ledger -> ledger.append(A,
+                        List.of(allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main")),
+                        document -> CanonicalJson.of(document.without("decision"))),
+                        A, 6, Kind.CHANGED, "the record lacks the key \"decision\""),
+                new Tampering("a document written as another seq", ledger -> ledger.append(A,
+                        List.of(allowed(50, "acme/app", "repo:acme/app:ref:refs/heads/main")),
+                        document -> CanonicalJson.of(document.put("seq", 99))),
+                        A, 6, Kind.REORDERED, "the record was written as seq 99"),
+                new Tampering("time column edited", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET recorded_at = recorded_at + interval '1 hour' WHERE " + a + " AND seq = 2"),
+                        A, 2, Kind.CHANGED, "the column recorded_at does not match the record"),
+                new Tampering("gRPC code column edited", ledger -> ledger.tamper(
+                        "UPDATE ledger_record SET grpc_code = 13 WHERE " + a + " AND seq = 3"),
+                        A, 3, Kind.CHANGED, "the column grpc_code does not match the record"));
     }
 
     @ParameterizedTest(name = "{0}")

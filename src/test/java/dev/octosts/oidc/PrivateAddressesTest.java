@@ -45,6 +45,35 @@ class PrivateAddressesTest {
             100.128.0.1      | public
             2606:4700::1111  | public
             2002:808:808::1  | public
+            172.15.255.255   | public
+            172.32.0.0       | public
+            192.169.0.1      | public
+            169.253.255.255  | public
+            169.255.0.1      | public
+            100.63.255.255   | public
+            192.0.0.1        | IETF reserved
+            192.0.1.1        | public
+            192.0.3.1        | public
+            198.17.255.255   | public
+            198.19.255.255   | benchmarking
+            198.20.0.1       | public
+            198.51.100.1     | TEST-NET
+            198.51.101.1     | public
+            203.0.113.9      | TEST-NET
+            203.0.114.1      | public
+            223.255.255.255  | public
+            239.255.255.255  | multicast
+            255.255.255.255  | reserved
+            100::1           | discard-only
+            100:0:0:1::1     | public
+            fec0::1          | site-local
+            febf::1          | link-local
+            2001:db9::1      | public
+            2001:2:0:ffff::1 | benchmarking
+            2001:2:1::1      | public
+            3fff:fff::1      | documentation
+            3fff:1000::1     | public
+            64:ff9b:2::1     | public
             """)
     void classifiesAddresses(String literal, String expected) throws Exception {
         String reason = PrivateAddresses.reason(InetAddress.getByName(literal));

@@ -7,7 +7,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** CheckToken (README rules 10–14) beyond the conformance rows, and the compile-time budget. */
 class CompiledTrustPolicyTest {
@@ -138,6 +140,8 @@ class CompiledTrustPolicyTest {
     }
 
     @Test
+    // In a thread of its own, so a regex that backtracks without end fails the test instead of hanging it.
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aCatastrophicPatternAgainstAHugeClaimAnswers() throws PolicyException {
         CompiledTrustPolicy policy = compile(BASE + "claim_pattern:\n  c: '(a+)+$'\n");
         assertThat(policy.check(token("c", "a".repeat(100_000) + "!"), "octo-sts.dev").reason()).isEqualTo("claim_mismatch");

@@ -3,8 +3,10 @@ package dev.octosts.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -60,6 +62,8 @@ class GoRegexTest {
     }
 
     @Test
+    // In a thread of its own, so a regex that backtracks without end fails the test instead of hanging it.
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void catastrophicBacktrackingPatternsRunInLinearTime() throws RegexSyntaxException {
         String input = "a".repeat(100_000) + "!";
         assertThat(compile("(a+)+$").matches(input)).isFalse();
@@ -95,6 +99,8 @@ class GoRegexTest {
     }
 
     @Test
+    // In a thread of its own, so a regex that backtracks without end fails the test instead of hanging it.
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void repetitionsThatExplodeTheProgramAreRefusedBeforeCompiling() {
         // Without this RE2/J runs out of heap on the first pattern; Go refuses it the same way.
         assertThat(refused("((a{1000}){1000}){1000}"))
@@ -105,6 +111,8 @@ class GoRegexTest {
     }
 
     @Test
+    // In a thread of its own, so a regex that backtracks without end fails the test instead of hanging it.
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void deepNestingIsRefusedBeforeCompiling() {
         String deep = "(".repeat(2000) + "a" + ")*".repeat(2000);
         assertThat(refused(deep).description()).isEqualTo("expression nests too deeply");

@@ -132,19 +132,20 @@ class PolicySchemaTest {
             many.add("  - https://issuer" + i + ".example");
         }
         return Stream.of(
-                Arguments.of("bad mode", "mode: warn\nissuers: [https://a.example]\n"),
-                Arguments.of("mode off (YAML 1.1 boolean)", "mode: off\nissuers: [https://a.example]\n"),
-                Arguments.of("no entries", "mode: audit\nissuers: []\n"),
-                Arguments.of("unknown key", "issuers: [https://a.example]\nissuer: https://b.example\n"),
-                Arguments.of("too many issuers", "issuers:\n" + String.join("\n", many) + "\n"),
-                Arguments.of("pattern too long", "issuer_patterns: ['" + "a".repeat(257) + "']\n"));
+                Arguments.of("bad mode", "mode: warn\nissuers: [https://a.example]\n", "unknown_mode"),
+                Arguments.of("mode off (YAML 1.1 boolean)", "mode: off\nissuers: [https://a.example]\n", "unknown_mode"),
+                Arguments.of("no entries", "mode: audit\nissuers: []\n", "empty_allowlist"),
+                Arguments.of("unknown key", "issuers: [https://a.example]\nissuer: https://b.example\n", "unknown_field"),
+                Arguments.of("too many issuers", "issuers:\n" + String.join("\n", many) + "\n", "too_many_issuers"),
+                Arguments.of("pattern too long", "issuer_patterns: ['" + "a".repeat(257) + "']\n", "pattern_too_long"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("structurallyInvalidAllowlists")
-    void structurallyInvalidAllowlistsFail(String name, String yaml) throws PolicyException {
+    void structurallyInvalidAllowlistsFail(String name, String yaml, String reason) throws PolicyException {
         assertThat(ALLOWLIST.validate(tree(yaml))).isNotEmpty();
-        assertThat(PolicyFileCheck.check(yaml, PolicyFileCheck.Kind.ALLOWLIST)).as("the exchange refuses it too").isPresent();
+        assertThat(PolicyFileCheck.check(yaml, PolicyFileCheck.Kind.ALLOWLIST)).as("the exchange refuses it too")
+                .hasValueSatisfying(problem -> assertThat(problem.reason()).isEqualTo(reason));
     }
 
     @Test
