@@ -2,6 +2,7 @@ package dev.octosts.exchange;
 
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.InstallationToken;
+import dev.octosts.policy.TrustPolicies;
 import dev.octosts.telemetry.Telemetry;
 
 import java.time.Duration;
@@ -25,7 +26,7 @@ record ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Teleme
             traced.append(recorder, built);
             result = new ExchangeResult(built, token);
         } catch (ExchangeRecorder.RecordingException e) {
-            String revoked = token == null ? "" : revokeAfterFailure(token);
+            String revoked = token == null ? "" : revokeAfterFailure(record, token);
             record.refuse(Reason.LEDGER_UNAVAILABLE.refusal());
             record.detail(e.getMessage() + revoked);
             result = new ExchangeResult(record.build(), null);
@@ -67,7 +68,7 @@ record ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Teleme
      */
     Refusal deadlineExceeded(RecordBuilder record, Duration deadline, InstallationToken minted) {
         String detail = "the exchange deadline of " + deadline.toSeconds() + " s passed";
-        record.detail(minted == null ? detail : detail + revokeAfterFailure(minted));
+        record.detail(minted == null ? detail : detail + revokeAfterFailure(record, minted));
         return Reason.EXCHANGE_DEADLINE.refusal();
     }
 
@@ -78,22 +79,30 @@ record ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Teleme
     Refusal internalError(RecordBuilder record, String where, RuntimeException error, InstallationToken minted) {
         StringBuilder detail = new StringBuilder(where).append(" failed: ").append(error.getClass().getName());
         if (minted != null) {
-            detail.append(revokeAfterFailure(minted));
+            detail.append(revokeAfterFailure(record, minted));
         }
         LOG.log(System.Logger.Level.ERROR, "exchange " + record.requestId() + ": " + detail);
         record.detail(detail.toString());
         return Reason.INTERNAL_ERROR.refusal();
     }
 
-    /** Revokes a token that must not be handed out; says how that went, for the record's detail. */
-    private String revokeAfterFailure(InstallationToken token) {
+    /**
+     * Revokes a token that must not be handed out; says how that went, for the record's detail. A token that
+     * stays live is also logged (its SHA-256 and expiry, never the token), since the record may never land.
+     */
+    private String revokeAfterFailure(RecordBuilder record, InstallationToken token) {
         boolean revoked;
         try {
             revoked = github.revoke(token.token());
         } catch (RuntimeException e) {
             revoked = false;
         }
-        return revoked ? "; the minted token was revoked"
-                : "; the minted token could not be revoked (it expires at " + token.expiresAtRaw() + ")";
+        if (revoked) {
+            return "; the minted token was revoked";
+        }
+        LOG.log(System.Logger.Level.WARNING, "exchange " + record.requestId() + ": a minted token that was not handed out"
+                + " could not be revoked; it stays valid until " + token.expiresAtRaw() + " (SHA-256 "
+                + TrustPolicies.sha256Hex(token.token()) + ")");
+        return "; the minted token could not be revoked (it expires at " + token.expiresAtRaw() + ")";
     }
 }

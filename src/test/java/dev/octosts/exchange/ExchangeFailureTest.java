@@ -1,5 +1,9 @@
 package dev.octosts.exchange;
 
+import dev.octosts.policy.TrustPolicies;
+import java.util.logging.Logger;
+import java.util.logging.LogRecord;
+import java.util.logging.Handler;
 import dev.octosts.dev.GitHubSimulator;
 import dev.octosts.dev.LocalOidcIssuer;
 import dev.octosts.github.AppPool;
@@ -134,10 +138,37 @@ class ExchangeFailureTest {
         github.addFault(new GitHubSimulator.Fault("DELETE", "^/installation/token$", 500, Map.of(),
                 "{\"message\":\"Server Error\"}", -1));
 
-        ExchangeResult result = service.exchange(request());
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Logger log = Logger.getLogger(ExchangeCompletion.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord entry) {
+                logged.add(entry.getLevel() + " " + entry.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        ExchangeResult result;
+        try {
+            result = service.exchange(request());
+        } finally {
+            log.removeHandler(capture);
+        }
 
         assertThat(result.allowed()).isFalse();
         assertThat(result.token()).isNull();
+        // The record of this exchange never lands: the log is where the live token is named, by its SHA-256 only.
+        assertThat(logged).singleElement().asString().startsWith("WARNING exchange ").contains("could not be revoked");
+        assertThat(github.issuedTokens()).filteredOn(token -> logged.getFirst().contains(TrustPolicies.sha256Hex(token.token())))
+                .hasSize(1);
+        assertThat(github.issuedTokens()).noneMatch(token -> logged.getFirst().contains(token.token()));
         assertThat(result.record().code()).isEqualTo(GrpcCode.UNAVAILABLE);
         assertThat(result.record().reason()).isEqualTo("ledger_unavailable");
         assertThat(result.record().message()).isEqualTo("unable to record the exchange");
