@@ -1,6 +1,8 @@
 package dev.octosts.github;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import com.nimbusds.jose.JOSEException;
+import dev.octosts.cache.Caches;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -12,35 +14,32 @@ import java.util.Date;
 
 /**
  * The JWT that authenticates as a GitHub App: RS256, {@code iat} 60 s in the past (clock drift),
- * {@code exp} 9 minutes ahead (GitHub allows at most 10), {@code iss} = App ID. One JWT is reused until
- * a minute before it expires, so an App signs about once every 8 minutes, not once per request.
+ * {@code exp} 9 minutes ahead (GitHub allows at most 10), {@code iss} = App ID. Each App's JWT is kept until
+ * a minute before it expires, so an App signs about once every 8 minutes, not once per request; concurrent
+ * callers of one App wait for its one signature.
  */
 public final class AppJwts {
     static final Duration BACKDATE = Duration.ofSeconds(60);
     static final Duration LIFETIME = Duration.ofMinutes(9);
     static final Duration RENEW_BEFORE_EXPIRY = Duration.ofMinutes(1);
+    /** Far more than any App pool's JWTs (about 600 characters each). */
+    private static final long MAX_WEIGHT = 1024 * 1024;
 
-    private record Signed(String jwt, Instant renewAt) {
-    }
-
-    private final GitHubApp app;
     private final Clock clock;
-    private Signed current;
+    private final Cache<GitHubApp, String> signed;
 
-    public AppJwts(GitHubApp app, Clock clock) {
-        this.app = app;
+    public AppJwts(Clock clock) {
         this.clock = clock;
+        this.signed = Caches.expiring(clock, LIFETIME.minus(RENEW_BEFORE_EXPIRY), MAX_WEIGHT,
+                (app, jwt) -> Caches.ENTRY_OVERHEAD + Caches.chars(jwt));
     }
 
-    public synchronized String current() {
+    public String current(GitHubApp app) {
+        return signed.get(app, this::sign);
+    }
+
+    private String sign(GitHubApp app) {
         Instant now = clock.instant();
-        if (current == null || !now.isBefore(current.renewAt())) {
-            current = sign(now);
-        }
-        return current.jwt();
-    }
-
-    private Signed sign(Instant now) {
         Instant expiresAt = now.plus(LIFETIME);
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(Long.toString(app.appId()))
@@ -55,6 +54,6 @@ public final class AppJwts {
             throw new IllegalStateException("cannot sign the JWT of GitHub App " + app.appId()
                     + " with " + app.key().description() + ": " + e.getMessage(), e);
         }
-        return new Signed(jwt.serialize(), expiresAt.minus(RENEW_BEFORE_EXPIRY));
+        return jwt.serialize();
     }
 }

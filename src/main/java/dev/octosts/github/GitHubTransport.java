@@ -20,8 +20,6 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -89,9 +87,8 @@ final class GitHubTransport implements AutoCloseable {
 
     private final URI base;
     private final String baseUrl;
-    private final Clock clock;
     private final WebClient http;
-    private final Map<GitHubApp, AppJwts> jwts = new ConcurrentHashMap<>();
+    private final AppJwts jwts;
     private final Telemetry telemetry;
     private final Semaphore callsInFlight;
 
@@ -106,7 +103,7 @@ final class GitHubTransport implements AutoCloseable {
         this.base = checkBaseUrl(baseUrl);
         String text = base.toString();
         this.baseUrl = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
-        this.clock = clock;
+        this.jwts = new AppJwts(clock);
         // Pooled keep-alive HTTP/1.1 on virtual threads: far less CPU per call than the JDK HttpClient's
         // asynchronous machinery. Redirects are never followed (they could carry the App JWT elsewhere).
         this.http = WebClient.builder()
@@ -138,7 +135,7 @@ final class GitHubTransport implements AutoCloseable {
     /** A signing failure (say, an HSM that went away) is a failed call, not an exception for the caller. */
     String appJwt(GitHubApp app) throws CallFailed {
         try {
-            return jwts.computeIfAbsent(app, a -> new AppJwts(a, clock)).current();
+            return jwts.current(app);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot sign the JWT of GitHub App " + app.appId() + ": " + e.getMessage());
             throw new CallFailed(GitHubError.transport("cannot sign the JWT of GitHub App " + app.appId()));

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -78,7 +77,6 @@ public final class Telemetry implements AutoCloseable {
     private final LongCounter refusedBeforeRouting;
     private final DoubleHistogram exchangeDuration;
     private final DoubleHistogram exchangeStepDuration;
-    private final Map<String, Attributes> stepAttributes = new ConcurrentHashMap<>();
     private final LongHistogram ledgerBatchSize;
     private final DoubleHistogram ledgerCommitDuration;
     private final LongCounter ledgerWriteFailures;
@@ -252,7 +250,7 @@ public final class Telemetry implements AutoCloseable {
 
     /** One step of an exchange ended; {@code step} is one of the exchange's fixed step names. */
     public void exchangeStepEnded(String step, long nanos) {
-        exchangeStepDuration.record(nanos / 1e9, stepAttributes.computeIfAbsent(step, name -> Attributes.of(STEP, name)));
+        exchangeStepDuration.record(nanos / 1e9, Attributes.of(STEP, step));
     }
 
     public void ledgerCommitted(int records, long nanos) {

@@ -38,7 +38,7 @@ class AppJwtsTest {
     void signsRs256WithBackdatedIatAndNineMinuteExp() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
-        SignedJWT jwt = SignedJWT.parse(new AppJwts(app, clock).current());
+        SignedJWT jwt = SignedJWT.parse(new AppJwts(clock).current(app));
 
         assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.RS256);
         assertThat(jwt.verify(new RSASSAVerifier(publicKey))).isTrue();
@@ -50,16 +50,16 @@ class AppJwtsTest {
     @Test
     void reusesOneJwtUntilAMinuteBeforeItExpires() {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        AppJwts jwts = new AppJwts(app, clock);
+        AppJwts jwts = new AppJwts(clock);
 
-        String first = jwts.current();
-        assertThat(jwts.current()).isSameAs(first);
+        String first = jwts.current(app);
+        assertThat(jwts.current(app)).isSameAs(first);
         clock.advance(Duration.ofMinutes(7).plusSeconds(59));
-        assertThat(jwts.current()).isSameAs(first);
+        assertThat(jwts.current(app)).isSameAs(first);
 
         clock.advance(Duration.ofSeconds(1));
-        String second = jwts.current();
+        String second = jwts.current(app);
         assertThat(second).isNotEqualTo(first);
-        assertThat(jwts.current()).isSameAs(second);
+        assertThat(jwts.current(app)).isSameAs(second);
     }
 }
