@@ -212,7 +212,17 @@ public record Settings(
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)),
                 reader.addressRanges("TRUSTED_PROXIES"),
-                new LedgerAnchors(reader.writableDirectory("LEDGER_ANCHOR_DIR"), reader.bool("LEDGER_ANCHOR_LOG", false)));
+                ledgerAnchors(reader));
+    }
+
+    private static LedgerAnchors ledgerAnchors(EnvironmentReader reader) {
+        boolean log = reader.bool("LEDGER_ANCHOR_LOG", false);
+        String logsExporter = reader.optional("OTEL_LOGS_EXPORTER", "none").strip();
+        if (log && (logsExporter.isEmpty() || logsExporter.equalsIgnoreCase("none"))) {
+            throw new ConfigException("LEDGER_ANCHOR_LOG", "is true, but OTEL_LOGS_EXPORTER is not set (or none), so the"
+                    + " ledger heads would be dropped: set OTEL_LOGS_EXPORTER=otlp and its endpoint");
+        }
+        return new LedgerAnchors(reader.writableDirectory("LEDGER_ANCHOR_DIR"), log);
     }
 
     /** Readers' tokens must be minted for the ledger: one minted for the exchange is handed to too many places. */
