@@ -115,4 +115,17 @@ class LedgerAnchorsTest {
             assertThat(signed.chains()).containsExactly(ledger.head(A), ledger.head(B));
         }
     }
+
+    @Test
+    void aCheckpointSignatureIsNotALedgerHeadNorAHeadACheckpoint() {
+        Instant at = LedgerVerifierFixture.T0;
+        String checkpoint = SIGNER.sign(A, 5, "a".repeat(64), at);
+        String head = SIGNER.sign(new LedgerHead(at, List.of(new ChainHead(A, 5, "a".repeat(64)))));
+        CheckpointVerifier verifier = new CheckpointVerifier(List.of(SIGNER.publicKey()));
+
+        assertThatThrownBy(() -> verifier.verifiedHead(checkpoint)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the signed payload is not a ledger head (no chains or signed_at)");
+        assertThat(verifier.check(A, 5, "a".repeat(64), at, SIGNER.keyId(), head)).hasValue(
+                "the signed payload lacks chain_id, seq, hash or signed_at");
+    }
 }
