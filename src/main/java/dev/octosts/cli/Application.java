@@ -16,7 +16,9 @@ import dev.octosts.github.PolicyFiles;
 import dev.octosts.exchange.AuditReaders;
 import dev.octosts.http.AdminServer;
 import dev.octosts.http.StsServer;
+import dev.octosts.ledger.AnchorDirectory;
 import dev.octosts.ledger.IncrementalVerifier;
+import dev.octosts.ledger.LedgerAnchors;
 import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerLogin;
 import dev.octosts.ledger.LedgerQuery;
@@ -49,6 +51,7 @@ import java.nio.file.Files;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -147,7 +150,8 @@ public final class Application implements AutoCloseable {
         telemetry.observeLedgerQueue(ledger::queueDepth);
         CheckpointSigner signer = new CheckpointSigner(ledgerKey);
         Checkpointer checkpointer = new Checkpointer(database, signer, ledger::head,
-                settings.checkpointInterval(), clock, privilegedLogin).start();
+                settings.checkpointInterval(), clock, privilegedLogin, ledgerAnchors(settings, database, signer, clock, telemetry))
+                .start();
 
         OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
@@ -179,6 +183,20 @@ public final class Application implements AutoCloseable {
                         adminSettings.verifyMaxRecords()), clock, telemetry);
         return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
                 token == null ? null : token.stats(), telemetry);
+    }
+
+    /** The stores outside the database that get a signed head of every chain after each checkpoint; null for none. */
+    private static LedgerAnchors ledgerAnchors(Settings settings, DataSource database, CheckpointSigner signer, Clock clock,
+                                               Telemetry telemetry) {
+        Settings.LedgerAnchors anchors = settings.ledgerAnchors();
+        List<LedgerAnchors.Store> stores = new ArrayList<>();
+        if (anchors.directory() != null) {
+            stores.add(new AnchorDirectory(anchors.directory()));
+        }
+        if (anchors.log()) {
+            stores.add((head, signed) -> telemetry.ledgerHead(head.signedAt(), signed));
+        }
+        return stores.isEmpty() ? null : new LedgerAnchors(database, signer, clock, stores);
     }
 
     /** Refuses a schema older than this code, since the service's own login never migrates it. */

@@ -1,5 +1,6 @@
 package dev.octosts.cli;
 
+import dev.octosts.ledger.AnchorVerifier;
 import dev.octosts.ledger.CheckpointPublicKeys;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.ledger.VerificationReport;
@@ -20,7 +21,9 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Walk every chain and checkpoint of the ledger, checking each hash and signature.",
                 "Prints 'verified N records in C chains, K checkpoints' and exits 0, or names the first broken"
-                        + " record and exits 1."})
+                        + " record and exits 1.",
+                "With --anchors DIR, then checks the chains against the signed ledger heads in DIR, naming every"
+                        + " chain missing, shorter or different (exit 1)."})
 final class AuditVerifyCommand implements Callable<Integer> {
     private static final long MAX_KEY_FILE_BYTES = 64 * 1024;
 
@@ -31,6 +34,11 @@ final class AuditVerifyCommand implements Callable<Integer> {
             description = "A trusted ledger public key, as printed by `audit public-key` (PEM or JWK); repeatable."
                     + " Default: the public half of LEDGER_SIGNING_KEY_FILE.")
     List<Path> publicKeyFiles = new ArrayList<>();
+
+    @Option(names = "--anchors", paramLabel = "DIR",
+            description = "Also check the database against the signed ledger heads in DIR (LEDGER_ANCHOR_DIR of the"
+                    + " service): each anchored chain must exist, reach the anchored seq and hold the anchored hash there.")
+    Path anchors;
 
     @Override
     public Integer call() {
@@ -50,6 +58,23 @@ final class AuditVerifyCommand implements Callable<Integer> {
         }
         audit.out().printf("verified %d records in %d chains, %d checkpoints%n", report.records(), report.chains(),
                 report.checkpoints());
+        return anchors == null ? 0 : verifyAnchors(keys);
+    }
+
+    private int verifyAnchors(List<PublicKey> keys) {
+        AnchorVerifier.Report report;
+        try {
+            report = new AnchorVerifier(audit.database(), keys).verify(anchors);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot list the anchor directory " + anchors + " (" + e.getClass().getSimpleName() + ")");
+        }
+        if (!report.problems().isEmpty()) {
+            for (String problem : report.problems()) {
+                audit.out().println("anchor check failed: " + problem);
+            }
+            return AuditCommand.EXIT_BROKEN;
+        }
+        audit.out().printf("verified %d chains against %d anchors%n", report.chains(), report.anchors());
         return 0;
     }
 

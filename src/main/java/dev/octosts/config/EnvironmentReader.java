@@ -152,6 +152,18 @@ record EnvironmentReader(Map<String, String> env) {
         return path;
     }
 
+    Path writableDirectory(String name) {
+        String value = optional(name, null);
+        if (value == null) {
+            return null;
+        }
+        Path path = Path.of(value);
+        if (!Files.isDirectory(path) || !Files.isWritable(path)) {
+            throw new ConfigException(name, "directory " + value + " does not exist or cannot be written");
+        }
+        return path;
+    }
+
     List<Settings.App> apps() {
         List<String> ids = list("GITHUB_APP_IDS");
         String idVariable = "GITHUB_APP_IDS";

@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
  * @param rateLimits       budgets of {@code /sts/exchange} callers, in requests per second
  * @param exchangeDeadline how long one exchange may take, every outbound call included
  * @param trustedProxies   proxies whose {@code X-Forwarded-For} names the client address
+ * @param ledgerAnchors    where signed heads of every chain are written outside the database after each checkpoint
  */
 public record Settings(
         String bindAddress,
@@ -69,7 +70,8 @@ public record Settings(
         Webhook webhook,
         RateLimits rateLimits,
         Duration exchangeDeadline,
-        List<AddressRange> trustedProxies) {
+        List<AddressRange> trustedProxies,
+        LedgerAnchors ledgerAnchors) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -93,6 +95,15 @@ public record Settings(
             issuers = Collections.unmodifiableSet(new LinkedHashSet<>(issuers));
             patterns = List.copyOf(patterns);
         }
+    }
+
+    /**
+     * Stores outside the database for signed ledger heads.
+     *
+     * @param directory a directory that gets one file per head ({@code LEDGER_ANCHOR_DIR}); null for none
+     * @param log       also emit each head as an OpenTelemetry log record ({@code LEDGER_ANCHOR_LOG})
+     */
+    public record LedgerAnchors(Path directory, boolean log) {
     }
 
     /** One GitHub App: its ID and where its private key comes from. */
@@ -200,7 +211,18 @@ public record Settings(
                 Set.copyOf(privateHosts), allowedIssuers,
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)),
-                reader.addressRanges("TRUSTED_PROXIES"));
+                reader.addressRanges("TRUSTED_PROXIES"),
+                ledgerAnchors(reader));
+    }
+
+    private static LedgerAnchors ledgerAnchors(EnvironmentReader reader) {
+        boolean log = reader.bool("LEDGER_ANCHOR_LOG", false);
+        String logsExporter = reader.optional("OTEL_LOGS_EXPORTER", "none").strip();
+        if (log && (logsExporter.isEmpty() || logsExporter.equalsIgnoreCase("none"))) {
+            throw new ConfigException("LEDGER_ANCHOR_LOG", "is true, but OTEL_LOGS_EXPORTER is not set (or none), so the"
+                    + " ledger heads would be dropped: set OTEL_LOGS_EXPORTER=otlp and its endpoint");
+        }
+        return new LedgerAnchors(reader.writableDirectory("LEDGER_ANCHOR_DIR"), log);
     }
 
     /** Readers' tokens must be minted for the ledger: one minted for the exchange is handed to too many places. */

@@ -11,8 +11,9 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * Signs chain heads with the ledger key: a compact JWS over {@code {"chain_id","seq","hash","signed_at"}},
- * {@code alg} from the key type, {@code kid} = the key's RFC 7638 thumbprint.
+ * Signs chain heads with the ledger key: a compact JWS over {@code {"chain_id","seq","hash","signed_at"}}
+ * (a checkpoint) or over a {@link LedgerHead} (an anchor), {@code alg} from the key type, {@code kid} = the
+ * key's RFC 7638 thumbprint.
  */
 public final class CheckpointSigner {
     private final SigningKey key;
@@ -34,13 +35,21 @@ public final class CheckpointSigner {
     }
 
     public String sign(UUID chainId, long seq, String hash, Instant signedAt) {
-        JWSObject jws = new JWSObject(new JWSHeader.Builder(algorithm).keyID(keyId).build(),
-                new Payload(new CheckpointPayload(chainId, seq, hash, signedAt).json()));
+        return sign(new CheckpointPayload(chainId, seq, hash, signedAt).json(), "a ledger checkpoint");
+    }
+
+    /** Signs the heads of all chains, for an anchor kept outside the database. */
+    public String sign(LedgerHead head) {
+        return sign(head.json(), "a ledger head");
+    }
+
+    private String sign(String payload, String what) {
+        JWSObject jws = new JWSObject(new JWSHeader.Builder(algorithm).keyID(keyId).build(), new Payload(payload));
         try {
             jws.sign(key.jwsSigner());
         } catch (JOSEException e) {
             // The key's description names where it lives, never its material.
-            throw new IllegalStateException("cannot sign a ledger checkpoint with " + key.description()
+            throw new IllegalStateException("cannot sign " + what + " with " + key.description()
                     + " (" + e.getClass().getSimpleName() + ")", e);
         }
         return jws.serialize();

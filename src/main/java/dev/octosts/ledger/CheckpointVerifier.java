@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Checks checkpoint signatures against the trusted ledger public keys, found by key id. */
+/** Checks checkpoint and ledger head signatures against the trusted ledger public keys, found by key id. */
 public final class CheckpointVerifier {
     private record Trusted(PublicKey key, JWSVerifier verifier) {
     }
@@ -30,28 +30,11 @@ public final class CheckpointVerifier {
      *         signature by a trusted key over exactly these values
      */
     public Optional<String> check(UUID chainId, long seq, String hash, Instant signedAt, String keyId, String signature) {
-        Trusted key = trusted.get(keyId);
-        if (key == null) {
-            return Optional.of("signed with key " + keyId + ", which is not a trusted ledger key");
-        }
         JWSObject jws;
         try {
-            jws = JWSObject.parse(signature);
-        } catch (ParseException e) {
-            return Optional.of("the signature is not a compact JWS");
-        }
-        if (!keyId.equals(jws.getHeader().getKeyID())) {
-            return Optional.of("the signature's kid is not the stored key id " + keyId);
-        }
-        if (!CheckpointPublicKeys.algorithm(key.key()).equals(jws.getHeader().getAlgorithm())) {
-            return Optional.of("the signature's alg " + jws.getHeader().getAlgorithm() + " does not fit key " + keyId);
-        }
-        try {
-            if (!jws.verify(key.verifier())) {
-                return Optional.of("the signature does not verify under key " + keyId);
-            }
-        } catch (JOSEException e) {
-            return Optional.of("the signature cannot be verified under key " + keyId + " (" + e.getClass().getSimpleName() + ")");
+            jws = verified(keyId, signature);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
         }
         CheckpointPayload signed;
         try {
@@ -64,5 +47,50 @@ public final class CheckpointVerifier {
                     + signed.hash() + " signed at " + signed.signedAt() + ", not the stored checkpoint");
         }
         return Optional.empty();
+    }
+
+    /**
+     * @return the ledger head in {@code signature}, a compact JWS by a trusted key (found by its {@code kid})
+     * @throws IllegalArgumentException saying why {@code signature} does not vouch for a ledger head
+     */
+    public LedgerHead verifiedHead(String signature) {
+        String keyId;
+        try {
+            keyId = JWSObject.parse(signature).getHeader().getKeyID();
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("the signature is not a compact JWS");
+        }
+        if (keyId == null) {
+            throw new IllegalArgumentException("the signature names no key (no kid)");
+        }
+        return LedgerHead.parse(verified(keyId, signature).getPayload().toString());
+    }
+
+    /** @throws IllegalArgumentException unless {@code signature} is a valid JWS by the trusted key {@code keyId} */
+    private JWSObject verified(String keyId, String signature) {
+        Trusted key = trusted.get(keyId);
+        if (key == null) {
+            throw new IllegalArgumentException("signed with key " + keyId + ", which is not a trusted ledger key");
+        }
+        JWSObject jws;
+        try {
+            jws = JWSObject.parse(signature);
+        } catch (ParseException e) {
+            throw new IllegalArgumentException("the signature is not a compact JWS");
+        }
+        if (!keyId.equals(jws.getHeader().getKeyID())) {
+            throw new IllegalArgumentException("the signature's kid is not the stored key id " + keyId);
+        }
+        if (!CheckpointPublicKeys.algorithm(key.key()).equals(jws.getHeader().getAlgorithm())) {
+            throw new IllegalArgumentException("the signature's alg " + jws.getHeader().getAlgorithm() + " does not fit key " + keyId);
+        }
+        try {
+            if (!jws.verify(key.verifier())) {
+                throw new IllegalArgumentException("the signature does not verify under key " + keyId);
+            }
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("the signature cannot be verified under key " + keyId + " (" + e.getClass().getSimpleName() + ")");
+        }
+        return jws;
     }
 }

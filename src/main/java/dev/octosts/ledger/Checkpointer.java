@@ -19,7 +19,8 @@ import org.jooq.impl.DSL;
  * Signs the head of one chain every {@code interval} and stores it in {@code ledger_checkpoint}, only
  * when the head moved since the last stored checkpoint; {@link #close()} stores a final one. A
  * checkpoint proves that the records up to its seq existed unchanged when it was signed, so deleting
- * or rewriting them later is caught by {@code audit verify}.
+ * or rewriting them later is caught by {@code audit verify}. With {@link LedgerAnchors}, each stored
+ * checkpoint is followed by a signed head of every chain written outside the database.
  */
 public final class Checkpointer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Checkpointer.class.getName());
@@ -31,8 +32,10 @@ public final class Checkpointer implements AutoCloseable {
     private final Duration interval;
     private final Clock clock;
     private final String warningPerCheckpoint;
+    private final LedgerAnchors anchors;
     private ScheduledExecutorService scheduler;
     private ChainHead lastStored;
+    private boolean anchorDue;
 
     /**
      * @param runtime a data source as the runtime role (INSERT is all it needs)
@@ -48,6 +51,15 @@ public final class Checkpointer implements AutoCloseable {
      */
     public Checkpointer(DataSource runtime, CheckpointSigner signer, Supplier<ChainHead> head, Duration interval, Clock clock,
                         String warningPerCheckpoint) {
+        this(runtime, signer, head, interval, clock, warningPerCheckpoint, null);
+    }
+
+    /**
+     * @param anchors writes the head of every chain outside the database after each stored checkpoint;
+     *                null for none
+     */
+    public Checkpointer(DataSource runtime, CheckpointSigner signer, Supplier<ChainHead> head, Duration interval, Clock clock,
+                        String warningPerCheckpoint, LedgerAnchors anchors) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("the checkpoint interval must be positive, got " + interval);
         }
@@ -57,6 +69,7 @@ public final class Checkpointer implements AutoCloseable {
         this.interval = interval;
         this.clock = clock;
         this.warningPerCheckpoint = warningPerCheckpoint;
+        this.anchors = anchors;
     }
 
     public synchronized Checkpointer start() {
@@ -71,11 +84,21 @@ public final class Checkpointer implements AutoCloseable {
     }
 
     /**
-     * Signs and stores the current head unless it is already checkpointed (or the chain is empty).
+     * Signs and stores the current head unless it is already checkpointed (or the chain is empty), then
+     * anchors the heads of all chains if a checkpoint was stored since the last anchor.
      *
      * @throws org.jooq.exception.DataAccessException when the checkpoint cannot be stored
+     * @throws RuntimeException                       when the anchor cannot be written (retried next time)
      */
     public synchronized void checkpointNow() {
+        storeCheckpoint();
+        if (anchors != null && anchorDue) {
+            anchors.anchorNow();
+            anchorDue = false;
+        }
+    }
+
+    private void storeCheckpoint() {
         ChainHead current = head.get();
         if (current == null || current.seq() < 1 || current.equals(lastStored)) {
             return;
@@ -93,6 +116,7 @@ public final class Checkpointer implements AutoCloseable {
                 .set(LEDGER_CHECKPOINT.SIGNATURE, signature)
                 .execute();
         lastStored = current;
+        anchorDue = true;
         if (warningPerCheckpoint != null) {
             LOG.log(System.Logger.Level.WARNING, "ledger checkpoint of chain " + current.chainId() + " at seq " + current.seq()
                     + " stored by a login that could rewrite it: " + warningPerCheckpoint);
@@ -104,7 +128,7 @@ public final class Checkpointer implements AutoCloseable {
             checkpointNow();
         } catch (RuntimeException e) {
             // A scheduled task that throws is never run again; the next interval retries instead.
-            LOG.log(System.Logger.Level.WARNING, "cannot store a ledger checkpoint, retrying in " + interval
+            LOG.log(System.Logger.Level.WARNING, "cannot store a ledger checkpoint or anchor, retrying in " + interval
                     + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
     }

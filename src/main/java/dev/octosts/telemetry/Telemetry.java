@@ -4,6 +4,7 @@ import dev.octosts.config.ConfigException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongGauge;
@@ -22,6 +23,7 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.helidon.webserver.http.Filter;
 
 import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +193,20 @@ public final class Telemetry implements AutoCloseable {
     /** No spans, no metrics. */
     public static Telemetry off() {
         return new Telemetry(OpenTelemetry.noop(), null, null);
+    }
+
+    /**
+     * Emits a signed ledger head as a log record (event {@code octosts.ledger.head}, body the compact JWS),
+     * so that a Collector ships it to a store the ledger database's administrators cannot rewrite. Dropped
+     * unless {@code OTEL_LOGS_EXPORTER} names an exporter.
+     */
+    public void ledgerHead(Instant signedAt, String signed) {
+        openTelemetry.getLogsBridge().get(INSTRUMENTATION_SCOPE).logRecordBuilder()
+                .setEventName("octosts.ledger.head")
+                .setTimestamp(signedAt)
+                .setSeverity(Severity.INFO)
+                .setBody(signed)
+                .emit();
     }
 
     public Tracer tracer() {
