@@ -47,11 +47,6 @@ import java.util.concurrent.atomic.LongAdder;
  * its peak resident memory during the attack, and tokens the GitHub simulator issued that are still live
  * and have no ledger record. Prints a table and writes {@code bench/results/attack-latest.json}.
  *
- * <p>Attackers run twice by default ({@code -Dbench.attackerPriority=idle|same|both}): first at the lowest CPU
- * priority, standing in for an attacker whose requests are made on machines of its own, then at the same
- * priority as everything else, where making the attack requests also takes this machine's CPU from the
- * service (see {@link AttackerThreads}).
- *
  * <p>Legitimate clients come from {@value #LEGIT_ADDRESSES} addresses of their own (127.0.0.x) and use the
  * issuer that has earned tokens here; attackers come from {@code -Dbench.attackerAddresses} others (127.0.1.x),
  * so the per-address limit tells them apart as it would tell CI runners from a botnet.
@@ -74,16 +69,6 @@ public final class AttackBenchmark {
     /** 25 exchanges/s each at the default rate: half the per-address limit. */
     private static final int LEGIT_ADDRESSES = 8;
     private static final String ATTACKER_ORG = "attacker-org";
-    /**
-     * {@code -Dbench.attackerPriority=idle|same|both}: the attackers' CPU priority next to the service, the
-     * database, the simulator and the legitimate clients (see {@link AttackerThreads}); both by default, idle first.
-     */
-    private static final List<AttackerThreads.Priority> PRIORITIES = switch (System.getProperty("bench.attackerPriority", "both")) {
-        case "idle" -> List.of(AttackerThreads.Priority.IDLE);
-        case "same" -> List.of(AttackerThreads.Priority.SAME);
-        case "both" -> List.of(AttackerThreads.Priority.IDLE, AttackerThreads.Priority.SAME);
-        default -> throw new IllegalArgumentException("bench.attackerPriority is idle, same or both");
-    };
 
     /** What legitimate clients saw during one phase, and what it cost the service. */
     private record Phase(long attackRequests, Map<Integer, Long> attackAnswers, double seconds, OpenLoop.Result legit,
@@ -186,35 +171,33 @@ public final class AttackBenchmark {
             }
 
             Set<String> checkedTokens = new HashSet<>();
-            Map<AttackerThreads.Priority, List<Result>> results = new LinkedHashMap<>();
-            for (AttackerThreads.Priority priority : PRIORITIES) {
-                for (var attackClass : classes.entrySet()) {
-                    // A service of its own for each class: what one attack leaves behind (memory, caches, a
-                    // backed-off writer) is not counted against the next.
-                    // And an App of its own: the simulator's GitHub rate-limit budgets are per App and installation,
-                    // and the whole benchmark's legitimate load alone would spend one.
-                    System.out.println("  " + attackClass.getKey() + " (attackers at " + priority + " priority) …");
-                    BenchFleet served = fleet.withNewApp(github);
-                    github.install(served.app().appId(), ATTACKER_ORG, Map.of("contents", "read", "metadata", "read"), null);
-                    int adminPort = BenchFleet.freePort();
-                    URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
-                    Map<String, String> env = served.serviceEnvironment(work, github, owner, runtime, adminPort);
-                    env.put("GITHUB_WEBHOOK_SECRET", webhookSecret);
-                    ServiceProcess service = ServiceProcess.start(env, List.of());
-                    Legit legit = new Legit(service.base(), fleet.exchanges());
-                    AttackTraffic traffic = new AttackTraffic(service.base(), attackerAddresses, ATTACKERS, priority);
-                    try {
-                        legit.warmUp(earning);
-                        tokensWithoutRecord(github, owner, checkedTokens);
-                        Phase quiet = phase(null, service, metrics, legit, github, owner, checkedTokens);
-                        Phase attacked = phase(attackClass.getValue().against(traffic), service, metrics, legit, github, owner,
-                                checkedTokens);
-                        results.computeIfAbsent(priority, p -> new ArrayList<>()).add(new Result(attackClass.getKey(), quiet, attacked));
-                    } finally {
-                        traffic.close();
-                        legit.close();
-                        service.stop();
-                    }
+            List<Result> results = new ArrayList<>();
+            for (var attackClass : classes.entrySet()) {
+                // A service of its own for each class: what one attack leaves behind (memory, caches, a
+                // backed-off writer) is not counted against the next.
+                // And an App of its own: the simulator's GitHub rate-limit budgets are per App and installation,
+                // and the whole benchmark's legitimate load alone would spend one.
+                System.out.println("  " + attackClass.getKey() + " …");
+                BenchFleet served = fleet.withNewApp(github);
+                github.install(served.app().appId(), ATTACKER_ORG, Map.of("contents", "read", "metadata", "read"), null);
+                int adminPort = BenchFleet.freePort();
+                URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
+                Map<String, String> env = served.serviceEnvironment(work, github, owner, runtime, adminPort);
+                env.put("GITHUB_WEBHOOK_SECRET", webhookSecret);
+                ServiceProcess service = ServiceProcess.start(env, List.of());
+                Legit legit = new Legit(service.base(), fleet.exchanges());
+                AttackTraffic traffic = new AttackTraffic(service.base(), attackerAddresses, ATTACKERS);
+                try {
+                    legit.warmUp(earning);
+                    tokensWithoutRecord(github, owner, checkedTokens);
+                    Phase quiet = phase(null, service, metrics, legit, github, owner, checkedTokens);
+                    Phase attacked = phase(attackClass.getValue().against(traffic), service, metrics, legit, github, owner,
+                            checkedTokens);
+                    results.add(new Result(attackClass.getKey(), quiet, attacked));
+                } finally {
+                    traffic.close();
+                    legit.close();
+                    service.stop();
                 }
             }
             report(results, Figures.postgresVersion(owner));
@@ -357,41 +340,14 @@ public final class AttackBenchmark {
         }
     }
 
-    private static void report(Map<AttackerThreads.Priority, List<Result>> byPriority, String postgres) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode root = json.createObjectNode();
-        Figures.describeMachine(root.putObject("machine"), postgres);
-        root.put("time", Instant.now().toString());
-        root.put("legit_rate_per_s", LEGIT_RATE);
-        root.put("phase_seconds", PHASE.toSeconds());
-        root.put("legit_addresses", LEGIT_ADDRESSES);
-        root.put("attacker_addresses", ATTACKER_ADDRESSES);
-        root.put("attack_concurrency", ATTACKERS);
-        root.put("slowloris_connections", SLOWLORIS_CONNECTIONS);
-        boolean first = true;
-        for (var entry : byPriority.entrySet()) {
-            String priority = entry.getKey().name().toLowerCase(java.util.Locale.ROOT);
-            System.out.print(table(entry.getValue(), postgres, priority));
-            // The first priority run is the headline ("attacks"); a second one sits beside it.
-            ObjectNode section = first ? root : root.putObject(priority + "_priority");
-            section.put("attacker_priority", priority);
-            attacksJson(section.putObject("attacks"), entry.getValue());
-            first = false;
-        }
-        Path out = Path.of("bench", "results", "attack-latest.json");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-    }
-
-    private static String table(List<Result> results, String postgres, String priority) {
+    private static void report(List<Result> results, String postgres) throws Exception {
         StringBuilder table = new StringBuilder();
         table.append("""
 
-                octo-sts attack benchmark — %d cores, %,d MiB, JDK %s, PostgreSQL %s; legitimate exchanges at %d/s, %d s per phase;
-                attackers at %s CPU priority
+                octo-sts attack benchmark — %d cores, %,d MiB, JDK %s, PostgreSQL %s; legitimate exchanges at %d/s, %d s per phase
                   %-24s %12s %9s %9s %12s %8s %9s  %s
                 """.formatted(Runtime.getRuntime().availableProcessors(), Figures.memoryMb(), System.getProperty("java.version"),
-                postgres, LEGIT_RATE, PHASE.toSeconds(), priority, "attack", "attack req/s", "legit ok", "p99 ms", "CPU ms/req",
+                postgres, LEGIT_RATE, PHASE.toSeconds(), "attack", "attack req/s", "legit ok", "p99 ms", "CPU ms/req",
                 "RSS MB", "no record", "targets"));
         for (Result result : results) {
             Phase attacked = result.attacked();
@@ -408,10 +364,19 @@ public final class AttackBenchmark {
                     .formatted(100 * attacked.allowedWithin50ms(), 100 * quiet.allowedWithin50ms()));
             table.append("      attack answers %s; legit answers %s%n".formatted(attacked.attackAnswers(), attacked.legitAnswers()));
         }
-        return table.toString();
-    }
+        System.out.print(table);
 
-    private static void attacksJson(ObjectNode attacks, List<Result> results) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        Figures.describeMachine(root.putObject("machine"), postgres);
+        root.put("time", Instant.now().toString());
+        root.put("legit_rate_per_s", LEGIT_RATE);
+        root.put("phase_seconds", PHASE.toSeconds());
+        root.put("legit_addresses", LEGIT_ADDRESSES);
+        root.put("attacker_addresses", ATTACKER_ADDRESSES);
+        root.put("attack_concurrency", ATTACKERS);
+        root.put("slowloris_connections", SLOWLORIS_CONNECTIONS);
+        ObjectNode attacks = root.putObject("attacks");
         for (Result result : results) {
             Phase attacked = result.attacked();
             ObjectNode entry = attacks.putObject(result.name());
@@ -437,6 +402,9 @@ public final class AttackBenchmark {
             ObjectNode legitAnswers = entry.putObject("legit_answers");
             attacked.legitAnswers().forEach((status, count) -> legitAnswers.put(Integer.toString(status), count));
         }
+        Path out = Path.of("bench", "results", "attack-latest.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
     private AttackBenchmark() {

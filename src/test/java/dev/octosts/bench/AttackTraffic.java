@@ -24,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -62,23 +61,19 @@ final class AttackTraffic implements AutoCloseable {
     private final List<InetAddress> addresses;
     private final int concurrency;
     private final List<RawHttpClient> clients;
-    private final ThreadFactory threads;
 
     /**
      * @param service     the service's public listener; must be on loopback
      * @param addresses   the addresses attacks come from, one connection pool each
      * @param concurrency requests in flight at once per attack class
-     * @param priority    the attackers' CPU priority next to everything else on this machine
      */
-    AttackTraffic(URI service, List<InetAddress> addresses, int concurrency, AttackerThreads.Priority priority)
-            throws IOException {
+    AttackTraffic(URI service, List<InetAddress> addresses, int concurrency) throws IOException {
         if (!InetAddress.getByName(service.getHost()).isLoopbackAddress()) {
             throw new IllegalArgumentException("attacks only ever target loopback, not " + service);
         }
         this.service = service;
         this.addresses = List.copyOf(addresses);
         this.concurrency = concurrency;
-        this.threads = AttackerThreads.factory(priority);
         this.clients = addresses.stream().map(address -> new RawHttpClient(service, address)).toList();
     }
 
@@ -192,7 +187,7 @@ final class AttackTraffic implements AutoCloseable {
         return deadline -> {
             AtomicLong opened = new AtomicLong();
             Map<Integer, LongAdder> answers = new ConcurrentHashMap<>();
-            try (ExecutorService senders = Executors.newThreadPerTaskExecutor(threads)) {
+            try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int c = 0; c < connections; c++) {
                     InetAddress from = addresses.get(c % addresses.size());
                     senders.submit(() -> {
@@ -289,7 +284,7 @@ final class AttackTraffic implements AutoCloseable {
         return deadline -> {
             AtomicLong sent = new AtomicLong();
             Map<Integer, LongAdder> answers = new ConcurrentHashMap<>();
-            try (ExecutorService senders = Executors.newThreadPerTaskExecutor(threads)) {
+            try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (int c = 0; c < concurrency; c++) {
                     senders.submit(() -> {
                         for (long n; System.nanoTime() < deadline && (n = sent.getAndIncrement()) < MAX_REQUESTS; ) {
