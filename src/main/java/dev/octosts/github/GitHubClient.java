@@ -256,7 +256,7 @@ public final class GitHubClient implements AutoCloseable {
         String query = ref == null || ref.isEmpty() ? "" : "?ref=" + encodeSegment(ref);
         try {
             Response response = transport.send(
-                    new Call(Endpoint.GET_CONTENTS_AT_REF, access.app().appId(), access.installationId()),
+                    new Call(Endpoint.GET_CONTENTS, access.app().appId(), access.installationId()),
                     transport.url(contentsPath.get() + query), null, access.token().token());
             if (response.status() == 404) {
                 return new ContentsResult.Missing();

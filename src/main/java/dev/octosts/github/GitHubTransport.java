@@ -39,26 +39,20 @@ final class GitHubTransport implements AutoCloseable {
     private static final io.helidon.http.HeaderName API_VERSION = HeaderNames.create("X-GitHub-Api-Version");
     private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;\\s*rel=\"?next\"?");
 
-    /** The calls the client makes, named for telemetry, with their paths as templates. */
-    enum Endpoint {
-        LIST_INSTALLATIONS("installations.list", "GET", "/app/installations"),
-        CREATE_TOKEN("installation.token.create", "POST", "/app/installations/{installation_id}/access_tokens"),
-        GET_CONTENTS("repository.contents.get", "GET", "/repos/{owner}/{repo}/contents/{path}"),
-        REVOKE_TOKEN("installation.token.revoke", "DELETE", "/installation/token"),
-        LIST_PULL_REQUEST_FILES("pulls.files.list", "GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files"),
-        COMPARE_COMMITS("repository.compare", "GET", "/repos/{owner}/{repo}/compare/{basehead}"),
-        GET_CONTENTS_AT_REF("repository.contents.get", "GET", "/repos/{owner}/{repo}/contents/{path}"),
-        CREATE_CHECK_RUN("checks.runs.create", "POST", "/repos/{owner}/{repo}/check-runs");
-
-        final String label;
-        final String method;
-        final String template;
-
-        Endpoint(String label, String method, String template) {
-            this.label = label;
-            this.method = method;
-            this.template = template;
-        }
+    /** A call the client makes, named for telemetry, with its path as a template. */
+    record Endpoint(String label, String method, String template) {
+        static final Endpoint LIST_INSTALLATIONS = new Endpoint("installations.list", "GET", "/app/installations");
+        static final Endpoint CREATE_TOKEN = new Endpoint("installation.token.create", "POST",
+                "/app/installations/{installation_id}/access_tokens");
+        static final Endpoint GET_CONTENTS = new Endpoint("repository.contents.get", "GET",
+                "/repos/{owner}/{repo}/contents/{path}");
+        static final Endpoint REVOKE_TOKEN = new Endpoint("installation.token.revoke", "DELETE", "/installation/token");
+        static final Endpoint LIST_PULL_REQUEST_FILES = new Endpoint("pulls.files.list", "GET",
+                "/repos/{owner}/{repo}/pulls/{pull_number}/files");
+        static final Endpoint COMPARE_COMMITS = new Endpoint("repository.compare", "GET",
+                "/repos/{owner}/{repo}/compare/{basehead}");
+        static final Endpoint CREATE_CHECK_RUN = new Endpoint("checks.runs.create", "POST",
+                "/repos/{owner}/{repo}/check-runs");
     }
 
     /** Which call, on whose behalf: the App (its JWT) or one of its installations (its token). */
@@ -145,13 +139,13 @@ final class GitHubTransport implements AutoCloseable {
     /** One call: {@code url} is already percent-encoded; {@code json} is the request body, or null for none. */
     Response send(Call call, String url, byte[] json, String bearer) throws CallFailed {
         Endpoint endpoint = call.endpoint();
-        HttpClientRequest request = http.method(Method.create(endpoint.method))
+        HttpClientRequest request = http.method(Method.create(endpoint.method()))
                 .uri(URI.create(url))
                 .header(HeaderNames.ACCEPT, "application/vnd.github+json")
                 .header(API_VERSION, "2022-11-28")
                 .header(HeaderNames.USER_AGENT, USER_AGENT)
                 .header(HeaderNames.AUTHORIZATION, "Bearer " + bearer);
-        GitHubCall traced = telemetry.gitHubCall(endpoint.label, endpoint.method, endpoint.template, base,
+        GitHubCall traced = telemetry.gitHubCall(endpoint.label(), endpoint.method(), endpoint.template(), base,
                 call.appId(), call.installationId());
         traced.inject((name, value) -> request.header(HeaderNames.create(name), value));
         if (!acquirePermit()) {
@@ -190,7 +184,7 @@ final class GitHubTransport implements AutoCloseable {
     }
 
     private Response exchange(Endpoint endpoint, HttpClientRequest request, byte[] json) throws CallFailed {
-        String what = endpoint.method + " " + endpoint.template;
+        String what = endpoint.method() + " " + endpoint.template();
         try (HttpClientResponse response = json == null ? request.request()
                 : request.header(HeaderNames.CONTENT_TYPE, "application/json").submit(json)) {
             byte[] body;

@@ -142,7 +142,7 @@ public record OrgTrustedIssuers(Mode mode, List<String> issuers, List<String> is
             }
             Optional<SpanCheck.Span> span = SpanCheck.spanningElement(pattern);
             if (span.isPresent()) {
-                throw new PolicyException(span.get().reason, SPAN_ERROR.formatted(i, span.get().description))
+                throw new PolicyException(span.get().reason(), SPAN_ERROR.formatted(i, span.get().description()))
                         .atField("issuer_patterns", String.valueOf(i));
             }
             try {

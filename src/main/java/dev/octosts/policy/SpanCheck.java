@@ -18,19 +18,11 @@ final class SpanCheck {
     private static final long GO_MAX_SIZE = (128L << 20) / 40;
 
     /** What lets a pattern match {@code /}, with the reason code and Go's wording. */
-    enum Span {
-        DOT("pattern_can_match_slash", "\".\" can match \"/\""),
-        CLASS("pattern_can_match_slash", "a character class can match \"/\""),
-        LITERAL_SLASH_UNDER_VARIABLE("slash_under_repetition_optional_or_alternation",
+    record Span(String reason, String description) {
+        static final Span DOT = new Span("pattern_can_match_slash", "\".\" can match \"/\"");
+        static final Span CLASS = new Span("pattern_can_match_slash", "a character class can match \"/\"");
+        static final Span LITERAL_SLASH_UNDER_VARIABLE = new Span("slash_under_repetition_optional_or_alternation",
                 "a literal \"/\" sits inside a repetition, optional or alternation");
-
-        final String reason;
-        final String description;
-
-        Span(String reason, String description) {
-            this.reason = reason;
-            this.description = description;
-        }
     }
 
     private SpanCheck() {
