@@ -1,5 +1,6 @@
 package dev.octosts.ledger;
 
+import static dev.octosts.ledger.schema.Tables.LEDGER_CHECKPOINT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.octosts.exchange.Decision;
@@ -7,6 +8,7 @@ import dev.octosts.keys.SigningKey;
 import dev.octosts.ledger.LedgerVerifierFixture.Exchange;
 import dev.octosts.ledger.VerificationReport.Problem;
 import dev.octosts.ledger.VerificationReport.Problem.Kind;
+import dev.octosts.ledger.schema.tables.records.LedgerCheckpointRecord;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -165,15 +167,17 @@ class LedgerWindowVerifyTest {
         try (Connection runtime = DriverManager.getConnection(ledger.runtimeUrl())) {
             DSLContext db = DSL.using(runtime, SQLDialect.POSTGRES);
             LedgerWalk walk = new LedgerWalk(db, new CheckpointVerifier(List.of(KEY.publicKey())));
-            var september = db.selectFrom(dev.octosts.ledger.schema.Tables.LEDGER_CHECKPOINT)
-                    .where(dev.octosts.ledger.schema.Tables.LEDGER_CHECKPOINT.CHAIN_ID.eq(A),
-                            dev.octosts.ledger.schema.Tables.LEDGER_CHECKPOINT.SEQ.eq(10L))
+            LedgerCheckpointRecord september = db.selectFrom(LEDGER_CHECKPOINT)
+                    .where(LEDGER_CHECKPOINT.CHAIN_ID.eq(A), LEDGER_CHECKPOINT.SEQ.eq(10L))
                     .fetchOne();
 
             List<String> read = partitionsRead(runtime, db, walk.recordsAfter(A, 10, LedgerWalk.recordedFrom(september), 1000));
 
             assertThat(read).first().isEqualTo("2026_09");
             assertThat(read).doesNotContain("2026_08").contains("2026_10", "2026_11");
+            // Unbounded, as the full walk and the incremental one read: every month.
+            assertThat(partitionsRead(runtime, db, walk.recordsAfter(A, 10, DSL.noCondition(), 1000)))
+                    .contains("2026_08", "2026_09", "2026_10", "2026_11", "default");
         }
     }
 
