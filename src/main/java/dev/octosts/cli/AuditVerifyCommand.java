@@ -2,14 +2,20 @@ package dev.octosts.cli;
 
 import dev.octosts.ledger.AnchorVerifier;
 import dev.octosts.ledger.CheckpointPublicKeys;
+import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.ledger.VerificationReport;
 import dev.octosts.ledger.VerificationReport.Problem;
+import dev.octosts.ledger.WindowReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,6 +28,7 @@ import picocli.CommandLine.ParentCommand;
         description = {"Walk every chain and checkpoint of the ledger, checking each hash and signature.",
                 "Prints 'verified N records in C chains, K checkpoints' and exits 0, or names the first broken"
                         + " record and exits 1.",
+                "With --since TIME, verifies only the window from TIME, each chain from its last checkpoint before it.",
                 "With --anchors DIR, then checks the chains against the signed ledger heads in DIR, naming every"
                         + " chain missing, shorter or different (exit 1)."})
 final class AuditVerifyCommand implements Callable<Integer> {
@@ -40,8 +47,16 @@ final class AuditVerifyCommand implements Callable<Integer> {
                     + " service): each anchored chain must exist, reach the anchored seq and hold the anchored hash there.")
     Path anchors;
 
+    @Option(names = "--since", paramLabel = "TIME",
+            description = "Verify only the window from TIME (RFC 3339, YYYY-MM-DD as midnight UTC, or back from now"
+                    + " like 2d): each chain from its last checkpoint signed at or before TIME (signature checked, its"
+                    + " hash trusted), or from its first record when it has none. Records before that checkpoint are"
+                    + " not read.")
+    String since;
+
     @Override
     public Integer call() {
+        Instant windowStart = since == null ? null : windowStart(since, audit.now());
         List<PublicKey> keys = new ArrayList<>();
         for (Path file : publicKeyFiles) {
             keys.add(readPublicKey(file));
@@ -49,7 +64,8 @@ final class AuditVerifyCommand implements Callable<Integer> {
         if (keys.isEmpty()) {
             keys.add(audit.ledgerKey("the ledger key whose public half verifies checkpoints (or pass --public-key FILE)").publicKey());
         }
-        VerificationReport report = new LedgerVerifier(audit.database(), keys).verify();
+        VerificationReport report = windowStart == null ? new LedgerVerifier(audit.database(), keys).verify()
+                : verifyWindow(new LedgerVerifier(audit.database(), keys), windowStart);
         if (report.firstProblem().isPresent()) {
             Problem problem = report.firstProblem().get();
             audit.out().printf("verification failed at chain %s seq %d: %s: %s%n", problem.chainId(), problem.seq(),
@@ -59,6 +75,29 @@ final class AuditVerifyCommand implements Callable<Integer> {
         audit.out().printf("verified %d records in %d chains, %d checkpoints%n", report.records(), report.chains(),
                 report.checkpoints());
         return anchors == null ? 0 : verifyAnchors(keys);
+    }
+
+    /** Verifies the window from {@code start}, saying which window it verified. */
+    private VerificationReport verifyWindow(LedgerVerifier verifier, Instant start) {
+        WindowReport window = verifier.verifySince(start);
+        audit.out().printf("window since %s: %d chains from their last checkpoint at or before it, %d from their first"
+                + " record%s%n", window.since(), window.chainsFromCheckpoint(), window.chainsFromStart(),
+                window.readFrom().map(from -> "; records recorded before " + from + " not read").orElse(""));
+        return window.report();
+    }
+
+    /** A window's start: a calendar day (midnight UTC) or whatever {@code audit query --since} accepts. */
+    static Instant windowStart(String text, Instant now) {
+        try {
+            return LocalDate.parse(text.strip()).atStartOfDay(ZoneOffset.UTC).toInstant();
+        } catch (DateTimeParseException notADate) {
+            try {
+                return LedgerQuery.parseTime(text, now);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--since '" + text + "' is neither an RFC 3339 time like"
+                        + " 2026-11-27T10:00:00Z, a day like 2026-11-27, nor a time back from now like 2d");
+            }
+        }
     }
 
     private int verifyAnchors(List<PublicKey> keys) {

@@ -18,6 +18,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Result;
 import org.jooq.SQLDialect;
+import org.jooq.SelectLimitPercentStep;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
@@ -45,21 +46,12 @@ public final class LedgerExport {
      * @throws DataAccessException when the database cannot be read
      */
     public long export(Instant since, Instant until, Consumer<JsonNode> sink) {
-        Condition range = LEDGER_RECORD.RECORDED_AT.ge(since.atOffset(ZoneOffset.UTC))
-                .and(until == null ? DSL.noCondition() : LEDGER_RECORD.RECORDED_AT.lt(until.atOffset(ZoneOffset.UTC)));
         long count = 0;
         try (Connection connection = dataSource.getConnection()) {
             DSLContext db = DSL.using(connection, SQLDialect.POSTGRES);
             LedgerRecordRecord last = null;
             while (true) {
-                Result<LedgerRecordRecord> page = db.selectFrom(LEDGER_RECORD)
-                        .where(range)
-                        .and(last == null ? DSL.noCondition()
-                                : DSL.row(LEDGER_RECORD.RECORDED_AT, LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ)
-                                .gt(last.getRecordedAt(), last.getChainId(), last.getSeq()))
-                        .orderBy(LEDGER_RECORD.RECORDED_AT, LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ)
-                        .limit(PAGE_SIZE)
-                        .fetch();
+                Result<LedgerRecordRecord> page = page(db, since, until, last).fetch();
                 for (LedgerRecordRecord record : page) {
                     sink.accept(exportShape(record.getChainId(), record.getSeq(), record.getCanonical(),
                             record.getPrevHash(), record.getHash()));
@@ -73,6 +65,23 @@ public final class LedgerExport {
         } catch (SQLException e) {
             throw new DataAccessException("cannot connect to the ledger database: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The query of one page of {@link #export}: the records after {@code last} (null for the first page).
+     * Its time bounds are on {@code recorded_at}, the partition key, so a window reads only its months.
+     */
+    static SelectLimitPercentStep<LedgerRecordRecord> page(DSLContext db, Instant since, Instant until,
+            LedgerRecordRecord last) {
+        Condition range = LEDGER_RECORD.RECORDED_AT.ge(since.atOffset(ZoneOffset.UTC))
+                .and(until == null ? DSL.noCondition() : LEDGER_RECORD.RECORDED_AT.lt(until.atOffset(ZoneOffset.UTC)));
+        return db.selectFrom(LEDGER_RECORD)
+                .where(range)
+                .and(last == null ? DSL.noCondition()
+                        : DSL.row(LEDGER_RECORD.RECORDED_AT, LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ)
+                        .gt(last.getRecordedAt(), last.getChainId(), last.getSeq()))
+                .orderBy(LEDGER_RECORD.RECORDED_AT, LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ)
+                .limit(PAGE_SIZE);
     }
 
     /** The export shape of one stored record: its document followed by {@code prev_hash} and {@code hash}. */

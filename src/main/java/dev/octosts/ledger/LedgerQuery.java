@@ -17,11 +17,15 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Record5;
+import org.jooq.Select;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
@@ -69,6 +73,17 @@ public final class LedgerQuery {
         if (limit < 1) {
             throw new IllegalArgumentException("the limit must be at least 1, got " + limit);
         }
+        return select(DSL.using(dataSource, SQLDialect.POSTGRES), filter, limit)
+                .fetch(row -> (JsonNode) LedgerExport.exportShape(row.value1(), row.value2(), row.value3(),
+                        row.value4(), row.value5()))
+                .stream();
+    }
+
+    /**
+     * The query of {@link #find}. Its time bounds are on {@code recorded_at}, the partition key, so a
+     * window reads only its months' partitions.
+     */
+    static Select<Record5<UUID, Long, String, String, String>> select(DSLContext db, Filter filter, int limit) {
         List<Condition> where = new ArrayList<>();
         if (filter.tokenSha256() != null) {
             where.add(LEDGER_RECORD.TOKEN_SHA256.eq(filter.tokenSha256()));
@@ -91,16 +106,12 @@ public final class LedgerQuery {
         if (filter.until() != null) {
             where.add(LEDGER_RECORD.RECORDED_AT.lt(filter.until().atOffset(ZoneOffset.UTC)));
         }
-        return DSL.using(dataSource, SQLDialect.POSTGRES)
-                .select(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ, LEDGER_RECORD.CANONICAL, LEDGER_RECORD.PREV_HASH,
+        return db.select(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ, LEDGER_RECORD.CANONICAL, LEDGER_RECORD.PREV_HASH,
                         LEDGER_RECORD.HASH)
                 .from(LEDGER_RECORD)
                 .where(where)
                 .orderBy(LEDGER_RECORD.RECORDED_AT.desc(), LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ.desc())
-                .limit(limit)
-                .fetch(row -> (JsonNode) LedgerExport.exportShape(row.value1(), row.value2(), row.value3(),
-                        row.value4(), row.value5()))
-                .stream();
+                .limit(limit);
     }
 
     /**

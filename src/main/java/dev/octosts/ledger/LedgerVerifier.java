@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,9 @@ import org.jooq.impl.DSL;
  *
  * <p>{@link #verifyAfter} does the same work in bounded portions: chain by chain, only the records after
  * the positions an earlier walk reached, and at most a given number of them.
+ *
+ * <p>{@link #verifySince} verifies a window: each chain from its last signed checkpoint before the window,
+ * reading only the months from there on.
  *
  * <p>The walk over the chains is {@link LedgerWalk}, the walk along one chain and its checkpoints
  * {@link ChainWalk}, the checks of one record's own text and columns {@link RecordCheck}.
@@ -67,6 +71,23 @@ public final class LedgerVerifier {
         try (Connection connection = dataSource.getConnection()) {
             return new LedgerWalk(DSL.using(connection, SQLDialect.POSTGRES), checkpointVerifier)
                     .runAfter(from, maxRecords);
+        } catch (SQLException e) {
+            throw new DataAccessException("cannot connect to the ledger database: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Verifies the ledger from {@code since}: each chain from its last checkpoint signed at or before it
+     * (the checkpoint's signature is checked, its seq and hash trusted as the start of the walk) or, when
+     * it has none, from its first record, to its end, with the checkpoints after that start. Records
+     * before a starting checkpoint are not read, so a change to them goes unseen here; {@link #verify()}
+     * reads everything.
+     *
+     * @throws DataAccessException when the database cannot be read
+     */
+    public WindowReport verifySince(Instant since) {
+        try (Connection connection = dataSource.getConnection()) {
+            return new LedgerWalk(DSL.using(connection, SQLDialect.POSTGRES), checkpointVerifier).runSince(since);
         } catch (SQLException e) {
             throw new DataAccessException("cannot connect to the ledger database: " + e.getMessage(), e);
         }
