@@ -1,8 +1,9 @@
 package dev.octosts.policy;
 
 /**
- * What the organization issuer allowlist decides for one exchange (README rule 34). The exchange maps
- * {@link Outcome} to its gRPC code and stores {@link #recorded()} in the exchange record.
+ * What a readable organization issuer allowlist decides for one exchange (README rule 34). The exchange maps
+ * {@link Outcome} to its gRPC code and stores {@link #recorded()} in the exchange record; an allowlist that is
+ * invalid or cannot be read never gets this far (the exchange refuses with its own reasons).
  *
  * @param message  the fixed caller-facing text; it never names the org or its issuers
  * @param recorded the decision to record, or null when there is nothing to record (no allowlist, or the
@@ -14,11 +15,7 @@ public record IssuerAllowlistDecision(Outcome outcome, String message, IssuerDec
         /** The exchange goes on. */
         PASS,
         /** Issuer not listed, enforce mode: gRPC PermissionDenied. */
-        DENIED,
-        /** The allowlist file exists but is invalid: gRPC FailedPrecondition. */
-        INVALID_CONFIGURATION,
-        /** The allowlist state is unknown: gRPC Internal; never treated as "no allowlist". */
-        LOOKUP_FAILED
+        DENIED
     }
 
     /** Octo STS's {@code IssuerDecision}: an issuer that was not on the list. */
@@ -30,15 +27,6 @@ public record IssuerAllowlistDecision(Outcome outcome, String message, IssuerDec
     /** No allowlist file, or the issuer is listed: the exchange goes on and nothing is recorded. */
     public static IssuerAllowlistDecision pass() {
         return PASS;
-    }
-
-    public static IssuerAllowlistDecision invalid() {
-        return new IssuerAllowlistDecision(Outcome.INVALID_CONFIGURATION,
-                "organization trusted-issuer configuration is invalid", null);
-    }
-
-    public static IssuerAllowlistDecision unknown() {
-        return new IssuerAllowlistDecision(Outcome.LOOKUP_FAILED, "organization trusted-issuer lookup unavailable", null);
     }
 
     static IssuerAllowlistDecision denied(String issuer) {

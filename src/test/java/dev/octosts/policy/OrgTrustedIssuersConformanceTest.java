@@ -126,8 +126,6 @@ class OrgTrustedIssuersConformanceTest {
         return switch (outcome) {
             case PASS -> "OK";
             case DENIED -> "PermissionDenied";
-            case INVALID_CONFIGURATION -> "FailedPrecondition";
-            case LOOKUP_FAILED -> "Internal";
         };
     }
 }
