@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
         description = "Query, export and verify the audit ledger (settings: DATABASE_URL, LEDGER_SIGNING_KEY_FILE"
                 + " or LEDGER_KEY_ALIAS with PKCS11_CONFIG and PKCS11_PIN / PKCS11_PIN_FILE).",
         subcommands = {AuditQueryCommand.class, AuditVerifyCommand.class, AuditExportCommand.class,
-                AuditPublicKeyCommand.class})
+                AuditPublicKeyCommand.class, AuditArchiveCommand.class})
 public final class AuditCommand extends CommandGroup {
     /** Exit code of {@code audit verify} when the ledger is broken. */
     static final int EXIT_BROKEN = 1;

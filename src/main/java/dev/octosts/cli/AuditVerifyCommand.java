@@ -2,6 +2,7 @@ package dev.octosts.cli;
 
 import dev.octosts.ledger.AnchorVerifier;
 import dev.octosts.ledger.CheckpointPublicKeys;
+import dev.octosts.ledger.LedgerArchive;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.ledger.VerificationReport;
 import dev.octosts.ledger.VerificationReport.Problem;
@@ -40,6 +41,11 @@ final class AuditVerifyCommand implements Callable<Integer> {
                     + " service): each anchored chain must exist, reach the anchored seq and hold the anchored hash there.")
     Path anchors;
 
+    @Option(names = "--archive", paramLabel = "DIR",
+            description = "Verify the archive in DIR (written by `audit archive`) instead of the database, reading no"
+                    + " database: each line's hash and link, the manifest's and the checkpoints' signatures.")
+    Path archive;
+
     @Override
     public Integer call() {
         List<PublicKey> keys = new ArrayList<>();
@@ -48,6 +54,9 @@ final class AuditVerifyCommand implements Callable<Integer> {
         }
         if (keys.isEmpty()) {
             keys.add(audit.ledgerKey("the ledger key whose public half verifies checkpoints (or pass --public-key FILE)").publicKey());
+        }
+        if (archive != null) {
+            return verifyArchive(keys);
         }
         VerificationReport report = new LedgerVerifier(audit.database(), keys).verify();
         if (report.firstProblem().isPresent()) {
@@ -75,6 +84,17 @@ final class AuditVerifyCommand implements Callable<Integer> {
             return AuditCommand.EXIT_BROKEN;
         }
         audit.out().printf("verified %d chains against %d anchors%n", report.chains(), report.anchors());
+        return 0;
+    }
+
+    private int verifyArchive(List<PublicKey> keys) {
+        LedgerArchive.Report report = LedgerArchive.verify(archive, keys);
+        if (report.problem().isPresent()) {
+            audit.out().println("archive verification failed: " + report.problem().get());
+            return AuditCommand.EXIT_BROKEN;
+        }
+        audit.out().printf("verified archive of %d records in %d chains, %d checkpoints, before %s%n", report.records(),
+                report.chains(), report.checkpoints(), report.manifest().before());
         return 0;
     }
 
