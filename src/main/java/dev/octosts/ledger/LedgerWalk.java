@@ -29,10 +29,19 @@ final class LedgerWalk {
     private final DSLContext db;
     private final CheckpointVerifier checkpointVerifier;
     private final ChainWalk.Counts counts = new ChainWalk.Counts();
+    /** Where each pruned chain's records in the database start: its records up to there are in an archive. */
+    private final Map<UUID, Position> cuts;
 
     LedgerWalk(DSLContext db, CheckpointVerifier checkpointVerifier) {
         this.db = db;
         this.checkpointVerifier = checkpointVerifier;
+        this.cuts = LedgerPrune.cuts(db);
+    }
+
+    /** The later of {@code reached} and the chain's prune cut: records before a cut are gone from the database. */
+    private Position start(UUID id, Position reached) {
+        Position cut = cuts.get(id);
+        return cut == null || cut.seq() <= reached.seq() ? reached : cut;
     }
 
     VerificationReport run() {
@@ -49,7 +58,7 @@ final class LedgerWalk {
             if (counts.records >= maxRecords) {
                 return report(earlier, false, Optional.empty(), reached);
             }
-            ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id, from.getOrDefault(id, Position.START),
+            ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id, start(id, from.getOrDefault(id, Position.START)),
                     (int) (maxRecords - counts.records));
             Optional<Problem> problem = Optional.empty();
             boolean ended = false;
@@ -170,6 +179,6 @@ final class LedgerWalk {
     }
 
     private ChainWalk wholeChain(UUID id) {
-        return new ChainWalk(db, checkpointVerifier, counts, id, Position.START, Integer.MAX_VALUE);
+        return new ChainWalk(db, checkpointVerifier, counts, id, start(id, Position.START), Integer.MAX_VALUE);
     }
 }
