@@ -3,6 +3,8 @@ package dev.octosts.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.octosts.keys.PemKeys;
+import dev.octosts.ledger.AnchorDirectory;
+import dev.octosts.ledger.LedgerAnchors;
 import dev.octosts.ledger.CheckpointSigner;
 import dev.octosts.ledger.LedgerVerifierFixture;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +97,22 @@ class AuditPruneCommandTest {
         assertThat(offline.lines()).containsExactly(
                 "verified archive of 8 records in 2 chains, 2 checkpoints, before 2026-12-01T00:00:00Z");
         assertThat(offline.exit()).isZero();
+    }
+
+    @Test
+    void anchorsWrittenBeforeThePruneStillHold() throws IOException {
+        LedgerVerifierFixture ledger = ledger();
+        Path anchors = Files.createDirectory(work.resolve("anchors"));
+        // B is anchored at seq 3, the last record the prune takes; A at seq 7, after its cut.
+        new LedgerAnchors(ledger.runtime(), signer, Clock.fixed(DECEMBER.plusSeconds(20), ZoneOffset.UTC),
+                List.of(new AnchorDirectory(anchors))).anchorNow();
+        assertThat(prune(ownerEnv(ledger), archive(ledger)).exit()).isZero();
+
+        AuditCommandRun verify = AuditCommandRun.run(runtimeEnv(ledger), Clock.systemUTC(), "verify", "--anchors", anchors.toString());
+
+        assertThat(verify.lines()).containsExactly("verified 2 records in 2 chains, 1 checkpoints",
+                "verified 2 chains against 1 anchors");
+        assertThat(verify.exit()).isZero();
     }
 
     @Test
