@@ -111,10 +111,24 @@ public final class LedgerPrune {
                             + " (DATABASE_MIGRATION_URL)");
                 }
             }
-            // DETACH needs it anyway; taken first so that the counts below are those of the partitions dropped.
-            sql.execute("LOCK TABLE ledger_record IN ACCESS EXCLUSIVE MODE");
+            // Serialises with `ledger maintain` without stopping appends.
+            sql.execute("LOCK TABLE ledger_record IN SHARE UPDATE EXCLUSIVE MODE");
         }
         List<String> partitions = partitionsBefore(owner, cut);
+        try (Statement sql = owner.createStatement()) {
+            // No record can land in the months compared below until they are dropped; appends to the current
+            // month go on, and wait only for the DETACH at the end.
+            for (String partition : partitions) {
+                sql.execute("LOCK TABLE " + partition + " IN SHARE MODE");
+            }
+            sql.execute("LOCK TABLE ledger_record_default IN SHARE MODE");
+        }
+        // The default partition cannot be dropped with the months, and its records before the cut would stay.
+        long strays = strays(owner, "ledger_record_default", cut);
+        if (strays > 0) {
+            throw new IllegalArgumentException("ledger_record_default holds " + strays + " records before " + cut
+                    + ": make their months' partitions first, as the owner: SELECT ledger_record_add_month('<a time in the month>')");
+        }
         Map<UUID, ArchiveManifest.Chain> inDatabase = chainsBefore(owner, cut);
         Map<UUID, LedgerVerifier.Position> previousCuts = cuts(owner);
         Map<UUID, ArchiveManifest.Chain> archived = new TreeMap<>();
@@ -166,10 +180,7 @@ public final class LedgerPrune {
         return new Pruned(partitions, records, archived.size());
     }
 
-    /**
-     * The partitions whose months end at or before the cut. Refused when the default partition holds records
-     * before the cut: it cannot be dropped with them, and its records would stay after the cut.
-     */
+    /** The partitions whose months end at or before the cut. */
     private static List<String> partitionsBefore(Connection owner, Instant cut) throws SQLException {
         List<String> before = new ArrayList<>();
         try (Statement sql = owner.createStatement(); ResultSet rows = sql.executeQuery(PARTITIONS)) {
@@ -180,9 +191,6 @@ public final class LedgerPrune {
                     if (!OffsetDateTime.parse(upper.group(1), BOUND).toInstant().isAfter(cut)) {
                         before.add(name);
                     }
-                } else if (rows.getString(2).equals("DEFAULT") && strays(owner, name, cut) > 0) {
-                    throw new IllegalArgumentException(name + " holds records before " + cut + ": make their months'"
-                            + " partitions first (`octo-sts ledger maintain` does so from the current month on)");
                 }
             }
         }

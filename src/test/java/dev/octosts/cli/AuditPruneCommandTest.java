@@ -160,6 +160,20 @@ class AuditPruneCommandTest {
     }
 
     @Test
+    void recordsBeforeTheCutInTheDefaultPartitionPruneNothing() {
+        LedgerVerifierFixture ledger = ledger();
+        // October has no partition: a backdated record of B lands in the default partition.
+        ledger.append(B, LedgerVerifierFixture.allowed(Instant.parse("2026-10-30T23:00:00Z"), "other/x", "repo:other/x:ref:refs/heads/main"));
+        Path archive = archive(ledger);
+
+        AuditCommandRun pruned = prune(ownerEnv(ledger), archive);
+
+        assertThat(pruned.err()).contains("ledger_record_default holds 1 records before 2026-12-01T00:00:00Z");
+        assertThat(pruned.exit()).isNotZero();
+        assertThat(ledger.count(NOVEMBER_RECORDS)).isEqualTo(9);
+    }
+
+    @Test
     void theRuntimeLoginPrunesNothing() {
         LedgerVerifierFixture ledger = ledger();
         Path archive = archive(ledger);

@@ -9,7 +9,6 @@ import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.GrpcCode;
 import dev.octosts.testing.MutableClock;
 import dev.octosts.testing.TestDatabase;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -109,7 +108,7 @@ class LedgerPruneTest {
     }
 
     private static LedgerPrune.Pruned prune(LedgerLogins logins, YearMonth month, Path archive, Instant now)
-            throws SQLException, IOException {
+            throws SQLException {
         try (Connection owner = DriverManager.getConnection(logins.ownerUrl())) {
             return LedgerPrune.prune(owner, month, archive, List.of(SIGNER.publicKey()), now);
         }
