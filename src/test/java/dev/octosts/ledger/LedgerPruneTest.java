@@ -107,6 +107,21 @@ class LedgerPruneTest {
         }
     }
 
+    @Test
+    void aRuntimeLoginThatMayRewriteTheCutsIsOneThatMayRewriteTheLedger() throws SQLException {
+        LedgerLogins logins = TestDatabase.shared().createLedgerDatabase();
+        Migrations.migrate(logins.ownerUrl());
+        assertThat(LedgerLogin.inspect(dataSource(logins.runtimeUrl())).canRewriteLedger()).isFalse();
+        try (Connection connection = DriverManager.getConnection(logins.ownerUrl()); Statement sql = connection.createStatement()) {
+            sql.execute("GRANT DELETE ON ledger_prune TO " + TestDatabase.user(logins.runtimeUrl()));
+        }
+
+        LedgerLogin runtime = LedgerLogin.inspect(dataSource(logins.runtimeUrl()));
+
+        assertThat(runtime.rights()).containsExactly("DELETE on ledger_prune");
+        assertThat(runtime.canRewriteLedger()).isTrue();
+    }
+
     private static LedgerPrune.Pruned prune(LedgerLogins logins, YearMonth month, Path archive, Instant now)
             throws SQLException {
         try (Connection owner = DriverManager.getConnection(logins.ownerUrl())) {
