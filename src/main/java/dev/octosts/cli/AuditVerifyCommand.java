@@ -2,7 +2,9 @@ package dev.octosts.cli;
 
 import dev.octosts.ledger.AnchorVerifier;
 import dev.octosts.ledger.CheckpointPublicKeys;
+import dev.octosts.ledger.ArchiveManifest;
 import dev.octosts.ledger.LedgerArchive;
+import dev.octosts.ledger.LedgerPrune;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.ledger.VerificationReport;
 import dev.octosts.ledger.VerificationReport.Problem;
@@ -11,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,6 +49,11 @@ final class AuditVerifyCommand implements Callable<Integer> {
             description = "Verify the archive in DIR (written by `audit archive`) instead of the database, reading no"
                     + " database: each line's hash and link, the manifest's and the checkpoints' signatures.")
     Path archive;
+
+    @Option(names = "--with-database",
+            description = "With --archive: also check that the database (DATABASE_URL) was pruned at the archive's cut and"
+                    + " its chains continue from the archive's last hashes, so that the two prove the whole history.")
+    boolean withDatabase;
 
     @Override
     public Integer call() {
@@ -95,6 +104,21 @@ final class AuditVerifyCommand implements Callable<Integer> {
         }
         audit.out().printf("verified archive of %d records in %d chains, %d checkpoints, before %s%n", report.records(),
                 report.chains(), report.checkpoints(), report.manifest().before());
+        return withDatabase ? joinDatabase(report.manifest()) : 0;
+    }
+
+    private int joinDatabase(ArchiveManifest manifest) {
+        List<String> problems;
+        try (Connection connection = audit.database().getConnection()) {
+            problems = LedgerPrune.joins(connection, manifest);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the ledger database: " + ErrorLine.of(e), e);
+        }
+        problems.forEach(problem -> audit.out().println("archive does not join the database: " + problem));
+        if (!problems.isEmpty()) {
+            return AuditCommand.EXIT_BROKEN;
+        }
+        audit.out().printf("the database's chains continue from the archive's %d chains%n", manifest.chains().size());
         return 0;
     }
 

@@ -234,6 +234,53 @@ public final class LedgerPrune {
         }
     }
 
+    /**
+     * Whether the database's chains continue from {@code manifest}'s archive: the prune with the archive's cut
+     * must have cut each archived chain at the archive's last seq and hash, and no other chain. With the
+     * archive verified and {@code audit verify} walking each chain from its latest cut, this ties the two into
+     * one history; a chain cut further (records deleted after the archive, the cut moved over them) is named.
+     *
+     * @return one line per problem; empty when they join
+     * @throws SQLException when the database cannot be read
+     */
+    public static List<String> joins(Connection connection, ArchiveManifest manifest) throws SQLException {
+        Map<UUID, LedgerVerifier.Position> cutThere = new TreeMap<>();
+        try (PreparedStatement query = connection.prepareStatement(
+                "SELECT chain_id, last_seq, last_hash FROM ledger_prune WHERE before = ? ORDER BY chain_id, last_seq")) {
+            query.setObject(1, manifest.before().atOffset(ZoneOffset.UTC));
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    cutThere.put(rows.getObject(1, UUID.class), new LedgerVerifier.Position(rows.getLong(2), rows.getString(3)));
+                }
+            }
+        }
+        Map<UUID, LedgerVerifier.Position> latest = cuts(connection);
+        List<String> problems = new ArrayList<>();
+        if (cutThere.isEmpty()) {
+            problems.add("the database has no prune at the archive's cut " + manifest.before());
+            return problems;
+        }
+        for (ArchiveManifest.Chain chain : manifest.chains()) {
+            // A chain cut twice at one time keeps its later cut here: that one is where its records start.
+            LedgerVerifier.Position cut = cutThere.remove(chain.chainId());
+            if (cut == null || cut.seq() != chain.lastSeq() || !cut.hash().equals(chain.lastHash())) {
+                problems.add("chain " + chain.chainId() + ": the archive ends at seq " + chain.lastSeq() + " hash "
+                        + chain.lastHash() + ", the database's cut is " + (cut == null ? "missing" : "at seq " + cut.seq()
+                        + " hash " + cut.hash()));
+            }
+        }
+        cutThere.keySet().forEach(chain -> problems.add("chain " + chain + " was cut at " + manifest.before()
+                + " but is not in the archive"));
+        for (ArchiveManifest.Chain chain : manifest.chains()) {
+            LedgerVerifier.Position last = latest.get(chain.chainId());
+            if (last != null && last.seq() < chain.lastSeq()) {
+                problems.add("chain " + chain.chainId() + ": the database's latest cut is at seq " + last.seq()
+                        + ", before the archive's end");
+            }
+        }
+        return problems;
+    }
+
     /** The latest cut of each pruned chain: where its records in the database start. */
     static Map<UUID, LedgerVerifier.Position> cuts(Connection connection) throws SQLException {
         Map<UUID, LedgerVerifier.Position> cuts = new HashMap<>();

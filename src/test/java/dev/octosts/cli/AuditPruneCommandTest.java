@@ -97,6 +97,30 @@ class AuditPruneCommandTest {
         assertThat(offline.lines()).containsExactly(
                 "verified archive of 8 records in 2 chains, 2 checkpoints, before 2026-12-01T00:00:00Z");
         assertThat(offline.exit()).isZero();
+        AuditCommandRun joined = AuditCommandRun.run(runtimeEnv(ledger), Clock.systemUTC(), "verify", "--archive",
+                archive.toString(), "--with-database");
+        assertThat(joined.lines()).containsExactly(
+                "verified archive of 8 records in 2 chains, 2 checkpoints, before 2026-12-01T00:00:00Z",
+                "the database's chains continue from the archive's 2 chains");
+        assertThat(joined.exit()).isZero();
+    }
+
+    @Test
+    void recordsDeletedAfterTheArchiveWithTheCutMovedOverThemDoNotJoin() {
+        LedgerVerifierFixture ledger = ledger();
+        Path archive = archive(ledger);
+        assertThat(prune(ownerEnv(ledger), archive).exit()).isZero();
+        // A superuser deletes A's seq 6 and moves A's cut over it: the database alone still verifies from seq 7.
+        ledger.tamper("INSERT INTO ledger_prune SELECT chain_id, seq, hash, '2026-12-01T00:00:00Z', now() FROM ledger_record"
+                + " WHERE chain_id = '" + A + "' AND seq = 6", LedgerVerifierFixture.deleteRecords(A, 6, 6));
+
+        AuditCommandRun database = AuditCommandRun.run(runtimeEnv(ledger), Clock.systemUTC(), "verify");
+        AuditCommandRun joined = AuditCommandRun.run(runtimeEnv(ledger), Clock.systemUTC(), "verify", "--archive",
+                archive.toString(), "--with-database");
+
+        assertThat(database.exit()).isZero();
+        assertThat(joined.out()).contains("chain " + A + ": the archive ends at seq 5").contains("the database's cut is at seq 6");
+        assertThat(joined.exit()).isEqualTo(1);
     }
 
     @Test
