@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
         description = "Query, export and verify the audit ledger (settings: DATABASE_URL, LEDGER_SIGNING_KEY_FILE"
                 + " or LEDGER_KEY_ALIAS with PKCS11_CONFIG and PKCS11_PIN / PKCS11_PIN_FILE).",
         subcommands = {AuditQueryCommand.class, AuditVerifyCommand.class, AuditExportCommand.class,
-                AuditPublicKeyCommand.class})
+                AuditPublicKeyCommand.class, AuditArchiveCommand.class, AuditPruneCommand.class})
 public final class AuditCommand extends CommandGroup {
     /** Exit code of {@code audit verify} when the ledger is broken. */
     static final int EXIT_BROKEN = 1;
@@ -69,6 +69,11 @@ public final class AuditCommand extends CommandGroup {
             throw new ConfigException("DATABASE_URL", "must be a valid PostgreSQL JDBC URL");
         }
         return dataSource;
+    }
+
+    /** The owner login's URL ({@code DATABASE_MIGRATION_URL}, else {@code DATABASE_URL}), or null when neither is usable. */
+    OwnerUrl ownerUrl() {
+        return OwnerUrl.from(env);
     }
 
     /** The ledger key from {@code LEDGER_SIGNING_KEY_FILE}, or by {@code LEDGER_KEY_ALIAS} from the PKCS#11 token. */

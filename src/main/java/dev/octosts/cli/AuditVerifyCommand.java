@@ -3,6 +3,9 @@ package dev.octosts.cli;
 import dev.octosts.ledger.AnchorVerifier;
 import dev.octosts.ledger.CheckpointPublicKeys;
 import dev.octosts.ledger.LedgerQuery;
+import dev.octosts.ledger.ArchiveManifest;
+import dev.octosts.ledger.LedgerArchive;
+import dev.octosts.ledger.LedgerPrune;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.ledger.VerificationReport;
 import dev.octosts.ledger.VerificationReport.Problem;
@@ -16,6 +19,8 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -54,6 +59,16 @@ final class AuditVerifyCommand implements Callable<Integer> {
                     + " not read.")
     String since;
 
+    @Option(names = "--archive", paramLabel = "DIR",
+            description = "Verify the archive in DIR (written by `audit archive`) instead of the database, reading no"
+                    + " database: each line's hash and link, the manifest's and the checkpoints' signatures.")
+    Path archive;
+
+    @Option(names = "--with-database",
+            description = "With --archive: also check that the database (DATABASE_URL) was pruned at the archive's cut and"
+                    + " its chains continue from the archive's last hashes, so that the two prove the whole history.")
+    boolean withDatabase;
+
     @Override
     public Integer call() {
         Instant windowStart = since == null ? null : windowStart(since, audit.now());
@@ -63,6 +78,9 @@ final class AuditVerifyCommand implements Callable<Integer> {
         }
         if (keys.isEmpty()) {
             keys.add(audit.ledgerKey("the ledger key whose public half verifies checkpoints (or pass --public-key FILE)").publicKey());
+        }
+        if (archive != null) {
+            return verifyArchive(keys);
         }
         VerificationReport report = windowStart == null ? new LedgerVerifier(audit.database(), keys).verify()
                 : verifyWindow(new LedgerVerifier(audit.database(), keys), windowStart);
@@ -114,6 +132,32 @@ final class AuditVerifyCommand implements Callable<Integer> {
             return AuditCommand.EXIT_BROKEN;
         }
         audit.out().printf("verified %d chains against %d anchors%n", report.chains(), report.anchors());
+        return 0;
+    }
+
+    private int verifyArchive(List<PublicKey> keys) {
+        LedgerArchive.Report report = LedgerArchive.verify(archive, keys);
+        if (report.problem().isPresent()) {
+            audit.out().println("archive verification failed: " + report.problem().get());
+            return AuditCommand.EXIT_BROKEN;
+        }
+        audit.out().printf("verified archive of %d records in %d chains, %d checkpoints, before %s%n", report.records(),
+                report.chains(), report.checkpoints(), report.manifest().before());
+        return withDatabase ? joinDatabase(report.manifest()) : 0;
+    }
+
+    private int joinDatabase(ArchiveManifest manifest) {
+        List<String> problems;
+        try (Connection connection = audit.database().getConnection()) {
+            problems = LedgerPrune.joins(connection, manifest);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the ledger database: " + ErrorLine.of(e), e);
+        }
+        problems.forEach(problem -> audit.out().println("archive does not join the database: " + problem));
+        if (!problems.isEmpty()) {
+            return AuditCommand.EXIT_BROKEN;
+        }
+        audit.out().printf("the database's chains continue from the archive's %d chains%n", manifest.chains().size());
         return 0;
     }
 

@@ -76,8 +76,9 @@ public final class AnchorVerifier {
             }
         }
         DSLContext db = DSL.using(database, SQLDialect.POSTGRES);
+        Map<UUID, LedgerVerifier.Position> cuts = LedgerPrune.cuts(db);
         for (Anchored anchored : highest.values()) {
-            String problem = problem(db, anchored.head());
+            String problem = problem(db, anchored.head(), cuts.get(anchored.head().chainId()));
             if (problem != null) {
                 problems.add("chain " + anchored.head().chainId() + " " + problem + " (" + anchored.where() + ")");
             }
@@ -92,9 +93,17 @@ public final class AnchorVerifier {
         return "anchor " + file.getFileName() + " signed at " + head.signedAt();
     }
 
-    /** Why the database does not hold {@code anchored}, or null when it does. */
-    private static String problem(DSLContext db, ChainHead anchored) {
+    /**
+     * Why the database does not hold {@code anchored}, or null when it does. A seq before the chain's prune
+     * {@code cut} is in the archive, not the database: only the cut's own hash can be compared.
+     */
+    private static String problem(DSLContext db, ChainHead anchored, LedgerVerifier.Position cut) {
         UUID chain = anchored.chainId();
+        if (cut != null && anchored.seq() <= cut.seq()) {
+            return anchored.seq() < cut.seq() || anchored.hash().equals(cut.hash()) ? null
+                    : "differs at seq " + anchored.seq() + ": the prune's cut holds hash " + cut.hash()
+                            + ", the anchor names " + anchored.hash();
+        }
         Long lastSeq = db.resultQuery("SELECT max(seq) FROM ledger_record WHERE chain_id = ?", chain).fetchOne(0, Long.class);
         if (lastSeq == null) {
             return "is missing: the anchor names it up to seq " + anchored.seq() + ", the database has no record of it";

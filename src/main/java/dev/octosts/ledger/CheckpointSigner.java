@@ -43,6 +43,11 @@ public final class CheckpointSigner {
         return sign(head.json(), "a ledger head");
     }
 
+    /** Signs an archive's manifest: the archive can then be checked without the database. */
+    public String sign(ArchiveManifest manifest) {
+        return sign(manifest.json(), "an archive manifest");
+    }
+
     private String sign(String payload, String what) {
         JWSObject jws = new JWSObject(new JWSHeader.Builder(algorithm).keyID(keyId).build(), new Payload(payload));
         try {

@@ -54,6 +54,18 @@ public final class CheckpointVerifier {
      * @throws IllegalArgumentException saying why {@code signature} does not vouch for a ledger head
      */
     public LedgerHead verifiedHead(String signature) {
+        return LedgerHead.parse(verified(keyIdOf(signature), signature).getPayload().toString());
+    }
+
+    /**
+     * @return the archive manifest in {@code signature}, a compact JWS by a trusted key (found by its {@code kid})
+     * @throws IllegalArgumentException saying why {@code signature} does not vouch for an archive manifest
+     */
+    public ArchiveManifest verifiedArchiveManifest(String signature) {
+        return ArchiveManifest.parse(verified(keyIdOf(signature), signature).getPayload().toString());
+    }
+
+    private static String keyIdOf(String signature) {
         String keyId;
         try {
             keyId = JWSObject.parse(signature).getHeader().getKeyID();
@@ -63,7 +75,7 @@ public final class CheckpointVerifier {
         if (keyId == null) {
             throw new IllegalArgumentException("the signature names no key (no kid)");
         }
-        return LedgerHead.parse(verified(keyId, signature).getPayload().toString());
+        return keyId;
     }
 
     /** @throws IllegalArgumentException unless {@code signature} is a valid JWS by the trusted key {@code keyId} */

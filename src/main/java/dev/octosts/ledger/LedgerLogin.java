@@ -22,9 +22,13 @@ import javax.sql.DataSource;
  */
 public record LedgerLogin(String name, boolean superuser, List<String> owns, List<String> rights) {
 
-    /** The append-only tables, and the webhook's replay memory, which the service may also delete from. */
-    private static final String[] LEDGER_TABLES = {"ledger_chain", "ledger_record", "ledger_checkpoint"};
-    private static final String[] OWNED_TABLES = {"ledger_chain", "ledger_record", "ledger_checkpoint", "webhook_delivery"};
+    /**
+     * The append-only tables (ledger_prune: where `audit verify` starts each pruned chain), and the webhook's
+     * replay memory, which the service may also delete from.
+     */
+    private static final String[] LEDGER_TABLES = {"ledger_chain", "ledger_record", "ledger_checkpoint", "ledger_prune"};
+    private static final String[] OWNED_TABLES = {"ledger_chain", "ledger_record", "ledger_checkpoint", "webhook_delivery",
+            "ledger_prune"};
     private static final String[] REWRITING_RIGHTS = {"UPDATE", "DELETE", "TRUNCATE", "TRIGGER"};
 
     // The roles whose rights the login can use: itself and every role it is a member of, with or without

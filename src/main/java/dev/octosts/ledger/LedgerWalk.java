@@ -41,10 +41,19 @@ final class LedgerWalk {
     private final DSLContext db;
     private final CheckpointVerifier checkpointVerifier;
     private final ChainWalk.Counts counts = new ChainWalk.Counts();
+    /** Where each pruned chain's records in the database start: its records up to there are in an archive. */
+    private final Map<UUID, Position> cuts;
 
     LedgerWalk(DSLContext db, CheckpointVerifier checkpointVerifier) {
         this.db = db;
         this.checkpointVerifier = checkpointVerifier;
+        this.cuts = LedgerPrune.cuts(db);
+    }
+
+    /** The later of {@code reached} and the chain's prune cut: records before a cut are gone from the database. */
+    private Position start(UUID id, Position reached) {
+        Position cut = cuts.get(id);
+        return cut == null || cut.seq() <= reached.seq() ? reached : cut;
     }
 
     VerificationReport run() {
@@ -61,7 +70,7 @@ final class LedgerWalk {
             if (counts.records >= maxRecords) {
                 return report(earlier, false, Optional.empty(), reached);
             }
-            ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id, from.getOrDefault(id, Position.START),
+            ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id, start(id, from.getOrDefault(id, Position.START)),
                     (int) (maxRecords - counts.records));
             Outcome outcome = walkOn(chain, DSL.noCondition(), maxRecords);
             reached.put(id, chain.position());
@@ -109,13 +118,13 @@ final class LedgerWalk {
             LedgerCheckpointRecord start = starts.get(id);
             Optional<Problem> problem;
             if (start == null) {
-                problem = walkOn(new ChainWalk(db, checkpointVerifier, counts, id, Position.START, Integer.MAX_VALUE),
-                        DSL.noCondition(), Long.MAX_VALUE).problem();
+                problem = walkOn(new ChainWalk(db, checkpointVerifier, counts, id, start(id, Position.START),
+                        Integer.MAX_VALUE), DSL.noCondition(), Long.MAX_VALUE).problem();
             } else {
                 problem = checkStart(start);
                 if (problem.isEmpty()) {
                     ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id,
-                            new Position(start.getSeq(), start.getHash()), Integer.MAX_VALUE);
+                            start(id, new Position(start.getSeq(), start.getHash())), Integer.MAX_VALUE);
                     problem = walkOn(chain, recordedFrom(start), Long.MAX_VALUE).problem();
                 }
             }
@@ -272,6 +281,6 @@ final class LedgerWalk {
     }
 
     private ChainWalk wholeChain(UUID id) {
-        return new ChainWalk(db, checkpointVerifier, counts, id, Position.START, Integer.MAX_VALUE);
+        return new ChainWalk(db, checkpointVerifier, counts, id, start(id, Position.START), Integer.MAX_VALUE);
     }
 }
