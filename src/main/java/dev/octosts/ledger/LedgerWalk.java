@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -203,49 +202,24 @@ final class LedgerWalk {
                 .limit(limit);
     }
 
+    /**
+     * Every chain, one after the other in the database's order of chain ids, each walked page by page along
+     * its own primary key ({@code chain_id = ? AND seq > ?}, which every monthly partition's index answers
+     * directly): chains registered, chains with checkpoints, and chains that only have records.
+     */
     private Optional<Problem> walk() {
-        // Chains that may have no records left; a truncated chain still has its checkpoints.
-        NavigableSet<UUID> notWalked = new TreeSet<>(DATABASE_ORDER);
-        notWalked.addAll(db.select(LEDGER_CHAIN.CHAIN_ID).from(LEDGER_CHAIN).fetch(LEDGER_CHAIN.CHAIN_ID));
-        notWalked.addAll(db.selectDistinct(LEDGER_CHECKPOINT.CHAIN_ID).from(LEDGER_CHECKPOINT)
+        NavigableSet<UUID> ids = new TreeSet<>(DATABASE_ORDER);
+        ids.addAll(db.select(LEDGER_CHAIN.CHAIN_ID).from(LEDGER_CHAIN).fetch(LEDGER_CHAIN.CHAIN_ID));
+        ids.addAll(db.selectDistinct(LEDGER_CHECKPOINT.CHAIN_ID).from(LEDGER_CHECKPOINT)
                 .fetch(LEDGER_CHECKPOINT.CHAIN_ID));
-        ChainWalk chain = null;
-        LedgerRecordRecord last = null;
-        while (true) {
-            Result<LedgerRecordRecord> page = db.selectFrom(LEDGER_RECORD)
-                    .where(last == null ? DSL.noCondition()
-                            : DSL.row(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ).gt(last.getChainId(), last.getSeq()))
-                    .orderBy(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ, LEDGER_RECORD.RECORDED_AT)
-                    .limit(PAGE_SIZE)
-                    .fetch();
-            for (LedgerRecordRecord record : page) {
-                if (chain == null || !chain.id().equals(record.getChainId())) {
-                    Optional<Problem> problem = chain == null ? Optional.empty() : chain.finish();
-                    if (problem.isEmpty()) {
-                        problem = walkChainsWithoutRecords(notWalked.headSet(record.getChainId(), false));
-                    }
-                    if (problem.isPresent()) {
-                        return problem;
-                    }
-                    notWalked.remove(record.getChainId());
-                    chain = wholeChain(record.getChainId());
-                }
-                Optional<Problem> problem = chain.accept(record);
-                if (problem.isPresent()) {
-                    return problem;
-                }
-            }
-            if (page.size() < PAGE_SIZE) {
-                break;
-            }
-            last = page.getLast();
-            Optional<Problem> problem = acceptOthersWithSeq(chain, last, DSL.noCondition());
+        ids.addAll(db.selectDistinct(LEDGER_RECORD.CHAIN_ID).from(LEDGER_RECORD).fetch(LEDGER_RECORD.CHAIN_ID));
+        for (UUID id : ids) {
+            Optional<Problem> problem = walkOn(wholeChain(id), DSL.noCondition(), Long.MAX_VALUE).problem();
             if (problem.isPresent()) {
                 return problem;
             }
         }
-        Optional<Problem> problem = chain == null ? Optional.empty() : chain.finish();
-        return problem.isPresent() ? problem : walkChainsWithoutRecords(notWalked);
+        return Optional.empty();
     }
 
     /**
@@ -260,19 +234,6 @@ final class LedgerWalk {
                 .orderBy(LEDGER_RECORD.RECORDED_AT)
                 .fetch()) {
             Optional<Problem> problem = chain.accept(other);
-            if (problem.isPresent()) {
-                return problem;
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** Empties {@code ids}, checking each chain's checkpoints. */
-    private Optional<Problem> walkChainsWithoutRecords(NavigableSet<UUID> ids) {
-        for (Iterator<UUID> it = ids.iterator(); it.hasNext(); ) {
-            UUID id = it.next();
-            it.remove();
-            Optional<Problem> problem = wholeChain(id).finish();
             if (problem.isPresent()) {
                 return problem;
             }
