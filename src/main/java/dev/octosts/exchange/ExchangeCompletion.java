@@ -1,8 +1,8 @@
 package dev.octosts.exchange;
 
+import dev.octosts.digest.Sha256;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.InstallationToken;
-import dev.octosts.policy.TrustPolicies;
 import dev.octosts.telemetry.Telemetry;
 
 import java.time.Duration;
@@ -102,7 +102,7 @@ record ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Teleme
         }
         LOG.log(System.Logger.Level.WARNING, "exchange " + record.requestId() + ": a minted token that was not handed out"
                 + " could not be revoked; it stays valid until " + token.expiresAtRaw() + " (SHA-256 "
-                + TrustPolicies.sha256Hex(token.token()) + ")");
+                + Sha256.hex(token.token()) + ")");
         return "; the minted token could not be revoked (it expires at " + token.expiresAtRaw() + ")";
     }
 }

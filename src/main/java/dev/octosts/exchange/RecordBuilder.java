@@ -1,5 +1,6 @@
 package dev.octosts.exchange;
 
+import dev.octosts.digest.Sha256;
 import dev.octosts.github.InstallationToken;
 import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.TrustPolicies;
@@ -94,7 +95,7 @@ final class RecordBuilder {
     /** What GitHub issued; the token itself is not kept, only its SHA-256. */
     void issued(long appId, long installationId, InstallationToken minted) {
         issued = new ExchangeRecord.Issued(appId, installationId, minted.repositories(), minted.permissions(),
-                minted.expiresAt(), TrustPolicies.sha256Hex(minted.token()));
+                minted.expiresAt(), Sha256.hex(minted.token()));
     }
 
     /** The exchange's trace and span, so a ledger record leads to its trace. */

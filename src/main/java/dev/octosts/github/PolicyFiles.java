@@ -1,16 +1,14 @@
 package dev.octosts.github;
 
+import dev.octosts.digest.Sha256;
 import dev.octosts.cache.Caches;
 import dev.octosts.cache.FreshStaleCache;
 import dev.octosts.telemetry.Telemetry;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 
 /**
  * Trust-policy files, {@code .github/chainguard/<identity>.sts.yaml}, read through an App pool with
@@ -152,17 +150,10 @@ public final class PolicyFiles {
     /** The text, or only its digest when it is larger than a policy may be (measured as the parser measures it). */
     private PolicyRead kept(String path, String text, String blobSha) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        return utf8.length > maxPolicyBytes ? new PolicyRead.TooLarge(path, blobSha, sha256Hex(utf8), false)
+        return utf8.length > maxPolicyBytes ? new PolicyRead.TooLarge(path, blobSha, Sha256.hex(utf8), false)
                 : new PolicyRead.Found(path, text, blobSha, false);
     }
 
-    private static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
-    }
 
     /** Bytes held by the cache, for tests. */
     long estimatedWeight() {

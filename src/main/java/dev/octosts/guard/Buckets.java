@@ -1,5 +1,6 @@
 package dev.octosts.guard;
 
+import dev.octosts.digest.Sha256;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.octosts.config.AddressRange;
@@ -8,11 +9,8 @@ import io.github.bucket4j.Bucket;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.function.Supplier;
 
 /**
@@ -66,11 +64,7 @@ public final class Buckets {
         if (bytes.length <= MAX_KEY_BYTES) {
             return value;
         }
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return "sha256:" + Sha256.hex(bytes);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.octosts.keys;
 
+import dev.octosts.digest.Sha256;
 import com.nimbusds.jose.JWSSigner;
 import java.security.PublicKey;
 
@@ -23,10 +24,6 @@ public interface SigningKey {
 
     /** SHA-256 of the public key's DER (SubjectPublicKeyInfo), in lower-case hex: what {@code keys check} prints. */
     static String fingerprint(PublicKey key) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return Sha256.hex(key.getEncoded());
     }
 }

@@ -1,12 +1,10 @@
 package dev.octosts.ledger;
 
+import dev.octosts.digest.Sha256;
 import static dev.octosts.ledger.schema.Tables.LEDGER_RECORD;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.octosts.exchange.Decision;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -14,7 +12,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -126,11 +123,7 @@ public final class LedgerQuery {
 
     /** Lowercase hex SHA-256 of a token's UTF-8 bytes: how the ledger stores an issued token. */
     public static String tokenSha256(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return Sha256.hex(token);
     }
 
     /**

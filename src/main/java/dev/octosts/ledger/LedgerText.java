@@ -1,8 +1,6 @@
 package dev.octosts.ledger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.octosts.digest.Sha256;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -67,12 +65,12 @@ public final class LedgerText {
         if (fits && !looksHashed(field)) {
             return field;
         }
-        return prefix(field, COLUMN_PREFIX_BYTES) + COLUMN_HASH_MARK + sha256Hex(field);
+        return prefix(field, COLUMN_PREFIX_BYTES) + COLUMN_HASH_MARK + Sha256.hex(field);
     }
 
     /** How a reduced record holds a text: {@code sha256:} and the lowercase hex SHA-256 of its UTF-8. */
     public static String hashed(String text) {
-        return SHA256_MARK + sha256Hex(text);
+        return SHA256_MARK + Sha256.hex(text);
     }
 
     /** Whether {@code text} ends like the {@link #column} form of a longer text. */
@@ -116,13 +114,6 @@ public final class LedgerText {
         return text.substring(0, end);
     }
 
-    private static String sha256Hex(String text) {
-        try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-    }
 
     /** Index of the first character {@link #sanitize} must escape, or -1. */
     private static int firstUnsafe(String text) {

@@ -1,12 +1,9 @@
 package dev.octosts.policy;
 
+import dev.octosts.digest.Sha256;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -51,7 +48,7 @@ public final class TrustPolicies {
 
     /** @param orgPolicy the file lives in the org policy repository, so it may list {@code repositories} */
     public Compiled compile(String yaml, boolean orgPolicy) {
-        String sha256 = sha256Hex(yaml);
+        String sha256 = Sha256.hex(yaml);
         String key = (orgPolicy ? "org:" : "repo:") + sha256;
         Entry cached = byContent.getIfPresent(key);
         if (cached != null) {
@@ -105,12 +102,4 @@ public final class TrustPolicies {
         }
     }
 
-    public static String sha256Hex(String text) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
-    }
 }

@@ -1,8 +1,6 @@
 package dev.octosts.webhook;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.octosts.digest.Sha256;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -11,7 +9,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -103,19 +100,12 @@ final class DeliveryMemory {
 
     private static List<String> keys(String deliveryId, byte[] body) {
         List<String> keys = new ArrayList<>(2);
-        keys.add("body:" + sha256(body));
+        keys.add("body:" + Sha256.hex(body));
         if (deliveryId != null && !deliveryId.isEmpty()) {
             // Hashed, so that a long header cannot make a row large.
-            keys.add("id:" + sha256(deliveryId.getBytes(StandardCharsets.UTF_8)));
+            keys.add("id:" + Sha256.hex(deliveryId));
         }
         return keys;
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
-    }
 }

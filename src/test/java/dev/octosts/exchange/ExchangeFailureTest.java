@@ -1,6 +1,6 @@
 package dev.octosts.exchange;
 
-import dev.octosts.policy.TrustPolicies;
+import dev.octosts.digest.Sha256;
 import java.util.logging.Logger;
 import java.util.logging.LogRecord;
 import java.util.logging.Handler;
@@ -166,7 +166,7 @@ class ExchangeFailureTest {
         assertThat(result.token()).isNull();
         // The record of this exchange never lands: the log is where the live token is named, by its SHA-256 only.
         assertThat(logged).singleElement().asString().startsWith("WARNING exchange ").contains("could not be revoked");
-        assertThat(github.issuedTokens()).filteredOn(token -> logged.getFirst().contains(TrustPolicies.sha256Hex(token.token())))
+        assertThat(github.issuedTokens()).filteredOn(token -> logged.getFirst().contains(Sha256.hex(token.token())))
                 .hasSize(1);
         assertThat(github.issuedTokens()).noneMatch(token -> logged.getFirst().contains(token.token()));
         assertThat(result.record().code()).isEqualTo(GrpcCode.UNAVAILABLE);

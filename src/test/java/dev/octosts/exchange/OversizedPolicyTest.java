@@ -1,5 +1,6 @@
 package dev.octosts.exchange;
 
+import dev.octosts.digest.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.octosts.dev.GitHubSimulator;
@@ -13,7 +14,6 @@ import dev.octosts.keys.PemKeys;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcVerifier;
 import dev.octosts.policy.PolicyFileCheck;
-import dev.octosts.policy.TrustPolicies;
 import dev.octosts.telemetry.Telemetry;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,7 +79,7 @@ class OversizedPolicyTest {
             assertThat(record.message()).isEqualTo("unable to parse trust policy found for \"ci\"");
             assertThat(record.detail()).isEqualTo("document too large (max 65536 bytes)");
             assertThat(record.policy().blobSha()).isEqualTo(GitHubSimulator.blobSha(huge));
-            assertThat(record.policy().sha256()).isEqualTo(TrustPolicies.sha256Hex(huge));
+            assertThat(record.policy().sha256()).isEqualTo(Sha256.hex(huge));
             assertThat(record.policy().parsed()).isNull();
         }
         assertThat(stored).hasSize(2);
