@@ -1,12 +1,12 @@
 package dev.octosts.config;
 
+import dev.octosts.testing.MinimalEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,12 +20,7 @@ class LedgerAnchorSettingsTest {
 
     @BeforeEach
     void minimalEnvironment() throws IOException {
-        env = new HashMap<>();
-        env.put("STS_DOMAIN", "sts.example.com");
-        env.put("GITHUB_APP_IDS", "12");
-        env.put("APP_SECRET_CERTIFICATE_FILE", Files.writeString(dir.resolve("key.pem"), "pem").toString());
-        env.put("DATABASE_URL", "jdbc:postgresql://db/octosts?user=octosts_app");
-        env.put("LEDGER_SIGNING_KEY_FILE", Files.writeString(dir.resolve("ledger.pem"), "pem").toString());
+        env = MinimalEnvironment.in(dir);
     }
 
     @Test

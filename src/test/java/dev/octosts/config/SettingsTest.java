@@ -1,5 +1,6 @@
 package dev.octosts.config;
 
+import dev.octosts.testing.MinimalEnvironment;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,7 +10,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,12 +24,7 @@ class SettingsTest {
 
     @BeforeEach
     void minimalEnvironment() throws IOException {
-        env = new HashMap<>();
-        env.put("STS_DOMAIN", "sts.example.com");
-        env.put("GITHUB_APP_IDS", "12");
-        env.put("APP_SECRET_CERTIFICATE_FILE", Files.writeString(dir.resolve("key.pem"), "pem").toString());
-        env.put("DATABASE_URL", "jdbc:postgresql://db/octosts?user=octosts_app");
-        env.put("LEDGER_SIGNING_KEY_FILE", Files.writeString(dir.resolve("ledger.pem"), "pem").toString());
+        env = MinimalEnvironment.in(dir);
     }
 
     @Test
