@@ -17,7 +17,12 @@ public final class CanonicalJson {
     }
 
     public static String of(JsonNode node) {
-        StringBuilder out = new StringBuilder(512);
+        return of(node, 512);
+    }
+
+    /** @param expectedLength the length the text is likely to have, so the builder is sized once */
+    public static String of(JsonNode node, int expectedLength) {
+        StringBuilder out = new StringBuilder(expectedLength + 16);
         write(node, out);
         return out.toString();
     }
@@ -65,10 +70,14 @@ public final class CanonicalJson {
         }
     }
 
-    private static void writeString(String value, StringBuilder out) {
+    static void writeString(String value, StringBuilder out) {
         out.append('"');
         // Most strings need no escape at all: copy the plain prefix in one go.
         int plain = plainPrefix(value);
+        if (plain == value.length()) {
+            out.append(value).append('"');
+            return;
+        }
         out.append(value, 0, plain);
         for (int i = plain; i < value.length(); i++) {
             char c = value.charAt(i);

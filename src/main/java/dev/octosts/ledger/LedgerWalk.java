@@ -19,6 +19,7 @@ import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Result;
@@ -42,11 +43,19 @@ final class LedgerWalk {
     private final ChainWalk.Counts counts = new ChainWalk.Counts();
     /** Where each pruned chain's records in the database start: its records up to there are in an archive. */
     private final Map<UUID, Position> cuts;
+    /** Asked between pages: true when the run no longer needs this walk's result. */
+    private final BooleanSupplier abandoned;
 
     LedgerWalk(DSLContext db, CheckpointVerifier checkpointVerifier) {
+        this(db, checkpointVerifier, LedgerPrune.cuts(db), () -> false);
+    }
+
+    LedgerWalk(DSLContext db, CheckpointVerifier checkpointVerifier, Map<UUID, Position> cuts,
+            BooleanSupplier abandoned) {
         this.db = db;
         this.checkpointVerifier = checkpointVerifier;
-        this.cuts = LedgerPrune.cuts(db);
+        this.cuts = cuts;
+        this.abandoned = abandoned;
     }
 
     /** The later of {@code reached} and the chain's prune cut: records before a cut are gone from the database. */
@@ -55,8 +64,9 @@ final class LedgerWalk {
         return cut == null || cut.seq() <= reached.seq() ? reached : cut;
     }
 
-    VerificationReport run() {
-        Optional<Problem> problem = walk();
+    /** Verifies one whole chain, from its start or its prune cut to its end, with its checkpoints. */
+    VerificationReport runChain(UUID id) {
+        Optional<Problem> problem = walkOn(wholeChain(id), DSL.noCondition(), Long.MAX_VALUE).problem();
         return new VerificationReport(counts.records, counts.chains, counts.checkpoints, problem);
     }
 
@@ -173,7 +183,7 @@ final class LedgerWalk {
     private Outcome walkOn(ChainWalk chain, Condition bound, long maxRecords) {
         Optional<Problem> problem = Optional.empty();
         boolean ended = false;
-        while (problem.isEmpty() && !ended && counts.records < maxRecords) {
+        while (problem.isEmpty() && !ended && counts.records < maxRecords && !abandoned.getAsBoolean()) {
             int wanted = (int) Math.min(PAGE_SIZE, maxRecords - counts.records);
             Result<LedgerRecordRecord> page = recordsAfter(chain.id(), chain.position().seq(), bound, wanted).fetch();
             for (LedgerRecordRecord record : page) {
@@ -203,23 +213,16 @@ final class LedgerWalk {
     }
 
     /**
-     * Every chain, one after the other in the database's order of chain ids, each walked page by page along
-     * its own primary key ({@code chain_id = ? AND seq > ?}, which every monthly partition's index answers
-     * directly): chains registered, chains with checkpoints, and chains that only have records.
+     * Every chain in the database's order of chain ids: chains registered, chains with checkpoints, and
+     * chains that only have records.
      */
-    private Optional<Problem> walk() {
+    static List<UUID> chainIds(DSLContext db) {
         NavigableSet<UUID> ids = new TreeSet<>(DATABASE_ORDER);
         ids.addAll(db.select(LEDGER_CHAIN.CHAIN_ID).from(LEDGER_CHAIN).fetch(LEDGER_CHAIN.CHAIN_ID));
         ids.addAll(db.selectDistinct(LEDGER_CHECKPOINT.CHAIN_ID).from(LEDGER_CHECKPOINT)
                 .fetch(LEDGER_CHECKPOINT.CHAIN_ID));
         ids.addAll(db.selectDistinct(LEDGER_RECORD.CHAIN_ID).from(LEDGER_RECORD).fetch(LEDGER_RECORD.CHAIN_ID));
-        for (UUID id : ids) {
-            Optional<Problem> problem = walkOn(wholeChain(id), DSL.noCondition(), Long.MAX_VALUE).problem();
-            if (problem.isPresent()) {
-                return problem;
-            }
-        }
-        return Optional.empty();
+        return List.copyOf(ids);
     }
 
     /**

@@ -129,15 +129,22 @@ public final class LedgerScaleBenchmark {
 
                 // Where verify's time goes on the server: index entries its pages read, per record verified.
                 long indexReadBefore = scalar(owner, PRIMARY_KEY_ENTRIES_READ);
+                // And where its CPU goes: this JVM (hashing, parsing, canonical text) or the server.
+                ProcessCpu server = ProcessCpu.ofServer(owner);
+                double jvmBefore = ProcessCpu.jvmSeconds();
+                double serverBefore = server.serverSeconds();
                 long t = System.nanoTime();
                 VerificationReport report = new LedgerVerifier(pool, List.of(signer.publicKey())).verify();
                 double verifyPerSecond = report.records() / ((System.nanoTime() - t) / 1e9);
+                double jvmMicros = (ProcessCpu.jvmSeconds() - jvmBefore) * 1e6 / report.records();
+                double serverMicros = (server.serverSeconds() - serverBefore) * 1e6 / report.records();
                 Thread.sleep(1_500); // the server publishes its statistics about once a second
                 double indexReadPerRecord = (scalar(owner, PRIMARY_KEY_ENTRIES_READ) - indexReadBefore) / (double) report.records();
                 System.out.printf("verify: %s, %,d records, %,d checkpoints, %s, %,.0f records/s%n",
                         report.verified() ? "verified" : "FAILED", report.records(), report.checkpoints(),
                         report.firstProblem(), verifyPerSecond);
-                System.out.printf("verify read %.1f primary key index entries per record%n", indexReadPerRecord);
+                System.out.printf("verify read %.1f primary key index entries per record; CPU per record: JVM %.1f µs,"
+                        + " PostgreSQL %.1f µs%n", indexReadPerRecord, jvmMicros, serverMicros);
 
                 LongAdder exported = new LongAdder();
                 t = System.nanoTime();
@@ -193,6 +200,8 @@ public final class LedgerScaleBenchmark {
                 json.put("verified", report.verified());
                 json.put("verify_records_per_s", Math.round(verifyPerSecond));
                 json.put("verify_pkey_index_entries_read_per_record", round(indexReadPerRecord));
+                json.put("verify_threads", Math.min(CHAINS, Runtime.getRuntime().availableProcessors()));
+                json.putObject("verify_cpu_us_per_record").put("jvm", round(jvmMicros)).put("postgresql", round(serverMicros));
                 json.put("export_records_per_s", Math.round(exportPerSecond));
                 json.put("archive_records_per_s", Math.round(archivePerSecond));
                 json.put("archive_records", archived);
@@ -213,7 +222,7 @@ public final class LedgerScaleBenchmark {
         }
     }
 
-    private static void load(String ownerUrl, long perChain, Instant start, Instant end, CheckpointSigner signer)
+    static void load(String ownerUrl, long perChain, Instant start, Instant end, CheckpointSigner signer)
             throws Exception {
         long spanMicros = ChronoUnit.MICROS.between(start, end);
         // Two loaders: one hashes while the server writes the other's rows.

@@ -45,6 +45,31 @@ class LedgerVerifierTest {
         assertThat(report.verified()).isTrue();
     }
 
+    /**
+     * Chains walked side by side report what a walk of one chain after the other does: the first broken
+     * chain in the database's order of chain ids, and the counts up to its break.
+     */
+    @Test
+    void chainsWalkedSideBySideReportAsOneAfterTheOther() {
+        LedgerVerifierFixture ledger = twoChains();
+        ledger.tamper("UPDATE ledger_record SET scope = 'acme/other' WHERE chain_id = '" + B + "' AND seq = 2");
+        VerificationReport onlyB = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey()), 1).verify();
+        assertThat(onlyB.firstProblem()).hasValueSatisfying(problem -> assertThat(problem.chainId()).isEqualTo(B));
+        ledger.tamper("UPDATE ledger_record SET scope = 'acme/other' WHERE chain_id = '" + A + "' AND seq = 3");
+        VerificationReport both = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey()), 1).verify();
+        assertThat(both.firstProblem()).hasValueSatisfying(problem -> {
+            assertThat(problem.chainId()).isEqualTo(A);
+            assertThat(problem.seq()).isEqualTo(3);
+        });
+        assertThat(both.records()).isEqualTo(2);
+        assertThat(onlyB.records()).isGreaterThan(both.records());
+
+        for (int parallelism : new int[] {2, 4}) {
+            assertThat(new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey()), parallelism).verify())
+                    .as("%d chains at once", parallelism).isEqualTo(both);
+        }
+    }
+
     @Test
     void anEmptyLedgerVerifies() {
         LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
