@@ -49,8 +49,8 @@ public final class PolicyFileCheck {
     public static Optional<Problem> check(String yaml, Kind kind) {
         try {
             switch (kind) {
-                case REPO_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, false));
-                case ORG_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, true));
+                case REPO_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, false), false);
+                case ORG_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, true), true);
                 case ALLOWLIST -> OrgTrustedIssuers.parse(yaml);
             }
             return Optional.empty();
