@@ -64,8 +64,9 @@ final class DevCommand implements Callable<Integer> {
         SimulatedApp app = github.createApp();
         github.createRepository(ORG, REPO);
         github.createRepository(ORG, Settings.DEFAULT_ORG_POLICY_REPO);
-        github.install(app.appId(), ORG, Map.of("contents", "write", "issues", "write", "pull_requests", "write",
-                "metadata", "read"), null);
+        Map<String, String> permissions = Map.of("contents", "write", "issues", "write", "pull_requests", "write",
+                "metadata", "read");
+        github.install(app.appId(), ORG, permissions, null);
         github.putFile(ORG, REPO, ".github/chainguard/ci.sts.yaml", """
                 # Trust GitHub Actions-style tokens from the local issuer for the main branch.
                 issuer: %s
@@ -75,6 +76,7 @@ final class DevCommand implements Callable<Integer> {
                   contents: read
                   issues: write
                 """.formatted(issuer.issuer(), ORG, REPO, DOMAIN));
+        DevOrgOnlyExample.seed(github, app.appId(), permissions, issuer.issuer());
 
         Path key = writePrivate(data.resolve("github-app-key.pem"), app.privateKeyPem());
         Map<String, String> env = Map.ofEntries(
@@ -117,10 +119,10 @@ final class DevCommand implements Callable<Integer> {
                 %s audit query
                 %s audit verify
 
-                Press Ctrl-C to stop.
+                %sPress Ctrl-C to stop.
                 %n""", application.server().port(), github.baseUrl(), ORG, REPO, issuer.issuer(), token,
                 application.server().port(), ORG, REPO, self(), data, ORG, REPO, data, runtimeUrl, ledgerKey, self(),
-                self());
+                self(), DevOrgOnlyExample.banner(self(), data, application.server().port()));
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -13,15 +13,19 @@ import picocli.CommandLine.Parameters;
 
 /** {@code octo-sts policy check FILE...}: exit 0 when every file is valid, 1 when one is not, 2 when one cannot be read. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Parse and compile trust policies (and trusted-token-issuers.yaml allowlists) as the exchange does.",
+        description = {"Parse and compile trust policies (and trusted-token-issuers.yaml allowlists, org-settings.yaml)"
+                        + " as the exchange does.",
                 "Prints 'FILE: ok' or 'FILE:LINE: problem' for each file. Exit 0 when all are valid, 1 when any is"
                         + " invalid, 2 when a file cannot be read."})
 final class PolicyCheckCommand extends PolicyCommand.Subcommand {
     /** The allowlist's file name in the org policy repository; a file so named is checked as one. */
     static final String ALLOWLIST_FILE_NAME = "trusted-token-issuers.yaml";
+    /** The org settings' file name in the org policy repository; a file so named is checked as one. */
+    static final String ORG_SETTINGS_FILE_NAME = "org-settings.yaml";
 
     @Parameters(paramLabel = "FILE", arity = "0..*",
-            description = "Trust policies (<identity>.sts.yaml) and allowlists (" + ALLOWLIST_FILE_NAME + ").")
+            description = "Trust policies (<identity>.sts.yaml), allowlists (" + ALLOWLIST_FILE_NAME + ") and org settings ("
+                    + ORG_SETTINGS_FILE_NAME + ").")
     List<Path> files = new ArrayList<>();
 
     @Option(names = "--org", description = "Read trust policies as org policies (in the org policy repository),"
@@ -58,8 +62,12 @@ final class PolicyCheckCommand extends PolicyCommand.Subcommand {
     }
 
     private Kind kindOf(Path file) {
-        if (file.getFileName() != null && file.getFileName().toString().equals(ALLOWLIST_FILE_NAME)) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (name.equals(ALLOWLIST_FILE_NAME)) {
             return Kind.ALLOWLIST;
+        }
+        if (name.equals(ORG_SETTINGS_FILE_NAME)) {
+            return Kind.ORG_SETTINGS;
         }
         return org ? Kind.ORG_POLICY : Kind.REPO_POLICY;
     }

@@ -40,11 +40,11 @@ import static dev.octosts.exchange.ExchangeTracing.Step.POLICY_READ;
  * for the owner, apply the org issuer allowlist, read and check the trust policy, mint the token, and
  * make the decision durable before the token is handed out. Every step adds facts to the record and
  * gives an {@link Outcome}: its value, or the {@link Refusal} that ends the exchange; the order of the
- * steps is Octo STS's.
+ * steps is Octo STS's (the org settings, which Octo STS does not have, come right after the org allowlist).
  */
 public final class ExchangeService {
     /**
-     * How long an exchange waits for another exchange's read of the same org allowlist before it gives
+     * How long an exchange waits for another exchange's read of the same org allowlist (or settings) before it gives
      * up with DeadlineExceeded (requests carry no deadline of their own): one GitHub call's timeout.
      */
     static final Duration ALLOWLIST_WAIT = Duration.ofSeconds(10);
@@ -64,6 +64,7 @@ public final class ExchangeService {
     private final GitHubClient github;
     private final PolicyFiles policyFiles;
     private final OrgIssuerAllowlists allowlists;
+    private final OrgSettingsCheck orgSettings;
     private final TrustPolicies trustPolicies;
     private final String domain;
     private final String orgPolicyRepo;
@@ -91,6 +92,7 @@ public final class ExchangeService {
         this.github = github;
         this.policyFiles = policyFiles;
         this.allowlists = new OrgIssuerAllowlists(github, orgPolicyRepo, clock, ALLOWLIST_WAIT);
+        this.orgSettings = new OrgSettingsCheck(github, orgPolicyRepo, clock, ALLOWLIST_WAIT);
         this.trustPolicies = trustPolicies;
         this.installations = new InstallationRouter(github);
         this.completion = new ExchangeCompletion(recorder, github, telemetry);
@@ -206,7 +208,7 @@ public final class ExchangeService {
             policyMayExist(target, identity).orStop();
             Installation installation = traced.step(GITHUB_INSTALLATION,
                     () -> findInstallation(pool, target.owner(), record)).orStop();
-            traced.step(POLICY_ALLOWLIST, () -> applyAllowlist(pool, target.owner(), token.issuer(), record)).orStop();
+            traced.step(POLICY_ALLOWLIST, () -> applyOrgFiles(pool, target, token.issuer(), record)).orStop();
             CompiledTrustPolicy policy = traced.step(POLICY_READ,
                     () -> readPolicy(pool, target, identity, record)).orStop();
             traced.step(POLICY_CHECK, () -> checkToken(policy, token, record)).orStop();
@@ -325,7 +327,18 @@ public final class ExchangeService {
         };
     }
 
-    /** The org allowlist, read through every installation of the pool (not only the one picked above). */
+    /**
+     * The org policy repository's files, read through every installation of the pool (not only the one picked
+     * above): the issuer allowlist, then the settings, which may refuse a repository scope before its policy is read.
+     */
+    private Outcome<Void> applyOrgFiles(AppPool pool, Target target, String issuer, RecordBuilder record) {
+        return Outcome.steps(() -> {
+            applyAllowlist(pool, target.owner(), issuer, record).orStop();
+            return orgSettings.admit(pool, target, record).orStop();
+        });
+    }
+
+    /** The org allowlist. */
     private Outcome<Void> applyAllowlist(AppPool pool, String owner, String issuer, RecordBuilder record) {
         return switch (allowlists.lookup(pool, owner)) {
             case OrgIssuerAllowlists.State.Absent absent -> Outcome.passed();

@@ -63,7 +63,7 @@ public enum Reason {
     VERIFIER_INTERNAL_ERROR(OidcResult.Rejected.INTERNAL_ERROR, OidcFailure.VERIFICATION_FAILED),
     VERIFIER_OUTBOUND_LIMIT(OidcResult.Rejected.OUTBOUND_LIMIT, OidcFailure.OVERLOADED),
 
-    // Where the token may lead: the App, the installation, the org allowlist, the policy file.
+    // Where the token may lead: the App, the installation, the org allowlist and settings, the policy file.
     NO_APP_FOR_OWNER("no_app_for_owner", NOT_FOUND, "no GitHub App configured for org %q"),
     NOT_INSTALLED("not_installed", NOT_FOUND, "no installation found for %q"),
     INSTALLATION_LOOKUP_FAILED("github_unavailable", INTERNAL, "unable to find installation"),
@@ -76,6 +76,14 @@ public enum Reason {
             "organization trusted-issuer lookup unavailable"),
     ISSUER_ALLOWLIST_TIMEOUT("issuer_allowlist_timeout", DEADLINE_EXCEEDED,
             "organization trusted-issuer lookup timed out"),
+    /** The org's settings say only org policies count, and the scope names a repository. */
+    REPOSITORY_POLICIES_DISABLED("repository_policies_disabled", PERMISSION_DENIED,
+            "organization %q has disabled repository policies: only its org policies apply"),
+    ORG_SETTINGS_INVALID("org_settings_invalid", FAILED_PRECONDITION, "organization settings are invalid"),
+    ORG_SETTINGS_RATE_LIMITED("org_settings_rate_limited", RESOURCE_EXHAUSTED,
+            "organization settings lookup rate limited"),
+    ORG_SETTINGS_UNAVAILABLE("org_settings_unavailable", UNAVAILABLE, "organization settings lookup unavailable"),
+    ORG_SETTINGS_TIMEOUT("org_settings_timeout", DEADLINE_EXCEEDED, "organization settings lookup timed out"),
     POLICY_NOT_FOUND("policy_not_found", NOT_FOUND, "unable to find trust policy for %q"),
     POLICY_READ_RATE_LIMITED("github_rate_limited", RESOURCE_EXHAUSTED, "GitHub API rate limit exceeded for %q"),
     /** GitHub refused a read token for a repository the installation cannot see (anyone can name one). */

@@ -60,6 +60,26 @@ public final class CompiledTrustPolicy {
                 Collections.unmodifiableMap(claimPatterns));
     }
 
+    /**
+     * Compiles a policy as read from a repository ({@code orgPolicy} false) or from the org policy repository.
+     * A repository policy may not grant an organization-level permission: whoever can write one repository's
+     * policy would otherwise hand out, say, {@code members: write} for the whole organization.
+     */
+    public static CompiledTrustPolicy compile(TrustPolicy policy, boolean orgPolicy) throws PolicyException {
+        CompiledTrustPolicy compiled = compile(policy);
+        if (!orgPolicy) {
+            for (String permission : policy.permissions().keySet()) {
+                if (InstallationPermissions.isOrganizationLevel(permission)) {
+                    throw new PolicyException("organization_permission",
+                            "trust policy: permission " + GoText.quote(permission) + " is organization-level:"
+                                    + " only an org policy (in the org policy repository) may grant it")
+                            .atField("permissions", permission);
+                }
+            }
+        }
+        return compiled;
+    }
+
     private static void requireOneOf(String field, String exact, String pattern) throws PolicyException {
         if (!exact.isEmpty() && !pattern.isEmpty()) {
             throw new PolicyException("invalid_policy",

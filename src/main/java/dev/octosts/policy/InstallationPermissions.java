@@ -87,6 +87,14 @@ public final class InstallationPermissions {
             "workflows"
     );
 
+    /**
+     * Whether a permission acts on the organization rather than on repositories ({@code members},
+     * {@code organization_*}): only an org policy may grant one (a deliberate deviation from Octo STS, SECURITY.md).
+     */
+    public static boolean isOrganizationLevel(String name) {
+        return name.equals("members") || name.startsWith("organization_");
+    }
+
     private InstallationPermissions() {
     }
 }

@@ -39,7 +39,7 @@ public final class PolicyExplainer {
         try {
             TrustPolicy parsed = PolicyParser.parseTrustPolicy(yaml, org);
             stage = "compile";
-            return new Explained(CompiledTrustPolicy.compile(parsed).explain(claims, domain));
+            return new Explained(CompiledTrustPolicy.compile(parsed, org).explain(claims, domain));
         } catch (PolicyException e) {
             return new Invalid(stage, e.getMessage(), e.line());
         }

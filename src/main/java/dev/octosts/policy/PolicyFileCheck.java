@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Checks a policy file the way the exchange reads it ({@link PolicyParser}, {@link CompiledTrustPolicy},
- * {@link OrgTrustedIssuers}) and says where the problem is, for policy authors' tools. The message is the
+ * {@link OrgTrustedIssuers}, {@link OrgSettings}) and says where the problem is, for policy authors' tools. The message is the
  * exchange's own; the line comes from the YAML reader or from the key the problem belongs to.
  */
 public final class PolicyFileCheck {
@@ -29,7 +29,9 @@ public final class PolicyFileCheck {
         /** A trust policy in the org policy repository: may list {@code repositories}. */
         ORG_POLICY,
         /** {@code trusted-token-issuers.yaml}, the org's issuer allowlist. */
-        ALLOWLIST
+        ALLOWLIST,
+        /** {@code org-settings.yaml}, the org's settings. */
+        ORG_SETTINGS
     }
 
     /**
@@ -49,9 +51,10 @@ public final class PolicyFileCheck {
     public static Optional<Problem> check(String yaml, Kind kind) {
         try {
             switch (kind) {
-                case REPO_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, false));
-                case ORG_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, true));
+                case REPO_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, false), false);
+                case ORG_POLICY -> CompiledTrustPolicy.compile(PolicyParser.parseTrustPolicy(yaml, true), true);
                 case ALLOWLIST -> OrgTrustedIssuers.parse(yaml);
+                case ORG_SETTINGS -> OrgSettings.parse(yaml);
             }
             return Optional.empty();
         } catch (PolicyException e) {

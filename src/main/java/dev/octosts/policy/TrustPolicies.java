@@ -96,7 +96,7 @@ public final class TrustPolicies {
             return new Compiled(sha256, null, null, e, true);
         }
         try {
-            return new Compiled(sha256, parsed, CompiledTrustPolicy.compile(parsed), null, false);
+            return new Compiled(sha256, parsed, CompiledTrustPolicy.compile(parsed, orgPolicy), null, false);
         } catch (PolicyException e) {
             return new Compiled(sha256, parsed, null, e, false);
         }

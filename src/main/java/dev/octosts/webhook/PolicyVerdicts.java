@@ -1,5 +1,6 @@
 package dev.octosts.webhook;
 
+import dev.octosts.policy.OrgSettings;
 import dev.octosts.policy.OrgTrustedIssuers;
 import dev.octosts.policy.PolicyException;
 import dev.octosts.policy.TrustPolicies;
@@ -9,7 +10,7 @@ import java.util.List;
  * Judges one validated file as the exchange would read it: a trust policy is parsed AND compiled by the
  * exchange's own {@link TrustPolicies} (the one instance and cache) (a deliberate deviation from Octo STS, which only parses), as an org
  * policy in the org policy repository; the issuer allowlist is parsed and compiled by
- * {@link OrgTrustedIssuers#parse}. Valid trust policies may carry {@link RiskyPolicies warnings}.
+ * {@link OrgTrustedIssuers#parse}, the org settings by {@link OrgSettings#parse}. Valid trust policies may carry {@link RiskyPolicies warnings}.
  */
 public final class PolicyVerdicts {
     /**
@@ -38,12 +39,12 @@ public final class PolicyVerdicts {
     }
 
     public Verdict judge(String repo, String path, String text) {
-        if (ValidatedPaths.isAllowlist(path) && ValidatedPaths.isOrgPolicyRepo(repo, orgPolicyRepo)) {
-            try {
-                OrgTrustedIssuers.parse(text);
-                return new Verdict(null, List.of());
-            } catch (PolicyException e) {
-                return new Verdict(path + ": " + e.getMessage(), List.of());
+        if (ValidatedPaths.isOrgPolicyRepo(repo, orgPolicyRepo)) {
+            if (ValidatedPaths.isAllowlist(path)) {
+                return parsed(path, () -> OrgTrustedIssuers.parse(text));
+            }
+            if (ValidatedPaths.isOrgSettings(path)) {
+                return parsed(path, () -> OrgSettings.parse(text));
             }
         }
         // GitHub repository names ignore case, and the exchange reads the org policy repo of scope "org" as
@@ -55,5 +56,19 @@ public final class PolicyVerdicts {
         }
         return new Verdict(null, RiskyPolicies.warnings(compiled.parsed(), orgPolicy).stream()
                 .map(warning -> path + ": " + warning).toList());
+    }
+
+    /** A file of the org policy repository other than a trust policy: what parsing it says. */
+    private interface OrgFileParse {
+        void run() throws PolicyException;
+    }
+
+    private static Verdict parsed(String path, OrgFileParse parse) {
+        try {
+            parse.run();
+            return new Verdict(null, List.of());
+        } catch (PolicyException e) {
+            return new Verdict(path + ": " + e.getMessage(), List.of());
+        }
     }
 }

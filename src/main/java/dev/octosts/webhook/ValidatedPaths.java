@@ -6,11 +6,12 @@ import java.util.List;
 /**
  * Which changed files the webhook validates (README rule 45): trust policies matching Go's
  * {@code filepath.Match(".github/chainguard/*.sts.yaml")} in any repository, and the org's issuer allowlist
- * only in the org policy repository (repository names compared ignoring case, as GitHub does).
+ * and settings only in the org policy repository (repository names compared ignoring case, as GitHub does).
  */
 public final class ValidatedPaths {
     static final String POLICY_DIRECTORY = ".github/chainguard";
     static final String ALLOWLIST_PATH = POLICY_DIRECTORY + "/trusted-token-issuers.yaml";
+    static final String ORG_SETTINGS_PATH = POLICY_DIRECTORY + "/org-settings.yaml";
     private static final String POLICY_PREFIX = POLICY_DIRECTORY + "/";
     private static final String POLICY_SUFFIX = ".sts.yaml";
 
@@ -18,7 +19,7 @@ public final class ValidatedPaths {
     }
 
     public static boolean isValidated(String repo, String path, String orgPolicyRepo) {
-        return isTrustPolicy(path) || (isAllowlist(path) && isOrgPolicyRepo(repo, orgPolicyRepo));
+        return isTrustPolicy(path) || ((isAllowlist(path) || isOrgSettings(path)) && isOrgPolicyRepo(repo, orgPolicyRepo));
     }
 
     /** The validated files of {@code files}, in their order (duplicates kept). */
@@ -56,6 +57,10 @@ public final class ValidatedPaths {
 
     static boolean isAllowlist(String path) {
         return path.equals(ALLOWLIST_PATH);
+    }
+
+    static boolean isOrgSettings(String path) {
+        return path.equals(ORG_SETTINGS_PATH);
     }
 
     static boolean isOrgPolicyRepo(String repo, String orgPolicyRepo) {

@@ -37,6 +37,9 @@ class PolicyFileCheckTest {
                         "issuer: https://a.example\nsubject: [s\n", 3, "error converting YAML to JSON: yaml: line 3: "),
                 Arguments.of("wrong type", PolicyFileCheck.Kind.REPO_POLICY,
                         "issuer: https://a.example\nsubject:\n  - s\n", 2, "error unmarshaling JSON: json: cannot unmarshal array into Go struct field TrustPolicy.subject of type string"),
+                Arguments.of("organization permission in a repo policy", PolicyFileCheck.Kind.REPO_POLICY,
+                        "issuer: https://a.example\nsubject: s\npermissions:\n  contents: read\n  Members: write\n", 5,
+                        "trust policy: permission \"members\" is organization-level: only an org policy"),
                 Arguments.of("bad issuer in allowlist", PolicyFileCheck.Kind.ALLOWLIST,
                         "mode: enforce\nissuers:\n  - https://a.example\n  - ftp://b.example\n", 4, "invalid issuer \"ftp://b.example\""),
                 Arguments.of("bad mode in allowlist", PolicyFileCheck.Kind.ALLOWLIST,
@@ -52,6 +55,19 @@ class PolicyFileCheckTest {
 
         assertThat(problem.line()).isEqualTo(OptionalInt.of(line));
         assertThat(problem.message()).contains(messageStart);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"members", "organization_secrets", "organization_plan"})
+    void organizationPermissionsBelongToOrgPolicies(String permission) {
+        String yaml = "issuer: https://a.example\nsubject: s\npermissions:\n  " + permission + ": read\n";
+
+        assertThat(PolicyFileCheck.check(yaml, PolicyFileCheck.Kind.REPO_POLICY)).hasValueSatisfying(problem -> {
+            assertThat(problem.reason()).isEqualTo("organization_permission");
+            assertThat(problem.message()).contains("\"" + permission + "\"");
+        });
+        assertThat(PolicyFileCheck.check(yaml, PolicyFileCheck.Kind.ORG_POLICY)).isEmpty();
+        assertThat(PolicyFileCheck.check(yaml.replace(permission, "contents"), PolicyFileCheck.Kind.REPO_POLICY)).isEmpty();
     }
 
     static Stream<Arguments> policyRows() {

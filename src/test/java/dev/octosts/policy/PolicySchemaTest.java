@@ -117,7 +117,9 @@ class PolicySchemaTest {
                 Arguments.of("unknown permission", "issuer: https://a.example\nsubject: s\npermissions:\n  contentz: read\n"),
                 Arguments.of("unknown permission level", "issuer: https://a.example\nsubject: s\npermissions:\n  contents: owner\n"),
                 Arguments.of("claim pattern not a string", "issuer: https://a.example\nsubject: s\nclaim_pattern:\n  ref: [a]\n"),
-                Arguments.of("empty issuer", "issuer: ''\nsubject: s\n"));
+                Arguments.of("empty issuer", "issuer: ''\nsubject: s\n"),
+                Arguments.of("organization-level permission", "issuer: https://a.example\nsubject: s\npermissions:\n  members: read\n"),
+                Arguments.of("organization_* permission", "issuer: https://a.example\nsubject: s\npermissions:\n  organization_secrets: write\n"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -158,6 +160,17 @@ class PolicySchemaTest {
             assertThat(names).as(name).isEqualTo(InstallationPermissions.NAMES);
             assertThat(schema.at("/$defs/permissions/additionalProperties").asBoolean(true)).isFalse();
             assertThat(schema.at("/$defs/level/enum")).extracting(JsonNode::asText).containsExactly("read", "write", "admin");
+        }
+    }
+
+    @Test
+    void onlyTheOrgPolicySchemaAllowsOrganizationLevelPermissionsAsTheExchangeDoes() throws PolicyException {
+        for (String name : InstallationPermissions.NAMES) {
+            String yaml = "issuer: https://a.example\nsubject: s\npermissions:\n  " + name + ": read\n";
+            boolean repoValid = PolicyFileCheck.check(yaml, PolicyFileCheck.Kind.REPO_POLICY).isEmpty();
+            assertThat(TRUST_POLICY.validate(tree(yaml)).isEmpty()).as(name).isEqualTo(repoValid)
+                    .isEqualTo(!InstallationPermissions.isOrganizationLevel(name));
+            assertThat(ORG_TRUST_POLICY.validate(tree(yaml))).as(name).isEmpty();
         }
     }
 
