@@ -6,6 +6,7 @@ import dev.octosts.config.Settings;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.octosts.exchange.ExchangeService;
+import dev.octosts.exchange.TokenRevocation;
 import dev.octosts.guard.ExchangeDeadline;
 import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
@@ -20,6 +21,7 @@ import dev.octosts.ledger.AnchorDirectory;
 import dev.octosts.ledger.IncrementalVerifier;
 import dev.octosts.ledger.LedgerAnchors;
 import dev.octosts.ledger.LedgerExport;
+import dev.octosts.ledger.LedgerGrants;
 import dev.octosts.ledger.LedgerLogin;
 import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerVerifier;
@@ -65,8 +67,11 @@ import org.flywaydb.core.api.FlywayException;
 public final class Application implements AutoCloseable {
     private static final Duration GITHUB_TIMEOUT = Duration.ofSeconds(10);
 
-    /** Connections of the runtime pool: the ledger writer, the checkpointer and audit readers. */
-    private static final int DATABASE_POOL_SIZE = 4;
+    /**
+     * Connections of the runtime pool: the ledger writer, the checkpointer, audit readers, revocations'
+     * grant lookups (one short statement each).
+     */
+    private static final int DATABASE_POOL_SIZE = 6;
     private static final System.Logger LOG = System.getLogger(Application.class.getName());
 
     private final Settings settings;
@@ -167,13 +172,15 @@ public final class Application implements AutoCloseable {
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
                 router, github, new PolicyFiles(github, clock, PolicyFileCheck.MAX_FILE_BYTES, telemetry), trustPolicies,
                 ledger, settings.domain(), settings.orgPolicyRepo(), clock, telemetry);
+        TokenRevocation revocation = new TokenRevocation(limits, new LedgerGrants(database), github, ledger, clock,
+                telemetry);
         WebhookService webhook = settings.webhook() == null ? null
                 : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
                         settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, trustPolicies,
                         database, clock, telemetry, settings.webhook().unverifiedPerAddressPerMinute());
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
-                webhook, telemetry);
+                revocation, webhook, telemetry);
         Settings.Admin adminSettings = settings.admin();
         AdminServer admin = new AdminServer(new StsServer.Listener(adminSettings.host(), adminSettings.port(),
                 adminSettings.maxConnections(), adminSettings.tlsCertFile(), adminSettings.tlsKeyFile()),

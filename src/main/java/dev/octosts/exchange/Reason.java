@@ -112,7 +112,14 @@ public enum Reason {
     AUDIT_READERS_NOT_CONFIGURED("audit_readers_not_configured", PERMISSION_DENIED, "no audit readers are configured"),
     EXCHANGE_AUDIENCE("exchange_audience", PERMISSION_DENIED,
             "the token's audience includes %s, the exchange's: audit readers need a token minted for the ledger"),
-    AUDIT_LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the audit read");
+    AUDIT_LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the audit read"),
+
+    // Revocation (DELETE /sts/token): the three answers recorded with the decision revoke, then its failures.
+    REVOKED("revoked", OK, ""),
+    NOT_ISSUED("not_issued", NOT_FOUND, "token not issued by this service"),
+    ALREADY_ENDED("already_ended", OK, ""),
+    GRANT_LOOKUP_FAILED("ledger_unavailable", UNAVAILABLE, "unable to read the ledger"),
+    REVOKE_FAILED("github_unavailable", UNAVAILABLE, "unable to revoke the token");
 
     private final String code;
     private final GrpcCode grpcCode;

@@ -99,7 +99,7 @@ final class RecordCheck {
                 new Copy("identity", record.getIdentity(), document.get("identity")),
                 new Copy("issuer", record.getIssuer(), document.get("actor").path("iss")),
                 new Copy("subject", record.getSubject(), document.get("actor").path("sub")),
-                new Copy("token_sha256", record.getTokenSha256(), document.get("issued").path("token_sha256")));
+                new Copy("token_sha256", record.getTokenSha256(), tokenSha256(document)));
         for (Copy copy : copies) {
             // A long field is in its column bounded; records written before the bound hold it whole.
             String field = text(copy.field());
@@ -129,6 +129,12 @@ final class RecordCheck {
             // A fractional number: never written by the ledger, so never canonical.
             return "";
         }
+    }
+
+    /** The token_sha256 field the column copies: the issued token's, else a revocation's (absent before V7). */
+    private static JsonNode tokenSha256(JsonNode document) {
+        JsonNode issued = document.get("issued").path("token_sha256");
+        return issued.isMissingNode() || issued.isNull() ? document.path("revocation").path("token_sha256") : issued;
     }
 
     /** A JSON string's value, null for JSON null or an absent field, the JSON text of anything else. */

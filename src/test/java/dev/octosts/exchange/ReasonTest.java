@@ -51,6 +51,11 @@ class ReasonTest {
             LEDGER_UNAVAILABLE            | ledger_unavailable            | UNAVAILABLE        | unable to record the exchange
             AUDIT_READERS_NOT_CONFIGURED  | audit_readers_not_configured  | PERMISSION_DENIED  | no audit readers are configured
             AUDIT_LEDGER_UNAVAILABLE      | ledger_unavailable            | UNAVAILABLE        | unable to record the audit read
+            REVOKED                       | revoked                       | OK                 | ~~
+            NOT_ISSUED                    | not_issued                    | NOT_FOUND          | token not issued by this service
+            ALREADY_ENDED                 | already_ended                 | OK                 | ~~
+            GRANT_LOOKUP_FAILED           | ledger_unavailable            | UNAVAILABLE        | unable to read the ledger
+            REVOKE_FAILED                 | github_unavailable            | UNAVAILABLE        | unable to revoke the token
             """)
     void fixedMessages(Reason reason, String code, GrpcCode grpcCode, String message) {
         Refusal refusal = reason.refusal();
@@ -154,10 +159,25 @@ class ReasonTest {
         assertThat(Reason.checked(CheckResult.allow())).isEqualTo(Outcome.passed());
     }
 
-    /** 22 fixed, 20 made from input, 19 of the verifier: a constant added without a row above fails here. */
+    /** 27 fixed, 20 made from input, 19 of the verifier: a constant added without a row above fails here. */
     @Test
     void everyReasonHasItsRowAbove() {
-        assertThat(Reason.values()).hasSize(22 + 20 + 19);
+        assertThat(Reason.values()).hasSize(27 + 20 + 19);
+    }
+
+    /** A revocation's three answers are recorded as revoke, whatever their gRPC code; its failures are not. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            REVOKED            | REVOKE
+            NOT_ISSUED         | REVOKE
+            ALREADY_ENDED      | REVOKE
+            REVOKE_FAILED      | ERROR
+            GRANT_LOOKUP_FAILED | ERROR
+            ISSUED             | ALLOW
+            POLICY_NOT_FOUND   | DENY
+            """)
+    void decisions(Reason reason, Decision decision) {
+        assertThat(Decision.of(reason)).isEqualTo(decision);
     }
 
     @Test

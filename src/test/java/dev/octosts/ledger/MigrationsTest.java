@@ -18,7 +18,7 @@ class MigrationsTest {
     void migratesOnceAndTheRuntimeRoleCanOnlyInsertAndSelect() throws SQLException {
         TestDatabase database = TestDatabase.shared();
         String owner = database.createDatabase();
-        assertThat(Migrations.migrate(owner)).isEqualTo(5);
+        assertThat(Migrations.migrate(owner)).isEqualTo(6);
         assertThat(Migrations.migrate(owner)).isZero();
         String runtime = TestDatabase.createRuntimeLogin(owner);
 
