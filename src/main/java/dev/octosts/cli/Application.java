@@ -39,6 +39,7 @@ import dev.octosts.ledger.Checkpointer;
 import dev.octosts.ledger.Ledger;
 import dev.octosts.ledger.LedgerSettings;
 import dev.octosts.ledger.Migrations;
+import dev.octosts.ledger.OidcTokenUses;
 import dev.octosts.oidc.IssuerAllowlist;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcSettingsReader;
@@ -69,7 +70,7 @@ public final class Application implements AutoCloseable {
 
     /**
      * Connections of the runtime pool: the ledger writer, the checkpointer, audit readers, revocations'
-     * grant lookups (one short statement each).
+     * grant lookups and replay protection's claims (one short statement each).
      */
     private static final int DATABASE_POOL_SIZE = 6;
     private static final System.Logger LOG = System.getLogger(Application.class.getName());
@@ -171,7 +172,8 @@ public final class Application implements AutoCloseable {
         TrustPolicies trustPolicies = new TrustPolicies();
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
                 router, github, new PolicyFiles(github, clock, PolicyFileCheck.MAX_FILE_BYTES, telemetry), trustPolicies,
-                ledger, settings.domain(), settings.orgPolicyRepo(), clock, telemetry);
+                ledger, settings.replayProtection() ? new OidcTokenUses(database, clock) : null, settings.domain(),
+                settings.orgPolicyRepo(), clock, telemetry);
         TokenRevocation revocation = new TokenRevocation(limits, new LedgerGrants(database), github, ledger, clock,
                 telemetry);
         WebhookService webhook = settings.webhook() == null ? null

@@ -6,6 +6,7 @@ import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CheckResult.Verdict;
 import dev.octosts.gocompat.GoText;
 
+import static dev.octosts.exchange.GrpcCode.ALREADY_EXISTS;
 import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
 import static dev.octosts.exchange.GrpcCode.FAILED_PRECONDITION;
 import static dev.octosts.exchange.GrpcCode.INTERNAL;
@@ -94,6 +95,10 @@ public enum Reason {
     CLAIM_MISSING("claim_missing", Verdict.DENIED),
     CLAIM_NOT_STRING("claim_not_string", Verdict.DENIED),
     CLAIM_MISMATCH("claim_mismatch", Verdict.DENIED),
+
+    // Replay protection (EXCHANGE_REPLAY_PROTECTION): the token was already exchanged for this scope and identity.
+    TOKEN_REPLAYED("token_replayed", ALREADY_EXISTS, "token already exchanged for this scope and identity"),
+    REPLAY_MEMORY_UNAVAILABLE("replay_memory_unavailable", UNAVAILABLE, "unable to check the token for replay"),
 
     // The mint, and GitHub's answers to any step's call.
     GITHUB_REFUSED_PERMISSIONS("github_refused_permissions", PERMISSION_DENIED,
