@@ -6,6 +6,7 @@ import dev.octosts.config.Settings;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.octosts.exchange.ExchangeService;
+import dev.octosts.exchange.TokenRevocation;
 import dev.octosts.guard.ExchangeDeadline;
 import dev.octosts.guard.RateLimits;
 import dev.octosts.github.AppPool;
@@ -20,6 +21,7 @@ import dev.octosts.ledger.AnchorDirectory;
 import dev.octosts.ledger.IncrementalVerifier;
 import dev.octosts.ledger.LedgerAnchors;
 import dev.octosts.ledger.LedgerExport;
+import dev.octosts.ledger.LedgerGrants;
 import dev.octosts.ledger.LedgerLogin;
 import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerVerifier;
@@ -37,6 +39,7 @@ import dev.octosts.ledger.Checkpointer;
 import dev.octosts.ledger.Ledger;
 import dev.octosts.ledger.LedgerSettings;
 import dev.octosts.ledger.Migrations;
+import dev.octosts.ledger.OidcTokenUses;
 import dev.octosts.oidc.IssuerAllowlist;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcSettingsReader;
@@ -65,8 +68,11 @@ import org.flywaydb.core.api.FlywayException;
 public final class Application implements AutoCloseable {
     private static final Duration GITHUB_TIMEOUT = Duration.ofSeconds(10);
 
-    /** Connections of the runtime pool: the ledger writer, the checkpointer and audit readers. */
-    private static final int DATABASE_POOL_SIZE = 4;
+    /**
+     * Connections of the runtime pool: the ledger writer, the checkpointer, audit readers, revocations'
+     * grant lookups and replay protection's claims (one short statement each).
+     */
+    private static final int DATABASE_POOL_SIZE = 6;
     private static final System.Logger LOG = System.getLogger(Application.class.getName());
 
     private final Settings settings;
@@ -166,14 +172,17 @@ public final class Application implements AutoCloseable {
         TrustPolicies trustPolicies = new TrustPolicies();
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
                 router, github, new PolicyFiles(github, clock, PolicyFileCheck.MAX_FILE_BYTES, telemetry), trustPolicies,
-                ledger, settings.domain(), settings.orgPolicyRepo(), clock, telemetry);
+                ledger, settings.replayProtection() ? new OidcTokenUses(database, clock) : null, settings.domain(),
+                settings.orgPolicyRepo(), clock, telemetry);
+        TokenRevocation revocation = new TokenRevocation(limits, new LedgerGrants(database), github, ledger, clock,
+                telemetry);
         WebhookService webhook = settings.webhook() == null ? null
                 : new WebhookService(new WebhookSecrets(settings.webhook().secrets()),
                         settings.webhook().organizationFilter(), settings.orgPolicyRepo(), router, github, trustPolicies,
                         database, clock, telemetry, settings.webhook().unverifiedPerAddressPerMinute());
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
-                webhook, telemetry);
+                revocation, webhook, telemetry);
         Settings.Admin adminSettings = settings.admin();
         AdminServer admin = new AdminServer(new StsServer.Listener(adminSettings.host(), adminSettings.port(),
                 adminSettings.maxConnections(), adminSettings.tlsCertFile(), adminSettings.tlsKeyFile()),

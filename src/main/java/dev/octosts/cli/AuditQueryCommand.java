@@ -33,7 +33,7 @@ final class AuditQueryCommand implements Callable<Integer> {
             new Column("SCOPE", row -> row.path("scope")),
             new Column("IDENTITY", row -> row.path("identity")),
             new Column("SUBJECT", row -> row.path("actor").path("sub")),
-            new Column("TOKEN SHA-256", row -> row.path("issued").path("token_sha256")));
+            new Column("TOKEN SHA-256", AuditQueryCommand::tokenSha256));
 
     private static final List<Column> CSV = List.of(
             new Column("time", row -> row.path("time")),
@@ -47,7 +47,7 @@ final class AuditQueryCommand implements Callable<Integer> {
             new Column("identity", row -> row.path("identity")),
             new Column("issuer", row -> row.path("actor").path("iss")),
             new Column("subject", row -> row.path("actor").path("sub")),
-            new Column("token_sha256", row -> row.path("issued").path("token_sha256")),
+            new Column("token_sha256", AuditQueryCommand::tokenSha256),
             new Column("hash", row -> row.path("hash")));
 
     @ParentCommand
@@ -69,7 +69,8 @@ final class AuditQueryCommand implements Callable<Integer> {
     @Option(names = "--identity", description = "The requested identity (trust policy name).")
     String identity;
 
-    @Option(names = "--decision", paramLabel = "allow|deny|error", description = "How the exchange ended.")
+    @Option(names = "--decision", paramLabel = "allow|deny|error|revoke",
+            description = "How the exchange ended (revoke: a revocation request).")
     String decision;
 
     @Option(names = "--since", paramLabel = "TIME",
@@ -108,6 +109,12 @@ final class AuditQueryCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The token a record is about: the one it issued, or the one a revocation request named. */
+    private static JsonNode tokenSha256(JsonNode row) {
+        JsonNode issued = row.path("issued").path("token_sha256");
+        return issued.isTextual() ? issued : row.path("revocation").path("token_sha256");
     }
 
     private static Decision parseDecision(String text) {

@@ -2,6 +2,7 @@ package dev.octosts.cli;
 
 import dev.octosts.ledger.LedgerPartitions;
 import dev.octosts.ledger.LedgerPartitions.Maintenance;
+import dev.octosts.ledger.OidcTokenUses;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -12,10 +13,13 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code octo-sts ledger maintain}: makes the ledger's monthly partitions ahead of time (idempotent), so
- * that records never collect in the default partition. Meant to run daily, e.g. as a Kubernetes CronJob.
+ * that records never collect in the default partition, and forgets the replay-protection memory of OIDC
+ * tokens that have expired (the service's own login may not delete it). Meant to run daily, e.g. as a
+ * Kubernetes CronJob.
  */
 @Command(name = "maintain", mixinStandardHelpOptions = true,
-        description = "Make the ledger's partitions of this month and the coming months (idempotent), as the owner login.")
+        description = "Make the ledger's partitions of this month and the coming months (idempotent) and forget"
+                + " expired OIDC tokens of replay protection, as the owner login.")
 final class LedgerMaintainCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -38,8 +42,10 @@ final class LedgerMaintainCommand implements Callable<Integer> {
             return LedgerCommand.EXIT_ERROR;
         }
         Maintenance done;
+        long forgotten;
         try (Connection connection = DriverManager.getConnection(owner.url())) {
             done = LedgerPartitions.maintain(connection, ledger.clock().instant(), monthsAhead);
+            forgotten = OidcTokenUses.prune(connection, ledger.clock().instant());
         } catch (SQLException | RuntimeException e) {
             ledger.err().println("octo-sts ledger: maintenance failed (" + owner.variable() + "): " + ErrorLine.of(e));
             return LedgerCommand.EXIT_FAILED;
@@ -51,6 +57,9 @@ final class LedgerMaintainCommand implements Callable<Integer> {
         }
         if (done.strays() > 0) {
             ledger.out().println(done.strays() + " record(s) in ledger_record_default, outside every monthly partition");
+        }
+        if (forgotten > 0) {
+            ledger.out().println("forgot " + forgotten + " expired OIDC token use(s) of replay protection");
         }
         return 0;
     }

@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  * @param exchangeDeadline how long one exchange may take, every outbound call included
  * @param trustedProxies   proxies whose {@code X-Forwarded-For} names the client address
  * @param ledgerAnchors    where signed heads of every chain are written outside the database after each checkpoint
+ * @param replayProtection exchange an OIDC token at most once per scope and identity ({@code EXCHANGE_REPLAY_PROTECTION})
  */
 public record Settings(
         String bindAddress,
@@ -71,7 +72,8 @@ public record Settings(
         RateLimits rateLimits,
         Duration exchangeDeadline,
         List<AddressRange> trustedProxies,
-        LedgerAnchors ledgerAnchors) {
+        LedgerAnchors ledgerAnchors,
+        boolean replayProtection) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -212,7 +214,7 @@ public record Settings(
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)),
                 reader.addressRanges("TRUSTED_PROXIES"),
-                ledgerAnchors(reader));
+                ledgerAnchors(reader), reader.bool("EXCHANGE_REPLAY_PROTECTION", false));
     }
 
     private static LedgerAnchors ledgerAnchors(EnvironmentReader reader) {

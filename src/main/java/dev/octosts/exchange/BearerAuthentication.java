@@ -42,6 +42,11 @@ final class BearerAuthentication {
         return authorization.size() == 1 ? UnverifiedIssuer.of(bearerOf(authorization.getFirst())) : null;
     }
 
+    /** The token of the request's one {@code Authorization} header (for its SHA-256 once it is verified). */
+    static String tokenOf(List<String> authorization) {
+        return bearerOf(authorization.getFirst());
+    }
+
     private static String bearerOf(String header) {
         return header.startsWith(BEARER_PREFIX) ? header.substring(BEARER_PREFIX.length()) : header;
     }

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param detail  what an operator needs to know about a refusal, never shown to the caller
  * @param traceId the W3C trace id of the exchange (null without tracing)
  * @param spanId  the exchange span's id (null without tracing)
+ * @param revocation what a revocation request was about; null for every other request
  */
 public record ExchangeRecord(
         Instant time,
@@ -32,7 +33,17 @@ public record ExchangeRecord(
         AllowlistVerdict allowlist,
         Issued issued,
         String traceId,
-        String spanId) {
+        String spanId,
+        Revocation revocation) {
+
+    /** A record of any request but a revocation. */
+    public ExchangeRecord(Instant time, String requestId, String remoteAddress, String userAgent, String scope,
+                          String identity, Actor actor, Decision decision, GrpcCode code, String reason, String message,
+                          String detail, PolicySource policy, AllowlistVerdict allowlist, Issued issued, String traceId,
+                          String spanId) {
+        this(time, requestId, remoteAddress, userAgent, scope, identity, actor, decision, code, reason, message, detail,
+                policy, allowlist, issued, traceId, spanId, null);
+    }
 
     /** The verified caller: the token's identity and the claims worth keeping. */
     public record Actor(String issuer, String subject, List<String> audience, String jwtId,
@@ -54,5 +65,16 @@ public record ExchangeRecord(
     /** What GitHub issued. */
     public record Issued(long appId, long installationId, List<String> repositories,
                          Map<String, String> permissions, Instant expiresAt, String tokenSha256) {
+    }
+
+    /**
+     * The token a revocation request named (only its SHA-256) and the ledger record of its grant, when
+     * there is one.
+     *
+     * @param grantChainId the chain of the grant's record; null when the service never issued the token
+     * @param grantSeq     the grant record's seq in that chain; 0 without a grant
+     * @param expiresAt    when the granted token expires (or expired); null without a grant
+     */
+    public record Revocation(String tokenSha256, java.util.UUID grantChainId, long grantSeq, Instant expiresAt) {
     }
 }

@@ -34,6 +34,7 @@ import static dev.octosts.exchange.ExchangeTracing.Step.OIDC_VERIFY;
 import static dev.octosts.exchange.ExchangeTracing.Step.POLICY_ALLOWLIST;
 import static dev.octosts.exchange.ExchangeTracing.Step.POLICY_CHECK;
 import static dev.octosts.exchange.ExchangeTracing.Step.POLICY_READ;
+import static dev.octosts.exchange.ExchangeTracing.Step.REPLAY_CHECK;
 
 /**
  * The token exchange, top to bottom: verify the caller's OIDC token, find the GitHub App installation
@@ -72,6 +73,7 @@ public final class ExchangeService {
     private final ExchangeTracing tracing;
     private final InstallationRouter installations;
     private final ExchangeCompletion completion;
+    private final ReplayGuard replay;
 
     public ExchangeService(OidcVerifier oidc, AppRouter apps, GitHubClient github, PolicyFiles policyFiles,
                            ExchangeRecorder recorder, String domain, String orgPolicyRepo, Clock clock,
@@ -84,7 +86,17 @@ public final class ExchangeService {
                            GitHubClient github, PolicyFiles policyFiles, TrustPolicies trustPolicies,
                            ExchangeRecorder recorder, String domain,
                            String orgPolicyRepo, Clock clock, Telemetry telemetry) {
+        this(limits, deadline, oidc, apps, github, policyFiles, trustPolicies, recorder, null, domain, orgPolicyRepo,
+                clock, telemetry);
+    }
+
+    /** @param tokenUses the memory of tokens already exchanged, for replay protection; null: off (Octo STS) */
+    public ExchangeService(RateLimits limits, ExchangeDeadline deadline, OidcVerifier oidc, AppRouter apps,
+                           GitHubClient github, PolicyFiles policyFiles, TrustPolicies trustPolicies,
+                           ExchangeRecorder recorder, TokenUses tokenUses, String domain,
+                           String orgPolicyRepo, Clock clock, Telemetry telemetry) {
         this.limits = limits;
+        this.replay = tokenUses == null ? ReplayGuard.OFF : new ReplayGuard(tokenUses);
         this.deadline = deadline;
         this.tracing = new ExchangeTracing(telemetry);
         this.authentication = new BearerAuthentication(oidc);
@@ -213,6 +225,10 @@ public final class ExchangeService {
                     () -> readPolicy(pool, target, identity, record)).orStop();
             traced.step(POLICY_CHECK, () -> checkToken(policy, token, record)).orStop();
             limits.earned(token.issuer());
+            if (replay.enabled()) {
+                traced.step(REPLAY_CHECK, () -> replay.firstUse(token,
+                        BearerAuthentication.tokenOf(request.authorization()), scope, identity, record)).orStop();
+            }
             String routeKey = scope + ":" + identity + ":" + token.subject();
             return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy, routeKey, record, minted)).orStop();
         });

@@ -23,7 +23,8 @@ import java.util.function.Supplier;
 final class ExchangeTracing {
     /** The steps of an exchange, each a child span and a sample of the step duration metric under its name. */
     enum Step {
-        OIDC_VERIFY, GITHUB_INSTALLATION, POLICY_ALLOWLIST, POLICY_READ, POLICY_CHECK, GITHUB_MINT, LEDGER_APPEND;
+        OIDC_VERIFY, GITHUB_INSTALLATION, POLICY_ALLOWLIST, POLICY_READ, POLICY_CHECK, REPLAY_CHECK, GITHUB_MINT,
+        LEDGER_APPEND, LEDGER_LOOKUP, GITHUB_REVOKE;
 
         /** The span's name and the metric's {@code step} label: {@code POLICY_READ} is {@code policy.read}. */
         final String spanName = name().toLowerCase(Locale.ROOT).replace('_', '.');

@@ -6,6 +6,7 @@ import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CheckResult.Verdict;
 import dev.octosts.gocompat.GoText;
 
+import static dev.octosts.exchange.GrpcCode.ALREADY_EXISTS;
 import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
 import static dev.octosts.exchange.GrpcCode.FAILED_PRECONDITION;
 import static dev.octosts.exchange.GrpcCode.INTERNAL;
@@ -103,6 +104,10 @@ public enum Reason {
     CLAIM_NOT_STRING("claim_not_string", Verdict.DENIED),
     CLAIM_MISMATCH("claim_mismatch", Verdict.DENIED),
 
+    // Replay protection (EXCHANGE_REPLAY_PROTECTION): the token was already exchanged for this scope and identity.
+    TOKEN_REPLAYED("token_replayed", ALREADY_EXISTS, "token already exchanged for this scope and identity"),
+    REPLAY_MEMORY_UNAVAILABLE("replay_memory_unavailable", UNAVAILABLE, "unable to check the token for replay"),
+
     // The mint, and GitHub's answers to any step's call.
     GITHUB_REFUSED_PERMISSIONS("github_refused_permissions", PERMISSION_DENIED,
             "token exchange failure (StatusUnprocessableEntity)"),
@@ -120,7 +125,14 @@ public enum Reason {
     AUDIT_READERS_NOT_CONFIGURED("audit_readers_not_configured", PERMISSION_DENIED, "no audit readers are configured"),
     EXCHANGE_AUDIENCE("exchange_audience", PERMISSION_DENIED,
             "the token's audience includes %s, the exchange's: audit readers need a token minted for the ledger"),
-    AUDIT_LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the audit read");
+    AUDIT_LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the audit read"),
+
+    // Revocation (DELETE /sts/token): the three answers recorded with the decision revoke, then its failures.
+    REVOKED("revoked", OK, ""),
+    NOT_ISSUED("not_issued", NOT_FOUND, "token not issued by this service"),
+    ALREADY_ENDED("already_ended", OK, ""),
+    GRANT_LOOKUP_FAILED("ledger_unavailable", UNAVAILABLE, "unable to read the ledger"),
+    REVOKE_FAILED("github_unavailable", UNAVAILABLE, "unable to revoke the token");
 
     private final String code;
     private final GrpcCode grpcCode;

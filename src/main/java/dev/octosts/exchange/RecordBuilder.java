@@ -22,12 +22,13 @@ final class RecordBuilder {
     private final String requestId;
     private final String remoteAddress;
     private final String userAgent;
-    private final String scope;
-    private final String identity;
+    private String scope;
+    private String identity;
     private ExchangeRecord.Actor actor;
     private ExchangeRecord.PolicySource policy;
     private ExchangeRecord.AllowlistVerdict allowlist;
     private ExchangeRecord.Issued issued;
+    private ExchangeRecord.Revocation revocation;
     /** How the request ended: {@link Reason#ISSUED} until a step refuses it or it completes otherwise. */
     private Refusal ending = Reason.ISSUED.refusal();
     private String detail;
@@ -43,6 +44,11 @@ final class RecordBuilder {
     /** The record of an audit read: the operation in the scope column, the query in the identity column. */
     RecordBuilder(AuditRead read, Instant time) {
         this(time, read.requestId(), read.remoteAddress(), read.userAgent(), read.operation(), read.query());
+    }
+
+    /** The record of a revocation request: scope and identity are the grant's, once it is found. */
+    RecordBuilder(RevocationRequest request, Instant time) {
+        this(time, request.requestId(), request.remoteAddress(), request.userAgent(), "", "");
     }
 
     private RecordBuilder(Instant time, String requestId, String remoteAddress, String userAgent, String scope,
@@ -98,6 +104,17 @@ final class RecordBuilder {
                 minted.expiresAt(), Sha256.hex(minted.token()));
     }
 
+    /** The token a revocation request named (its SHA-256), and its grant when the ledger holds one. */
+    void revocation(String tokenSha256, IssuedGrants.Grant grant) {
+        if (grant == null) {
+            revocation = new ExchangeRecord.Revocation(tokenSha256, null, 0, null);
+            return;
+        }
+        revocation = new ExchangeRecord.Revocation(tokenSha256, grant.chainId(), grant.seq(), grant.expiresAt());
+        scope = grant.scope();
+        identity = grant.identity();
+    }
+
     /** The exchange's trace and span, so a ledger record leads to its trace. */
     void trace(String trace, String span) {
         traceId = trace;
@@ -126,8 +143,8 @@ final class RecordBuilder {
     ExchangeRecord build() {
         GrpcCode code = ending.code();
         return new ExchangeRecord(time, requestId, remoteAddress, bounded(userAgent), bounded(scope), bounded(identity),
-                actor, Decision.of(code), code, ending.reason().code(), ending.message(), detail, policy, allowlist,
-                issued, traceId, spanId);
+                actor, Decision.of(ending.reason()), code, ending.reason().code(), ending.message(), detail, policy,
+                allowlist, issued, traceId, spanId, revocation);
     }
 
     private static String bounded(String value) {

@@ -193,12 +193,21 @@ public final class GitHubClient implements AutoCloseable {
 
     /** {@code DELETE /installation/token}; true when GitHub answered 204. */
     public boolean revoke(String token) {
+        return revokeToken(token) instanceof RevokeResult.Revoked;
+    }
+
+    /** {@code DELETE /installation/token}: revoked (204), no longer accepted (401), or failed. */
+    public RevokeResult revokeToken(String token) {
         try {
             Response response = transport.send(new Call(Endpoint.REVOKE_TOKEN, 0, 0),
                     transport.url("/installation/token"), null, token);
-            return response.status() == 204;
+            return switch (response.status()) {
+                case 204 -> new RevokeResult.Revoked();
+                case 401 -> new RevokeResult.NotAccepted();
+                default -> new RevokeResult.Failed(errorOf(response));
+            };
         } catch (CallFailed e) {
-            return false;
+            return new RevokeResult.Failed(e.error());
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.config.AddressRange;
 import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.GrpcCode;
+import dev.octosts.exchange.TokenRevocation;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
@@ -84,7 +85,9 @@ public final class StsServer implements AutoCloseable {
     private final WebServer server;
     private final AtomicBoolean ready = new AtomicBoolean();
 
-    private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", "/observe/health");
+    static final String REVOCATION_PATH = "/sts/token";
+    private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", REVOCATION_PATH,
+            "/observe/health");
 
     public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
         this(listener, List.of(), exchange, null, telemetry);
@@ -93,8 +96,18 @@ public final class StsServer implements AutoCloseable {
     /** @param webhook the policy-validation webhook, served on {@code POST /webhook}; null: not served (404) */
     public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
                      WebhookService webhook, Telemetry telemetry) {
+        this(listener, trustedProxies, exchange, null, webhook, telemetry);
+    }
+
+    /**
+     * @param revocation revocation through the service, served on {@code DELETE /sts/token}; null: not served (404)
+     * @param webhook    the policy-validation webhook, served on {@code POST /webhook}; null: not served (404)
+     */
+    public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
+                     TokenRevocation revocation, WebhookService webhook, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
-        ExchangeHandler handler = new ExchangeHandler(exchange, json, new ClientAddress(trustedProxies));
+        ClientAddress clientAddress = new ClientAddress(trustedProxies);
+        ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress);
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = listener.configure(WebServer.builder())
@@ -123,6 +136,9 @@ public final class StsServer implements AutoCloseable {
                             chain.proceed();
                         });
                         routing.post(WEBHOOK_PATH, new WebhookRoute(webhook, MAX_WEBHOOK_PAYLOAD)::deliver);
+                    }
+                    if (revocation != null) {
+                        routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, json, clientAddress)::revoke);
                     }
                     routes(routing, handler, json);
                 });

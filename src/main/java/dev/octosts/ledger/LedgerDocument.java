@@ -27,7 +27,12 @@ import static dev.octosts.ledger.LedgerText.sanitize;
  * <p>{@code time} is the record's time truncated to microseconds: PostgreSQL's {@code timestamptz}
  * holds no more, and the {@code recorded_at} column must equal the document field.
  *
- * <p>A query column holds its document field {@linkplain LedgerText#column bounded in bytes}.
+ * <p>A query column holds its document field {@linkplain LedgerText#column bounded in bytes}. The
+ * {@code token_sha256} column holds the issued token's hash, or on a revocation record the hash of the
+ * token it was about, so that one lookup finds a token's grant and its revocation.
+ *
+ * <p>{@code revocation} is the one key present only where it applies (records of {@code DELETE
+ * /sts/token}): every other record keeps exactly the shape it had before revocations existed.
  */
 public final class LedgerDocument {
     public static final int VERSION = 1;
@@ -61,6 +66,9 @@ public final class LedgerDocument {
         document.set("policy", policy(record.policy()));
         document.set("issuer_allowlist", allowlist(record.allowlist()));
         document.set("issued", issued(record.issued()));
+        if (record.revocation() != null) {
+            document.set("revocation", revocation(record.revocation()));
+        }
         return document;
     }
 
@@ -100,7 +108,7 @@ public final class LedgerDocument {
         }
         tail.append('}');
         JsonNode actor = document.get("actor");
-        JsonNode issued = document.get("issued");
+        String tokenSha256 = tokenSha256(document);
         String headText = head.toString();
         String tailText = tail.toString();
         return new LedgerEntry(headText, tailText,
@@ -110,7 +118,13 @@ public final class LedgerDocument {
                 document.get("grpc_code").intValue(), column(document.get("reason").textValue()),
                 column(document.get("scope").textValue()), column(document.get("identity").textValue()),
                 column(actor.path("iss").textValue()), column(actor.path("sub").textValue()),
-                column(issued.path("token_sha256").textValue()));
+                column(tokenSha256));
+    }
+
+    /** The token a record is about: the one it issued, or the one a revocation request named; null for none. */
+    static String tokenSha256(JsonNode document) {
+        String issued = document.path("issued").path("token_sha256").textValue();
+        return issued != null ? issued : document.path("revocation").path("token_sha256").textValue();
     }
 
     private static TreeSet<String> sortedNames(ObjectNode document) {
@@ -189,6 +203,20 @@ public final class LedgerDocument {
         node.set("permissions", strings(issued.permissions()));
         node.put("expires_at", issued.expiresAt() == null ? null : issued.expiresAt().toString());
         node.put("token_sha256", sanitize(issued.tokenSha256()));
+        return node;
+    }
+
+    private static JsonNode revocation(ExchangeRecord.Revocation revocation) {
+        ObjectNode node = NODES.objectNode();
+        node.put("token_sha256", sanitize(revocation.tokenSha256()));
+        boolean granted = revocation.grantChainId() != null;
+        node.put("grant_chain_id", granted ? revocation.grantChainId().toString() : null);
+        if (granted) {
+            node.put("grant_seq", revocation.grantSeq());
+        } else {
+            node.putNull("grant_seq");
+        }
+        node.put("expires_at", revocation.expiresAt() == null ? null : revocation.expiresAt().toString());
         return node;
     }
 

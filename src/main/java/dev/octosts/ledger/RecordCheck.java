@@ -104,7 +104,7 @@ final class RecordCheck {
                 new Copy("identity", record.getIdentity(), "identity"),
                 new Copy("issuer", record.getIssuer(), "actor.iss"),
                 new Copy("subject", record.getSubject(), "actor.sub"),
-                new Copy("token_sha256", record.getTokenSha256(), "issued.token_sha256"));
+                new Copy("token_sha256", record.getTokenSha256(), tokenSha256Path(document)));
         for (Copy copy : copies) {
             // A long field is in its column bounded; records written before the bound hold it whole.
             Value value = document.member(copy.path());
@@ -126,6 +126,12 @@ final class RecordCheck {
         } catch (DateTimeParseException e) {
             return false;
         }
+    }
+
+    /** The token_sha256 field the column copies: the issued token's, else a revocation's (absent before V7). */
+    private static String tokenSha256Path(CanonicalScan.Result document) {
+        Value issued = document.member("issued.token_sha256");
+        return issued == null || issued.textOrNull() == null ? "revocation.token_sha256" : "issued.token_sha256";
     }
 
     private static Optional<Problem> problem(UUID chainId, long seq, Kind kind, String detail) {

@@ -27,13 +27,14 @@ public final class ReducedRecord {
     private static final Pattern PLAIN = Pattern.compile("[0-9A-Za-z._:+-]{1,100}");
     /** Fields of a reduced record kept as they are, and (with {@code *} for any key or item) kept when plain. */
     private static final Set<String> REDUCED_KEPT = Set.of("/v", "/chain_id", "/seq", "/time", "/decision", "/grpc_code",
-            "/issued/app_id", "/issued/installation_id", "/issuer_allowlist/allowed");
+            "/issued/app_id", "/issued/installation_id", "/issuer_allowlist/allowed", "/revocation/grant_seq");
     private static final Set<String> REDUCED_KEPT_WHEN_PLAIN = Set.of("/request_id", "/remote_address", "/trace_id",
             "/span_id", "/policy/blob_sha", "/policy/sha256", "/issuer_allowlist/mode", "/issued/repositories/*",
-            "/issued/permissions/*", "/issued/expires_at", "/issued/token_sha256");
+            "/issued/permissions/*", "/issued/expires_at", "/issued/token_sha256", "/revocation/token_sha256",
+            "/revocation/grant_chain_id", "/revocation/expires_at");
     /** Objects of the document's own shape, whose keys are the document's; other objects' keys are text. */
     private static final Set<String> FIXED_SHAPE = Set.of("", "/actor", "/policy", "/policy/parsed", "/issued",
-            "/issuer_allowlist");
+            "/issuer_allowlist", "/revocation");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private ReducedRecord() {

@@ -139,7 +139,7 @@ class AuditQueryCommandTest {
         return Stream.of(
                 Arguments.of(List.of("--token", "ghs_q1", "--token-sha256", "a".repeat(64)), "not both"),
                 Arguments.of(List.of("--token-sha256", "abc"), "64 hex digits"),
-                Arguments.of(List.of("--decision", "maybe"), "--decision must be allow, deny or error"),
+                Arguments.of(List.of("--decision", "maybe"), "--decision must be allow, deny, error or revoke"),
                 Arguments.of(List.of("--format", "xml"), "--format must be table, json or csv"),
                 Arguments.of(List.of("--since", "yesterday"), "'yesterday' is neither an RFC 3339 time"),
                 Arguments.of(List.of("--limit", "0"), "the limit must be at least 1"),

@@ -39,6 +39,7 @@ class SettingsTest {
         assertThat(settings.migrationUrl()).as("never DATABASE_URL").isNull();
         assertThat(settings.migrate()).isFalse();
         assertThat(settings.allowPrivilegedLogin()).isFalse();
+        assertThat(settings.replayProtection()).isFalse();
         assertThat(settings.checkpointInterval()).hasSeconds(60);
         assertThat(settings.admin()).isEqualTo(new Settings.Admin("127.0.0.1", 9090, 64, null, null, 50_000));
         assertThat(settings.auditReadersPolicyFile()).isNull();
@@ -64,6 +65,7 @@ class SettingsTest {
             "DATABASE_MIGRATE|maybe|DATABASE_MIGRATE: must be true or false",
             "DATABASE_MIGRATE|true|DATABASE_MIGRATE: is true, but DATABASE_MIGRATION_URL (the schema owner's login) is not set",
             "LEDGER_ALLOW_PRIVILEGED_LOGIN|yes|LEDGER_ALLOW_PRIVILEGED_LOGIN: must be true or false",
+            "EXCHANGE_REPLAY_PROTECTION|on|EXCHANGE_REPLAY_PROTECTION: must be true or false",
             "LEDGER_SIGNING_KEY_FILE|''|LEDGER_SIGNING_KEY_FILE: is required",
             "LEDGER_CHECKPOINT_SECONDS|0|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",
             "ADMIN_PORT|x|ADMIN_PORT: must be a port number",

@@ -185,7 +185,7 @@ class AdminListenerTest {
                 new BadRead("a limit over the maximum", "GET", "/audit/records?limit=100000000", null, 400, 3, "limit must be between 1 and 10000"),
                 new BadRead("a since that is no time", "GET", "/audit/records?since=yesterday-ish", null, 400, 3, "since: 'yesterday-ish' is neither an RFC 3339 time like 2026-11-27T10:00:00Z nor a time back from now like 24h or 7d"),
                 new BadRead("an until that is no time", "GET", "/audit/export?since=1h&until=soon", null, 400, 3, "until: 'soon' is neither an RFC 3339 time like 2026-11-27T10:00:00Z nor a time back from now like 24h or 7d"),
-                new BadRead("an unknown decision", "GET", "/audit/records?decision=maybe", null, 400, 3, "decision: must be allow, deny or error"),
+                new BadRead("an unknown decision", "GET", "/audit/records?decision=maybe", null, 400, 3, "decision: must be allow, deny, error or revoke"),
                 new BadRead("an explain body that is not JSON", "POST", "/policy/explain", "policy: x", 400, 3,
                         "the body must be JSON"),
                 new BadRead("an explain body without claims", "POST", "/policy/explain", "{\"policy\":\"issuer: x\"}", 400, 3,

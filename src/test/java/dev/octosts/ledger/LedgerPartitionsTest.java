@@ -65,7 +65,7 @@ class LedgerPartitionsTest {
         String hashesBefore = queryText(logins.ownerUrl(), HASHES);
         long checkpointsBefore = count(logins.ownerUrl(), "SELECT count(*) FROM ledger_checkpoint");
 
-        assertThat(Migrations.migrate(logins.ownerUrl())).isEqualTo(2);
+        assertThat(Migrations.migrate(logins.ownerUrl())).isEqualTo(3);
 
         assertThat(queryText(logins.ownerUrl(), HASHES)).isEqualTo(hashesBefore);
         assertThat(count(logins.ownerUrl(), "SELECT count(*) FROM ledger_record")).isEqualTo(240);

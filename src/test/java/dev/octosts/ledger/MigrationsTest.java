@@ -18,7 +18,7 @@ class MigrationsTest {
     void migratesOnceAndTheRuntimeRoleCanOnlyInsertAndSelect() throws SQLException {
         TestDatabase database = TestDatabase.shared();
         String owner = database.createDatabase();
-        assertThat(Migrations.migrate(owner)).isEqualTo(5);
+        assertThat(Migrations.migrate(owner)).isEqualTo(6);
         assertThat(Migrations.migrate(owner)).isZero();
         String runtime = TestDatabase.createRuntimeLogin(owner);
 
@@ -29,6 +29,12 @@ class MigrationsTest {
             assertThatThrownBy(() -> sql.execute("DELETE FROM ledger_chain")).isInstanceOf(SQLException.class);
             assertThatThrownBy(() -> sql.execute("TRUNCATE ledger_chain CASCADE")).isInstanceOf(SQLException.class);
             assertThatThrownBy(() -> sql.execute("DROP TABLE ledger_checkpoint")).isInstanceOf(SQLException.class);
+            // Replay protection's memory: claimed by inserting, never forgotten by the service's own login.
+            sql.execute("INSERT INTO oidc_token_use VALUES ('" + "a".repeat(64) + "', now() - interval '1 day', now())");
+            assertThat(count(sql, "SELECT count(*) FROM oidc_token_use")).isEqualTo(1);
+            assertThatThrownBy(() -> sql.execute("DELETE FROM oidc_token_use")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> sql.execute("UPDATE oidc_token_use SET used_at = now()")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> sql.execute("TRUNCATE oidc_token_use")).isInstanceOf(SQLException.class);
         }
         try (Connection connection = DriverManager.getConnection(owner); Statement sql = connection.createStatement()) {
             // Even the owner is stopped by the triggers.
@@ -37,6 +43,9 @@ class MigrationsTest {
             assertThatThrownBy(() -> sql.execute("DELETE FROM ledger_chain")).hasMessageContaining("append-only");
             assertThatThrownBy(() -> sql.execute("TRUNCATE ledger_chain CASCADE")).hasMessageContaining("append-only");
             assertThat(count(sql, "SELECT count(*) FROM ledger_chain")).isEqualTo(1);
+            // The owner forgets expired uses (octo-sts ledger maintain).
+            assertThat(OidcTokenUses.prune(connection, java.time.Instant.now())).isEqualTo(1);
+            assertThat(count(sql, "SELECT count(*) FROM oidc_token_use")).isZero();
         }
     }
 
