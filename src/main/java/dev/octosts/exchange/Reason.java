@@ -37,7 +37,12 @@ public enum Reason {
     MALFORMED_REQUEST("malformed_request", INVALID_ARGUMENT, "%s"),
     RATE_LIMITED("rate_limited", RESOURCE_EXHAUSTED, "rate limit exceeded for this %s"),
     REFRESH_TOKEN_UNIMPLEMENTED("unimplemented", UNIMPLEMENTED, "method ExchangeRefreshToken not implemented"),
-    MULTIPLE_SCOPES("multiple_scopes", INVALID_ARGUMENT, "multiple scopes not supported"),
+    TOO_MANY_SCOPES("too_many_scopes", INVALID_ARGUMENT, "at most 100 repositories per request"),
+    SCOPES_OWNERS_DIFFER("scopes_owners_differ", INVALID_ARGUMENT, "scopes must name repositories of one owner"),
+    SCOPES_NOT_REPOSITORIES("scopes_not_repositories", INVALID_ARGUMENT,
+            "several scopes must each name a repository (owner/repo), not an organization"),
+    REPOSITORIES_NEED_ORG_SCOPE("repositories_need_org_scope", INVALID_ARGUMENT,
+            "repositories narrows an organization scope only"),
     SCOPE_MISSING("scope_missing", INVALID_ARGUMENT, "scope must be provided"),
     IDENTITY_MISSING("identity_missing", INVALID_ARGUMENT, "identity must be provided"),
 
@@ -94,6 +99,14 @@ public enum Reason {
     CLAIM_MISSING("claim_missing", Verdict.DENIED),
     CLAIM_NOT_STRING("claim_not_string", Verdict.DENIED),
     CLAIM_MISMATCH("claim_mismatch", Verdict.DENIED),
+
+    // The grant: several repositories' policies together, and what the caller narrowed it to.
+    NO_COMMON_PERMISSIONS("no_common_permissions", PERMISSION_DENIED,
+            "the trust policies of these repositories grant no permission in common"),
+    PERMISSION_NOT_GRANTED("permission_not_granted", PERMISSION_DENIED,
+            "requested permission %s is more than the trust policy grants"),
+    REPOSITORY_NOT_GRANTED("repository_not_granted", PERMISSION_DENIED,
+            "requested repository %q is not one the trust policy grants"),
 
     // The mint, and GitHub's answers to any step's call.
     GITHUB_REFUSED_PERMISSIONS("github_refused_permissions", PERMISSION_DENIED,

@@ -33,7 +33,7 @@ public final class ReducedRecord {
             "/issued/permissions/*", "/issued/expires_at", "/issued/token_sha256");
     /** Objects of the document's own shape, whose keys are the document's; other objects' keys are text. */
     private static final Set<String> FIXED_SHAPE = Set.of("", "/actor", "/policy", "/policy/parsed", "/issued",
-            "/issuer_allowlist");
+            "/issuer_allowlist", "/grant", "/grant/policies/*");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private ReducedRecord() {

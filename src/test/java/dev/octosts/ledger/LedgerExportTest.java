@@ -75,7 +75,11 @@ class LedgerExportTest {
         assertThat(rows).extracting(row -> row.get("decision").textValue()).contains("allow", "deny", "error");
         for (JsonNode row : rows) {
             assertThat(SchemaCheck.errors(schema, row, "$")).as(row.toString()).isEmpty();
-            assertThat(fieldNames(row)).isEqualTo(fieldNames(schema.get("properties")));
+            // Every required key, and only optional "grant" beyond them (absent from these rows).
+            Set<String> required = new java.util.TreeSet<>();
+            schema.get("required").forEach(name -> required.add(name.textValue()));
+            assertThat(fieldNames(row)).isEqualTo(required);
+            assertThat(fieldNames(schema.get("properties"))).containsAll(required).hasSize(required.size() + 1);
         }
     }
 
