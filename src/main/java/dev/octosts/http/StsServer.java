@@ -84,7 +84,8 @@ public final class StsServer implements AutoCloseable {
     private final WebServer server;
     private final AtomicBoolean ready = new AtomicBoolean();
 
-    private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", "/observe/health");
+    private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", "/observe/health",
+            TokenExchangeHandler.TOKEN_PATH, TokenExchangeHandler.METADATA_PATH);
 
     public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
         this(listener, List.of(), exchange, null, telemetry);
@@ -94,7 +95,9 @@ public final class StsServer implements AutoCloseable {
     public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
                      WebhookService webhook, Telemetry telemetry) {
         ObjectMapper json = new ObjectMapper();
-        ExchangeHandler handler = new ExchangeHandler(exchange, json, new ClientAddress(trustedProxies));
+        ClientAddress clientAddress = new ClientAddress(trustedProxies);
+        ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress);
+        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, json, clientAddress, exchange.domain());
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = listener.configure(WebServer.builder())
@@ -124,13 +127,16 @@ public final class StsServer implements AutoCloseable {
                         });
                         routing.post(WEBHOOK_PATH, new WebhookRoute(webhook, MAX_WEBHOOK_PAYLOAD)::deliver);
                     }
-                    routes(routing, handler, json);
+                    routes(routing, handler, oauth, json);
                 });
         this.server = builder.build();
     }
 
-    private void routes(HttpRouting.Builder routing, ExchangeHandler handler, ObjectMapper json) {
+    private void routes(HttpRouting.Builder routing, ExchangeHandler handler, TokenExchangeHandler oauth,
+                        ObjectMapper json) {
         routing.get("/sts/exchange", handler::exchange)
+                .post(TokenExchangeHandler.TOKEN_PATH, oauth::token)
+                .get(TokenExchangeHandler.METADATA_PATH, oauth::metadata)
                 .post("/sts/exchange", handler::exchange)
                 .post("/sts/exchange_refresh_token", handler::exchangeRefreshToken)
                 .get("/observe/health", (req, res) -> {
