@@ -31,6 +31,8 @@ import java.util.concurrent.CountDownLatch;
 final class DevCommand implements Callable<Integer> {
     static final String ORG = "example-org";
     static final String REPO = "example-repo";
+    /** A second repository, for one token covering both. */
+    static final String LIB = "example-lib";
     static final String DOMAIN = "octo-sts.local";
     /** Where a running sandbox says where its parts listen, for {@code dev token}. */
     static final String SANDBOX_FILE = "sandbox.json";
@@ -76,6 +78,28 @@ final class DevCommand implements Callable<Integer> {
                   contents: read
                   issues: write
                 """.formatted(issuer.issuer(), ORG, REPO, DOMAIN));
+        // The same workflow may also act on example-lib, with less: one token for both gets the lowest levels.
+        github.createRepository(ORG, LIB);
+        github.putFile(ORG, LIB, ".github/chainguard/ci.sts.yaml", """
+                # example-repo's main branch may read example-lib and its issues.
+                issuer: %s
+                subject: repo:%s/%s:ref:refs/heads/main
+                audience: %s
+                permissions:
+                  contents: read
+                  issues: read
+                """.formatted(issuer.issuer(), ORG, REPO, DOMAIN));
+        // An org policy (scope example-org) listing both repositories: narrow it with repositories=...
+        github.putFile(ORG, Settings.DEFAULT_ORG_POLICY_REPO, ".github/chainguard/ci.sts.yaml", """
+                issuer: %s
+                subject: repo:%s/%s:ref:refs/heads/main
+                audience: %s
+                permissions:
+                  contents: read
+                repositories:
+                  - %s
+                  - %s
+                """.formatted(issuer.issuer(), ORG, REPO, DOMAIN, REPO, LIB));
         DevOrgOnlyExample.seed(github, app.appId(), permissions, issuer.issuer());
 
         Path key = writePrivate(data.resolve("github-app-key.pem"), app.privateKeyPem());
@@ -110,6 +134,12 @@ final class DevCommand implements Callable<Integer> {
                 curl -s -H 'Authorization: Bearer %s' \\
                   'http://127.0.0.1:%d/sts/exchange?scope=%s/%s&identity=ci'
 
+                One token for two repositories (each one's policy must allow it; the lowest common permissions;
+                add &permissions=contents:read to ask for less):
+
+                curl -s -H 'Authorization: Bearer %s' \\
+                  'http://127.0.0.1:%d/sts/exchange?scopes=%s/%s&scopes=%s/%s&identity=ci'
+
                 More tokens, with the claims you choose:
                   %s dev token --data-dir %s --sub repo:%s/%s:ref:refs/heads/main
 
@@ -121,7 +151,8 @@ final class DevCommand implements Callable<Integer> {
 
                 %sPress Ctrl-C to stop.
                 %n""", application.server().port(), github.baseUrl(), ORG, REPO, issuer.issuer(), token,
-                application.server().port(), ORG, REPO, self(), data, ORG, REPO, data, runtimeUrl, ledgerKey, self(),
+                application.server().port(), ORG, REPO, token, application.server().port(), ORG, REPO, ORG, LIB,
+                self(), data, ORG, REPO, data, runtimeUrl, ledgerKey, self(),
                 self(), DevOrgOnlyExample.banner(self(), data, application.server().port()));
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -10,6 +10,7 @@ import dev.octosts.policy.PolicyFileCheck;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,19 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
     private static final long MAX_CLAIMS_BYTES = 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "The trust policy (<identity>.sts.yaml).")
-    Path policyFile;
+    @Option(names = "--policy", paramLabel = "FILE", description = "The trust policy (<identity>.sts.yaml); with"
+            + " --scopes, once per repository in the same order.")
+    List<Path> policyFiles;
+
+    @Option(names = "--scopes", split = ",", paramLabel = "OWNER/REPO",
+            description = "The repositories of one owner that the --policy files guard, in the same order: explains"
+                    + " one token for all of them (each policy must allow it; per permission, the lowest level all grant).")
+    List<String> scopes;
+
+    @Option(names = "--permissions", paramLabel = "NAME:LEVEL[,NAME:LEVEL...]",
+            description = "The permissions the caller asks for (down-scoping), e.g. contents:read,issues:write: the"
+                    + " token gets exactly these when the policies grant them, otherwise the exchange refuses.")
+    String permissions;
 
     @Option(names = "--token", paramLabel = "JWT",
             description = "An OIDC token (JWT), or - to read it from standard input (keeps it out of the process list);"
@@ -52,19 +64,37 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
 
     @Override
     int run() {
-        if (policyFile == null) {
+        if (policyFiles == null || policyFiles.isEmpty()) {
             throw new PolicyCommand.UsageException("--policy FILE is required (see --help)");
         }
         if ((token == null) == (claimsFile == null)) {
             throw new PolicyCommand.UsageException("give exactly one of --token JWT or --claims FILE");
         }
+        GrantExplanation grant = GrantExplanation.of(scopes, policyFiles.size(), org, permissions);
         Map<String, Object> claims = token != null ? claimsOfToken(tokenText()) : claimsOfFile(claimsFile);
+        PrintStream out = policy.out();
+        List<Map<String, String>> granted = new ArrayList<>();
+        for (int i = 0; i < policyFiles.size(); i++) {
+            if (scopes != null) {
+                out.println("scope: " + scopes.get(i));
+            }
+            Map<String, String> permissionsOfOne = explainOne(policyFiles.get(i), claims, out);
+            if (permissionsOfOne == null) {
+                // The exchange stops at the first policy that refuses the token.
+                return PolicyCommand.EXIT_REFUSED;
+            }
+            granted.add(permissionsOfOne);
+        }
+        return grant.print(granted, out) ? 0 : PolicyCommand.EXIT_REFUSED;
+    }
+
+    /** Explains one policy; the permissions it grants when it allows the token, null otherwise. */
+    private Map<String, String> explainOne(Path policyFile, Map<String, Object> claims, PrintStream out) {
         String yaml = PolicyCommand.readUtf8(policyFile, PolicyFileCheck.MAX_FILE_BYTES);
         if (yaml == null) {
             throw new PolicyCommand.UsageException(policyFile + " is too large to be a trust policy (max "
                     + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
         }
-        PrintStream out = policy.out();
         out.println("policy: " + policyFile + (org ? " (org policy)" : " (repository policy)"));
         out.println("claims: " + (token != null ? "from --token (signature not verified)" : "from " + claimsFile));
         out.println("domain: " + (domain.isEmpty() ? "(none)" : GoText.quote(domain)));
@@ -74,18 +104,18 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
                         .ifPresent(problem -> out.println("invalid policy: " + PolicyCheckCommand.describe(policyFile, problem)));
                 // What the exchange answers for such a policy (README rules 1 and 8).
                 out.println("verdict: deny (NotFound): unable to " + invalid.stage() + " trust policy found for "
-                        + GoText.quote(identity()));
-                yield PolicyCommand.EXIT_REFUSED;
+                        + GoText.quote(identity(policyFile)));
+                yield null;
             }
             case PolicyExplainer.Explained explained -> {
                 print(explained.explanation(), out);
-                yield explained.explanation().result().allowed() ? 0 : PolicyCommand.EXIT_REFUSED;
+                yield explained.explanation().result().allowed() ? explained.explanation().permissions() : null;
             }
         };
     }
 
     /** The identity a policy file serves: its name without {@code .sts.yaml}. */
-    private String identity() {
+    private static String identity(Path policyFile) {
         String name = policyFile.getFileName() == null ? "" : policyFile.getFileName().toString();
         return name.endsWith(".sts.yaml") ? name.substring(0, name.length() - ".sts.yaml".length()) : name;
     }

@@ -21,6 +21,7 @@ import dev.octosts.telemetry.Telemetry;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,11 @@ public final class ExchangeService {
         this.clock = clock;
     }
 
+    /** The service's domain: the audience its exchanges expect, and the host its OAuth metadata names. */
+    public String domain() {
+        return domain;
+    }
+
     public ExchangeResult exchange(ExchangeRequest request) {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
@@ -188,17 +194,12 @@ public final class ExchangeService {
     private Outcome<InstallationToken> decide(ExchangeRequest request, RecordBuilder record,
                                               ExchangeTracing.Traced traced, Consumer<InstallationToken> minted) {
         return Outcome.steps(() -> {
-            oneScope(request).orStop();
+            RequestedScopes.check(request, orgPolicyRepo).orStop();
             VerifiedToken token = traced.step(OIDC_VERIFY,
                     () -> authentication.authenticate(request.authorization(), record)).orStop();
             withinBudget(limits.admitVerified(token.issuer(), token.subject())).orStop();
             return countingMisses(token, decideFor(token, request, record, traced, minted)).orStop();
         });
-    }
-
-    /** Octo STS answers one scope per request. */
-    private static Outcome<Void> oneScope(ExchangeRequest request) {
-        return request.scopes().size() > 1 ? Outcome.refused(Reason.MULTIPLE_SCOPES.refusal()) : Outcome.passed();
     }
 
     /** The outcome, after charging a scope that led nowhere to the caller's budget for such misses. */
@@ -216,22 +217,37 @@ public final class ExchangeService {
             String scope = request.effectiveScope();
             String identity = request.identity();
             Target target = target(scope, identity).orStop();
+            List<Target> targets = RequestedScopes.targets(request, orgPolicyRepo);
             AppPool pool = appPool(target).orStop();
-            policyMayExist(target, identity).orStop();
+            for (Target each : targets) {
+                naming(targets, each, policyMayExist(each, identity)).orStop();
+            }
             Installation installation = traced.step(GITHUB_INSTALLATION,
                     () -> findInstallation(pool, target.owner(), record)).orStop();
             traced.step(POLICY_ALLOWLIST, () -> applyOrgFiles(pool, target, token.issuer(), record)).orStop();
-            CompiledTrustPolicy policy = traced.step(POLICY_READ,
-                    () -> readPolicy(pool, target, identity, record)).orStop();
-            traced.step(POLICY_CHECK, () -> checkToken(policy, token, record)).orStop();
+            // Every repository's own policy must allow the token; the first that does not answers.
+            List<CompiledTrustPolicy> policies = new ArrayList<>();
+            for (Target each : targets) {
+                CompiledTrustPolicy policy = naming(targets, each, traced.step(POLICY_READ,
+                        () -> readPolicy(pool, each, identity, record))).orStop();
+                naming(targets, each, traced.step(POLICY_CHECK, () -> checkToken(policy, token, record))).orStop();
+                policies.add(policy);
+            }
             limits.earned(token.issuer());
+            TokenGrant grant = TokenGrant.decide(targets, policies, request.downScoping(), record).orStop();
             if (replay.enabled()) {
                 traced.step(REPLAY_CHECK, () -> replay.firstUse(token,
                         BearerAuthentication.tokenOf(request.authorization()), scope, identity, record)).orStop();
             }
             String routeKey = scope + ":" + identity + ":" + token.subject();
-            return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, policy, routeKey, record, minted)).orStop();
+            return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, grant, routeKey, record, minted)).orStop();
         });
+    }
+
+    /** A refusal about one of several repositories, naming it; one scope's refusals stay Octo STS's. */
+    private static <T> Outcome<T> naming(List<Target> targets, Target target, Outcome<T> outcome) {
+        return targets.size() > 1 && outcome instanceof Outcome.Refused<T>(Refusal refusal)
+                ? Outcome.refused(TokenGrant.naming(target, refusal)) : outcome;
     }
 
     /** Where the scope points, once scope and identity are both given. */
@@ -316,16 +332,14 @@ public final class ExchangeService {
     }
 
     /**
-     * The token GitHub mints with exactly the policy's permissions, limited to the scope's repository
-     * (or to an org policy's {@code repositories}); handed to {@code minted} before anything else happens.
+     * The token GitHub mints with exactly the grant's permissions and repositories; handed to {@code minted}
+     * before anything else happens.
      */
     private Outcome<InstallationToken> mint(AppPool pool, Installation installation, Target target,
-                                            CompiledTrustPolicy policy, String routeKey, RecordBuilder record,
+                                            TokenGrant grant, String routeKey, RecordBuilder record,
                                             Consumer<InstallationToken> minted) {
-        List<String> repositories = target.orgPolicy() && policy.policy().repositories() != null
-                ? policy.policy().repositories()
-                : target.repositories();
-        Map<String, String> permissions = policy.policy().permissions();
+        List<String> repositories = grant.repositories();
+        Map<String, String> permissions = grant.permissions();
         Installation minting = "write".equals(permissions.get("checks"))
                 ? installations.sticky(pool, target.owner(), routeKey, installation)
                 : installation;

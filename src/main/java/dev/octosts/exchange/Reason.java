@@ -38,7 +38,12 @@ public enum Reason {
     MALFORMED_REQUEST("malformed_request", INVALID_ARGUMENT, "%s"),
     RATE_LIMITED("rate_limited", RESOURCE_EXHAUSTED, "rate limit exceeded for this %s"),
     REFRESH_TOKEN_UNIMPLEMENTED("unimplemented", UNIMPLEMENTED, "method ExchangeRefreshToken not implemented"),
-    MULTIPLE_SCOPES("multiple_scopes", INVALID_ARGUMENT, "multiple scopes not supported"),
+    TOO_MANY_SCOPES("too_many_scopes", INVALID_ARGUMENT, "at most 100 repositories per request"),
+    SCOPES_OWNERS_DIFFER("scopes_owners_differ", INVALID_ARGUMENT, "scopes must name repositories of one owner"),
+    SCOPES_NOT_REPOSITORIES("scopes_not_repositories", INVALID_ARGUMENT,
+            "several scopes must each name a repository (owner/repo), not an organization"),
+    REPOSITORIES_NEED_ORG_SCOPE("repositories_need_org_scope", INVALID_ARGUMENT,
+            "repositories narrows an organization scope only"),
     SCOPE_MISSING("scope_missing", INVALID_ARGUMENT, "scope must be provided"),
     IDENTITY_MISSING("identity_missing", INVALID_ARGUMENT, "identity must be provided"),
 
@@ -107,6 +112,14 @@ public enum Reason {
     // Replay protection (EXCHANGE_REPLAY_PROTECTION): the token was already exchanged for this scope and identity.
     TOKEN_REPLAYED("token_replayed", ALREADY_EXISTS, "token already exchanged for this scope and identity"),
     REPLAY_MEMORY_UNAVAILABLE("replay_memory_unavailable", UNAVAILABLE, "unable to check the token for replay"),
+
+    // The grant: several repositories' policies together, and what the caller narrowed it to.
+    NO_COMMON_PERMISSIONS("no_common_permissions", PERMISSION_DENIED,
+            "the trust policies of these repositories grant no permission in common"),
+    PERMISSION_NOT_GRANTED("permission_not_granted", PERMISSION_DENIED,
+            "requested permission %s is more than the trust policy grants"),
+    REPOSITORY_NOT_GRANTED("repository_not_granted", PERMISSION_DENIED,
+            "requested repository %q is not one the trust policy grants"),
 
     // The mint, and GitHub's answers to any step's call.
     GITHUB_REFUSED_PERMISSIONS("github_refused_permissions", PERMISSION_DENIED,

@@ -6,6 +6,7 @@ import dev.octosts.oidc.VerifiedToken;
 import dev.octosts.policy.TrustPolicies;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,12 @@ final class RecordBuilder {
     private final String userAgent;
     private String scope;
     private String identity;
+    /** The scopes asked for when there were several; otherwise null. */
+    private final List<String> scopes;
+    private final ExchangeRequest.DownScoping downScoping;
+    private final List<ExchangeRecord.PolicyRef> policiesRead = new ArrayList<>();
+    private List<String> grantedRepositories;
+    private Map<String, String> grantedPermissions;
     private ExchangeRecord.Actor actor;
     private ExchangeRecord.PolicySource policy;
     private ExchangeRecord.AllowlistVerdict allowlist;
@@ -38,27 +45,32 @@ final class RecordBuilder {
     /** The record of an exchange: the scope and identity it asked for. */
     RecordBuilder(ExchangeRequest request, Instant time) {
         this(time, request.requestId(), request.remoteAddress(), request.userAgent(), request.effectiveScope(),
-                request.identity());
+                request.identity(), request.distinctScopes().size() > 1 ? request.distinctScopes() : null,
+                request.downScoping());
     }
 
     /** The record of an audit read: the operation in the scope column, the query in the identity column. */
     RecordBuilder(AuditRead read, Instant time) {
-        this(time, read.requestId(), read.remoteAddress(), read.userAgent(), read.operation(), read.query());
+        this(time, read.requestId(), read.remoteAddress(), read.userAgent(), read.operation(), read.query(), null,
+                ExchangeRequest.DownScoping.NONE);
     }
 
     /** The record of a revocation request: scope and identity are the grant's, once it is found. */
     RecordBuilder(RevocationRequest request, Instant time) {
-        this(time, request.requestId(), request.remoteAddress(), request.userAgent(), "", "");
+        this(time, request.requestId(), request.remoteAddress(), request.userAgent(), "", "", null,
+                ExchangeRequest.DownScoping.NONE);
     }
 
     private RecordBuilder(Instant time, String requestId, String remoteAddress, String userAgent, String scope,
-                          String identity) {
+                          String identity, List<String> scopes, ExchangeRequest.DownScoping downScoping) {
         this.time = time;
         this.requestId = requestId;
         this.remoteAddress = remoteAddress;
         this.userAgent = userAgent;
         this.scope = scope;
         this.identity = identity;
+        this.scopes = scopes;
+        this.downScoping = downScoping;
     }
 
     void actor(VerifiedToken verified) {
@@ -92,6 +104,13 @@ final class RecordBuilder {
     void policy(String owner, String repo, String path, String blobSha, TrustPolicies.Compiled compiled) {
         policy = new ExchangeRecord.PolicySource(owner, repo, path, blobSha, compiled.sha256(),
                 compiled.parsed() == null ? null : ParsedPolicy.of(compiled.parsed()));
+        policiesRead.add(new ExchangeRecord.PolicyRef(owner, repo, path, blobSha, compiled.sha256()));
+    }
+
+    /** What GitHub is asked for once every policy allowed the token and the caller's narrowing was applied. */
+    void granted(List<String> repositories, Map<String, String> permissions) {
+        grantedRepositories = repositories;
+        grantedPermissions = permissions;
     }
 
     void allowlist(ExchangeRecord.AllowlistVerdict verdict) {
@@ -144,7 +163,17 @@ final class RecordBuilder {
         GrpcCode code = ending.code();
         return new ExchangeRecord(time, requestId, remoteAddress, bounded(userAgent), bounded(scope), bounded(identity),
                 actor, Decision.of(ending.reason()), code, ending.reason().code(), ending.message(), detail, policy,
-                allowlist, issued, traceId, spanId, revocation);
+                allowlist, issued, traceId, spanId, grant(), revocation);
+    }
+
+    /** Only a request of several repositories or one that narrowed the token has a grant to explain. */
+    private ExchangeRecord.Grant grant() {
+        if (scopes == null && !downScoping.asked()) {
+            return null;
+        }
+        return new ExchangeRecord.Grant(scopes == null ? List.of(bounded(scope)) : scopes.stream()
+                .map(RecordBuilder::bounded).toList(), List.copyOf(policiesRead), downScoping.permissions(),
+                downScoping.repositories(), grantedRepositories, grantedPermissions);
     }
 
     private static String bounded(String value) {

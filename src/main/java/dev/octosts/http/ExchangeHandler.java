@@ -55,7 +55,7 @@ final class ExchangeHandler {
             return;
         }
         ExchangeResult result = exchange.exchange(new ExchangeRequest(requestId, authorization(req), params.scope(),
-                params.scopes(), params.identity(), clientAddress.of(req), userAgent(req)));
+                params.scopes(), params.identity(), clientAddress.of(req), userAgent(req), params.downScoping()));
         respond(res, result);
     }
 
@@ -96,7 +96,7 @@ final class ExchangeHandler {
                 : List.of();
     }
 
-    private static String userAgent(ServerRequest req) {
+    static String userAgent(ServerRequest req) {
         // All values joined by one space, as Octo STS records them.
         return req.headers().contains(HeaderNames.USER_AGENT)
                 ? String.join(" ", req.headers().get(HeaderNames.USER_AGENT).allValues())
@@ -121,7 +121,7 @@ final class ExchangeHandler {
     }
 
     /** The body, at most {@link StsServer#MAX_PAYLOAD} bytes even when the listener allows webhook-sized ones. */
-    private static String boundedBody(ServerRequest req) {
+    static String boundedBody(ServerRequest req) {
         try (java.io.InputStream in = req.content().inputStream()) {
             byte[] bytes = in.readNBytes(Math.toIntExact(StsServer.MAX_PAYLOAD + 1));
             if (bytes.length > StsServer.MAX_PAYLOAD) {

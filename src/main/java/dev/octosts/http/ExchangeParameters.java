@@ -2,20 +2,21 @@ package dev.octosts.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.octosts.exchange.ExchangeRequest.DownScoping;
 import io.helidon.common.uri.UriQuery;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code scope}, {@code scopes} and {@code identity} of an exchange request, read as grpc-gateway reads
- * them: from the query string, each overridden by a form or JSON body's field when the request has one.
- * Anything that cannot be read is an {@link IllegalArgumentException} whose message is fixed text: nothing
- * the caller sent is echoed.
+ * them: from the query string, each overridden by a form or JSON body's field when the request has one; and
+ * the optional down-scoping, {@code permissions} and {@code repositories}, read the same way (see
+ * {@link DownScopingParameters}). Anything that cannot be read is an {@link IllegalArgumentException} whose
+ * message is fixed text: nothing the caller sent is echoed.
  */
-record ExchangeParameters(String scope, List<String> scopes, String identity) {
+record ExchangeParameters(String scope, List<String> scopes, String identity, DownScoping downScoping) {
     static final String FORM = "application/x-www-form-urlencoded";
     static final String JSON = "application/json";
 
@@ -23,9 +24,15 @@ record ExchangeParameters(String scope, List<String> scopes, String identity) {
         scopes = List.copyOf(scopes);
     }
 
+    /** Parameters that narrow nothing. */
+    ExchangeParameters(String scope, List<String> scopes, String identity) {
+        this(scope, scopes, identity, DownScoping.NONE);
+    }
+
     static ExchangeParameters fromQuery(UriQuery query) {
         return new ExchangeParameters(query.first("scope").orElse(""), query.all("scopes", List::of),
-                query.first("identity").orElse(""));
+                query.first("identity").orElse(""), DownScopingParameters.fromText(
+                        query.all("permissions", List::of), query.all("repositories", List::of), DownScoping.NONE));
     }
 
     /**
@@ -42,34 +49,29 @@ record ExchangeParameters(String scope, List<String> scopes, String identity) {
         };
     }
 
-    /**
-     * Read here rather than with Helidon's form support ({@code content().as(Parameters.class)}): Helidon 4.5
-     * matches pairs with the regex {@code ([^=&]+)=([^&]*)&?}, which backtracks quadratically on a body without
-     * {@code =} (about a second of CPU for a 16 KiB body, on the unauthenticated exchange route), reads the whole
-     * body whatever our 16 KiB limit, and drops {@code name} and {@code name=} pairs, which grpc-gateway (Go's
-     * {@code url.ParseQuery}) reads as empty values. This split is linear and reads them as grpc-gateway does.
-     */
+    /** The form's fields over the query's, as grpc-gateway reads them (see {@link FormBody}). */
     private ExchangeParameters overriddenByForm(String body) {
         String newScope = scope;
         String newIdentity = identity;
         List<String> formScopes = new ArrayList<>();
-        for (String pair : body.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+        List<String> formPermissions = new ArrayList<>();
+        List<String> formRepositories = new ArrayList<>();
+        for (Map.Entry<String, String> pair : FormBody.pairs(body)) {
+            String name = pair.getKey();
+            String value = pair.getValue();
             switch (name) {
                 case "scope" -> newScope = value;
                 case "scopes" -> formScopes.add(value);
                 case "identity" -> newIdentity = value;
+                case "permissions" -> formPermissions.add(value);
+                case "repositories" -> formRepositories.add(value);
                 default -> {
                     // grpc-gateway ignores fields it does not know
                 }
             }
         }
-        return new ExchangeParameters(newScope, formScopes.isEmpty() ? scopes : formScopes, newIdentity);
+        return new ExchangeParameters(newScope, formScopes.isEmpty() ? scopes : formScopes, newIdentity,
+                DownScopingParameters.fromText(formPermissions, formRepositories, downScoping));
     }
 
     private ExchangeParameters overriddenByJson(String body, ObjectMapper json) {
@@ -98,7 +100,8 @@ record ExchangeParameters(String scope, List<String> scopes, String identity) {
                 newScopes.add(element.asText());
             }
         }
-        return new ExchangeParameters(newScope, newScopes, newIdentity);
+        return new ExchangeParameters(newScope, newScopes, newIdentity,
+                DownScopingParameters.fromJson(node, downScoping));
     }
 
     private static String text(JsonNode node, String field, String fallback) {
@@ -110,13 +113,5 @@ record ExchangeParameters(String scope, List<String> scopes, String identity) {
             throw new IllegalArgumentException(field + " must be a string");
         }
         return value.asText();
-    }
-
-    private static String decode(String value) {
-        try {
-            return URLDecoder.decode(value, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("request body is not a valid form");
-        }
     }
 }

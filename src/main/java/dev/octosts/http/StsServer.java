@@ -87,7 +87,7 @@ public final class StsServer implements AutoCloseable {
 
     static final String REVOCATION_PATH = "/sts/token";
     private static final Set<String> ROUTES = Set.of("/sts/exchange", "/sts/exchange_refresh_token", REVOCATION_PATH,
-            "/observe/health");
+            "/observe/health", TokenExchangeHandler.TOKEN_PATH, TokenExchangeHandler.METADATA_PATH);
 
     public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
         this(listener, List.of(), exchange, null, telemetry);
@@ -108,6 +108,7 @@ public final class StsServer implements AutoCloseable {
         ObjectMapper json = new ObjectMapper();
         ClientAddress clientAddress = new ClientAddress(trustedProxies);
         ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress);
+        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, json, clientAddress, exchange.domain());
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = listener.configure(WebServer.builder())
@@ -140,13 +141,16 @@ public final class StsServer implements AutoCloseable {
                     if (revocation != null) {
                         routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, json, clientAddress)::revoke);
                     }
-                    routes(routing, handler, json);
+                    routes(routing, handler, oauth, json);
                 });
         this.server = builder.build();
     }
 
-    private void routes(HttpRouting.Builder routing, ExchangeHandler handler, ObjectMapper json) {
+    private void routes(HttpRouting.Builder routing, ExchangeHandler handler, TokenExchangeHandler oauth,
+                        ObjectMapper json) {
         routing.get("/sts/exchange", handler::exchange)
+                .post(TokenExchangeHandler.TOKEN_PATH, oauth::token)
+                .get(TokenExchangeHandler.METADATA_PATH, oauth::metadata)
                 .post("/sts/exchange", handler::exchange)
                 .post("/sts/exchange_refresh_token", handler::exchangeRefreshToken)
                 .get("/observe/health", (req, res) -> {

@@ -66,6 +66,11 @@ public final class LedgerDocument {
         document.set("policy", policy(record.policy()));
         document.set("issuer_allowlist", allowlist(record.allowlist()));
         document.set("issued", issued(record.issued()));
+        if (record.grant() != null) {
+            // Only where a request used several repositories or narrowed the token: every other record,
+            // and every record written before grants existed, stays as it was.
+            document.set("grant", grant(record.grant()));
+        }
         if (record.revocation() != null) {
             document.set("revocation", revocation(record.revocation()));
         }
@@ -217,6 +222,27 @@ public final class LedgerDocument {
             node.putNull("grant_seq");
         }
         node.put("expires_at", revocation.expiresAt() == null ? null : revocation.expiresAt().toString());
+        return node;
+    }
+
+    private static JsonNode grant(ExchangeRecord.Grant grant) {
+        ObjectNode node = NODES.objectNode();
+        node.set("scopes", strings(grant.scopes()));
+        ArrayNode policies = NODES.arrayNode(grant.policies().size());
+        for (ExchangeRecord.PolicyRef policy : grant.policies()) {
+            ObjectNode read = NODES.objectNode();
+            read.put("owner", sanitize(policy.owner()));
+            read.put("repo", sanitize(policy.repo()));
+            read.put("path", sanitize(policy.path()));
+            read.put("blob_sha", sanitize(policy.blobSha()));
+            read.put("sha256", sanitize(policy.sha256()));
+            policies.add(read);
+        }
+        node.set("policies", policies);
+        node.set("requested_permissions", strings(grant.requestedPermissions()));
+        node.set("requested_repositories", strings(grant.requestedRepositories()));
+        node.set("repositories", strings(grant.repositories()));
+        node.set("permissions", strings(grant.permissions()));
         return node;
     }
 

@@ -34,7 +34,7 @@ public final class ReducedRecord {
             "/revocation/grant_chain_id", "/revocation/expires_at");
     /** Objects of the document's own shape, whose keys are the document's; other objects' keys are text. */
     private static final Set<String> FIXED_SHAPE = Set.of("", "/actor", "/policy", "/policy/parsed", "/issued",
-            "/issuer_allowlist", "/revocation");
+            "/issuer_allowlist", "/revocation", "/grant", "/grant/policies/*");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private ReducedRecord() {

@@ -159,9 +159,9 @@ class HttpApiTest {
     static Stream<Refused> refused() {
         String notFound = "unable to find trust policy for ";
         return Stream.of(
-                new Refused("more than one scope, before authentication",
-                        () -> exchange("?scopes=org/repo&scopes=org/other&identity=ci").GET().build(),
-                        400, 3, "multiple scopes not supported", "multiple_scopes"),
+                new Refused("scopes of two owners, before authentication",
+                        () -> exchange("?scopes=org/repo&scopes=other/repo&identity=ci").GET().build(),
+                        400, 3, "scopes must name repositories of one owner", "scopes_owners_differ"),
                 new Refused("no scope", withToken(HttpApiTest::goodToken, "", "ci"),
                         400, 3, "scope must be provided", "scope_missing"),
                 new Refused("no identity", withToken(HttpApiTest::goodToken, "org/repo", ""),

@@ -121,6 +121,6 @@ class RevocationRecordsTest {
         GrpcCode code = reason.equals("not_issued") ? GrpcCode.NOT_FOUND : GrpcCode.OK;
         return new ExchangeRecord(time, "revoke-" + reason, "127.0.0.1", "curl", grant == null ? "" : grant.scope(),
                 grant == null ? "" : grant.identity(), null, Decision.REVOKE, code, reason, "", null, null, null, null,
-                null, null, revocation);
+                null, null, null, revocation);
     }
 }

@@ -59,6 +59,20 @@ class DevSandboxIT {
                     + " --sub repo:example-org/example-repo:ref:refs/heads/main").strip();
             assertThat(json(bash(curl.replaceFirst("Bearer [^']*'", "Bearer " + main + "'"))).path("token").asText())
                     .startsWith("ghs_");
+
+            // The second curl: one token for both example repositories, with the permissions both policies grant.
+            String several = commandAfter(printed.stream().dropWhile(line -> !line.startsWith("One token for two"))
+                    .toList(), "curl ");
+            assertThat(several).contains("scopes=example-org/example-repo&scopes=example-org/example-lib");
+            String both = json(bash(several)).path("token").asText();
+            assertThat(both).startsWith("ghs_");
+            String last = bash(exports + "\n" + JAVA + " -jar target/octo-sts.jar audit query --format json"
+                    + " --token-sha256 " + sha256Hex(both));
+            JsonNode record = json(last.lines().filter(line -> line.startsWith("{")).findFirst().orElseThrow());
+            assertThat(record.path("issued").path("repositories").toString())
+                    .isEqualTo("[\"example-repo\",\"example-lib\"]");
+            assertThat(record.path("grant").path("permissions").toString())
+                    .isEqualTo("{\"contents\":\"read\",\"issues\":\"read\"}");
         } finally {
             sandbox.destroy();
             assertThat(sandbox.waitFor(30, TimeUnit.SECONDS)).as("Ctrl-C/SIGTERM stops the sandbox").isTrue();

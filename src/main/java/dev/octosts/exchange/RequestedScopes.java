@@ -1,0 +1,42 @@
+package dev.octosts.exchange;
+
+import java.util.List;
+
+/**
+ * The scopes of a request, checked before anything is spent on them: one repository or organization as
+ * in Octo STS, or several repositories of one owner, at most {@value #MAX_REPOSITORIES}.
+ */
+final class RequestedScopes {
+    static final int MAX_REPOSITORIES = 100;
+
+    private RequestedScopes() {
+    }
+
+    /** Refused when the scopes cannot make one token, or when {@code repositories} narrows no org scope. */
+    static Outcome<Void> check(ExchangeRequest request, String orgPolicyRepo) {
+        List<String> scopes = request.distinctScopes();
+        if (scopes.size() > MAX_REPOSITORIES) {
+            return Outcome.refused(Reason.TOO_MANY_SCOPES.refusal());
+        }
+        List<Target> targets = targets(request, orgPolicyRepo);
+        if (targets.size() > 1) {
+            if (targets.stream().anyMatch(Target::orgPolicy)) {
+                return Outcome.refused(Reason.SCOPES_NOT_REPOSITORIES.refusal());
+            }
+            if (targets.stream().map(Target::owner).distinct().count() > 1) {
+                return Outcome.refused(Reason.SCOPES_OWNERS_DIFFER.refusal());
+            }
+        }
+        boolean narrowsRepositories = request.downScoping().repositories() != null;
+        if (narrowsRepositories && !scopes.getFirst().isEmpty()
+                && (targets.size() > 1 || !targets.getFirst().orgPolicy())) {
+            return Outcome.refused(Reason.REPOSITORIES_NEED_ORG_SCOPE.refusal());
+        }
+        return Outcome.passed();
+    }
+
+    /** Where each distinct scope points, in the caller's order. */
+    static List<Target> targets(ExchangeRequest request, String orgPolicyRepo) {
+        return request.distinctScopes().stream().map(scope -> Target.parse(scope, orgPolicyRepo)).toList();
+    }
+}
