@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The README's first command, as a user runs it: {@code java -jar target/octo-sts.jar dev} brings up the
- * sandbox, the {@code curl} it prints returns a token, and the ledger holds the exchange's record.
+ * sandbox, the {@code curl} it prints returns a token, and the ledger holds the exchange's record; the
+ * org-only organization's commands show its repository scope refused and its org scope answered.
  */
 class DevSandboxIT {
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -73,6 +74,17 @@ class DevSandboxIT {
                     .isEqualTo("[\"example-repo\",\"example-lib\"]");
             assertThat(record.path("grant").path("permissions").toString())
                     .isEqualTo("{\"contents\":\"read\",\"issues\":\"read\"}");
+
+            // Org-only mode, as the banner shows it: example-strict-org refuses its repository scope, answers its org scope.
+            String strictToken = printed.stream().filter(line -> line.startsWith("T=$(")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no org-only commands in " + printed));
+            List<String> strictCurls = printed.stream()
+                    .filter(line -> line.startsWith("curl ") && line.contains("example-strict-org")).toList();
+            assertThat(strictCurls).hasSize(2);
+            String repositoryScope = bash(strictToken + "\n" + strictCurls.get(0));
+            assertThat(json(repositoryScope).path("message").asText()).as(repositoryScope)
+                    .isEqualTo("organization \"example-strict-org\" has disabled repository policies: only its org policies apply");
+            assertThat(json(bash(strictToken + "\n" + strictCurls.get(1))).path("token").asText()).startsWith("ghs_");
         } finally {
             sandbox.destroy();
             assertThat(sandbox.waitFor(30, TimeUnit.SECONDS)).as("Ctrl-C/SIGTERM stops the sandbox").isTrue();
