@@ -133,7 +133,12 @@ public final class Application implements AutoCloseable {
         settings.pools().forEach((org, ids) -> pools.put(org, new AppPool(org, ids.stream().map(apps::get).toList())));
 
         if (settings.migrate()) {
-            Migrations.migrate(settings.migrationUrl());
+            try {
+                Migrations.migrate(settings.migrationUrl());
+            } catch (Migrations.NotOwner e) {
+                throw new ConfigException("DATABASE_MIGRATION_URL", e.getMessage() + ": it must be the schema owner's login;"
+                        + " DATABASE_URL is the service's own, which may only INSERT and SELECT");
+            }
         }
         HikariDataSource database = runtimePool(settings.databaseUrl());
         String privilegedLogin;
@@ -181,8 +186,29 @@ public final class Application implements AutoCloseable {
                 new LedgerQuery(database), new LedgerExport(database),
                 new IncrementalVerifier(new LedgerVerifier(database, List.of(signer.publicKey())),
                         adminSettings.verifyMaxRecords()), clock, telemetry);
-        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
+        Application application = new Application(settings, database, ledger, checkpointer, oidc, github, server, admin,
                 token == null ? null : token.stats(), telemetry);
+        try {
+            application.listen();
+        } catch (RuntimeException e) {
+            application.closeAllBut(telemetry);
+            throw e;
+        }
+        return application;
+    }
+
+    /** Opens both listeners; one that cannot listen stops start-up, naming its setting. */
+    private void listen() {
+        try {
+            server.start();
+        } catch (IllegalStateException e) {
+            throw new ConfigException("PORT", e.getMessage());
+        }
+        try {
+            admin.start();
+        } catch (IllegalStateException e) {
+            throw new ConfigException("ADMIN_PORT", e.getMessage());
+        }
     }
 
     /** The stores outside the database that get a signed head of every chain after each checkpoint; null for none. */
@@ -325,8 +351,16 @@ public final class Application implements AutoCloseable {
     /** Stops accepting requests, drains the ledger, writes the final checkpoint, then lets go of the rest. */
     @Override
     public void close() {
+        closeAllBut(null);
+    }
+
+    /** Closes every part but {@code kept} (the telemetry that whoever started a failed start-up closes). */
+    private void closeAllBut(AutoCloseable kept) {
         List<AutoCloseable> parts = List.of(server, admin, ledger, checkpointer, database, oidc, github, telemetry);
         for (AutoCloseable part : parts) {
+            if (part == kept) {
+                continue;
+            }
             try {
                 part.close();
             } catch (Exception e) {

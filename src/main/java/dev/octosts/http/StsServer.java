@@ -68,6 +68,18 @@ public final class StsServer implements AutoCloseable {
             return builder;
         }
 
+        /**
+         * Starts {@code server}, or throws when it does not listen: Helidon logs a failed bind and carries on
+         * with a stopped server, which would leave a process that serves nothing.
+         */
+        void start(WebServer server) {
+            server.start();
+            if (!server.isRunning()) {
+                throw new IllegalStateException("cannot listen on " + host + ":" + port
+                        + " (the port is in use, or the address is not one of this machine's)");
+            }
+        }
+
         private static Tls tls(Path certFile, Path keyFile) {
             Keys keys = Keys.builder()
                     .pem(pem -> pem.key(Resource.create(keyFile)).certChain(Resource.create(certFile)))
@@ -81,6 +93,7 @@ public final class StsServer implements AutoCloseable {
         }
     }
 
+    private final Listener listener;
     private final WebServer server;
     private final AtomicBoolean ready = new AtomicBoolean();
 
@@ -93,6 +106,7 @@ public final class StsServer implements AutoCloseable {
     /** @param webhook the policy-validation webhook, served on {@code POST /webhook}; null: not served (404) */
     public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
                      WebhookService webhook, Telemetry telemetry) {
+        this.listener = listener;
         ObjectMapper json = new ObjectMapper();
         ExchangeHandler handler = new ExchangeHandler(exchange, json, new ClientAddress(trustedProxies));
         Set<String> routes = webhook == null ? ROUTES
@@ -154,8 +168,9 @@ public final class StsServer implements AutoCloseable {
                 });
     }
 
+    /** @throws IllegalStateException when the listener could not be opened */
     public StsServer start() {
-        server.start();
+        listener.start(server);
         ready.set(true);
         return this;
     }
