@@ -164,13 +164,32 @@ public final class Telemetry implements AutoCloseable {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> DEFAULTS)
                     .addPropertiesCustomizer(Telemetry::refuseSecondPrometheusServer)
+                    .addPropertiesCustomizer(Telemetry::refuseGrpc)
                     .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus.metricReader()))
                     .build()
                     .getOpenTelemetrySdk();
         } catch (ConfigurationException e) {
+            if (e.getCause() instanceof ConfigException named) {
+                throw named;
+            }
             throw new ConfigException("OTEL_*", e.getMessage());
         }
         return new Telemetry(sdk, prometheus, sdk);
+    }
+
+    /**
+     * OTLP goes over HTTP with the JDK's client; the gRPC sender is not on the class path, and without this check
+     * autoconfigure reports only "Unexpected configuration error".
+     */
+    private static Map<String, String> refuseGrpc(ConfigProperties config) {
+        for (String signal : new String[] {"", ".traces", ".metrics", ".logs"}) {
+            String property = "otel.exporter.otlp" + signal + ".protocol";
+            if ("grpc".equals(config.getString(property))) {
+                throw new ConfigException(property.toUpperCase(java.util.Locale.ROOT).replace('.', '_'),
+                        "grpc is not available: use http/protobuf (the Collector's port 4318)");
+            }
+        }
+        return Map.of();
     }
 
     /**
