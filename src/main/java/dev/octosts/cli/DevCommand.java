@@ -1,8 +1,10 @@
 package dev.octosts.cli;
 
 import dev.octosts.config.ConfigException;
+import dev.octosts.config.LogFormat;
 import dev.octosts.config.Settings;
 import dev.octosts.dev.GitHubSimulator;
+import dev.octosts.telemetry.LogOutput;
 import dev.octosts.dev.LocalKeys;
 import dev.octosts.dev.LocalOidcIssuer;
 import dev.octosts.dev.LocalPostgres;
@@ -55,6 +57,8 @@ final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        // The banner is what a user reads: library chatter off, warnings and errors still shown.
+        LogOutput.configure(LogFormat.fromEnvironment(System.getenv()), true);
         Path data = dataDirectory();
         Files.createDirectories(data);
         LocalPostgres postgres = LocalPostgres.start(data.resolve("postgres"));
