@@ -7,7 +7,8 @@
 #
 # Arguments: the App's PEM file (delete it afterwards), where to write the SunPKCS11 configuration.
 # Environment: SOFTHSM2_CONF, PKCS11_PIN_FILE and SO_PIN_FILE (files holding the user and SO PINs),
-# TOKEN_LABEL (default octo-sts), OCTO_STS (default: java -jar target/octo-sts.jar).
+# TOKEN_LABEL (default octo-sts), OCTO_STS (default: the launcher target/octo-sts, which runs the jar with
+# JAVA_HOME's java, or with a JDK 21 or newer it finds when JAVA_HOME is not set).
 set -euo pipefail
 
 pem="${1:?usage: init-softhsm.sh APP_PEM PKCS11_CFG}"
@@ -16,7 +17,7 @@ label="${TOKEN_LABEL:-octo-sts}"
 : "${SOFTHSM2_CONF:?set SOFTHSM2_CONF (see deploy/hsm/softhsm2.conf)}"
 : "${PKCS11_PIN_FILE:?set PKCS11_PIN_FILE to a file holding the user PIN}"
 : "${SO_PIN_FILE:?set SO_PIN_FILE to a file holding the security officer PIN}"
-octo_sts="${OCTO_STS:-java -jar target/octo-sts.jar}"
+octo_sts="${OCTO_STS:-$(cd "$(dirname "$0")/../.." && pwd)/target/octo-sts}"
 export SOFTHSM2_CONF PKCS11_PIN_FILE
 
 module=""

@@ -121,6 +121,7 @@ public final class Application implements AutoCloseable {
         // is loaded or the database touched.
         OidcSettings oidcSettings = OidcSettingsReader.read(settings, clock);
         String auditReadersAudience = OidcSettingsReader.auditReadersAudience(settings);
+        step("settings read: STS domain " + settings.domain() + ", " + settings.apps().size() + " GitHub App(s)");
         Pkcs11Token token = settings.pkcs11() == null ? null : Pkcs11Token.open(settings.pkcs11());
         if (token != null) {
             telemetry.observeTokenSigning(() -> {
@@ -135,11 +136,19 @@ public final class Application implements AutoCloseable {
         }
         SigningKey ledgerKey = new TracedSigningKey(loadLedgerKey(settings, token), Telemetry.LEDGER_KEY, telemetry);
         CompiledTrustPolicy auditReaders = loadAuditReaders(settings);
+        step("keys loaded: " + apps.size() + " GitHub App key(s) and the ledger key"
+                + (token == null ? "" : " (PKCS#11 token of " + settings.pkcs11().configFile() + ")")
+                + (auditReaders == null ? "; no audit readers" : "; audit readers' policy read"));
         Map<String, AppPool> pools = new HashMap<>();
         settings.pools().forEach((org, ids) -> pools.put(org, new AppPool(org, ids.stream().map(apps::get).toList())));
 
         if (settings.migrate()) {
-            Migrations.migrate(settings.migrationUrl());
+            try {
+                step("ledger schema migrated: " + Migrations.migrate(settings.migrationUrl()) + " migration(s) applied");
+            } catch (Migrations.NotOwner e) {
+                throw new ConfigException("DATABASE_MIGRATION_URL", e.getMessage() + ": it must be the schema owner's login;"
+                        + " DATABASE_URL is the service's own, which may only INSERT and SELECT");
+            }
         }
         HikariDataSource database = runtimePool(settings.databaseUrl());
         String privilegedLogin;
@@ -148,12 +157,15 @@ public final class Application implements AutoCloseable {
                 requireCurrentSchema(settings, database);
             }
             privilegedLogin = checkLogin(settings, database);
+            step("database: schema current, the DATABASE_URL login " + (privilegedLogin == null ? "may only append"
+                    : "could rewrite the ledger (allowed)"));
         } catch (RuntimeException e) {
             database.close();
             throw e;
         }
         Ledger ledger = new Ledger(database, LedgerSettings.defaults(), clock, telemetry).start();
         telemetry.observeLedgerQueue(ledger::queueDepth);
+        step("ledger writer started; a signed checkpoint every " + settings.checkpointInterval().toSeconds() + " s");
         CheckpointSigner signer = new CheckpointSigner(ledgerKey);
         Checkpointer checkpointer = new Checkpointer(database, signer, ledger::head,
                 settings.checkpointInterval(), clock, privilegedLogin, ledgerAnchors(settings, database, signer, clock, telemetry))
@@ -190,8 +202,36 @@ public final class Application implements AutoCloseable {
                 new LedgerQuery(database), new LedgerExport(database),
                 new IncrementalVerifier(new LedgerVerifier(database, List.of(signer.publicKey())),
                         adminSettings.verifyMaxRecords()), clock, telemetry);
-        return new Application(settings, database, ledger, checkpointer, oidc, github, server.start(), admin.start(),
+        Application application = new Application(settings, database, ledger, checkpointer, oidc, github, server, admin,
                 token == null ? null : token.stats(), telemetry);
+        try {
+            application.listen();
+        } catch (RuntimeException e) {
+            application.closeAllBut(telemetry);
+            throw e;
+        }
+        return application;
+    }
+
+    /** Opens both listeners; one that cannot listen stops start-up, naming its setting. */
+    private void listen() {
+        try {
+            server.start();
+        } catch (IllegalStateException e) {
+            throw new ConfigException("PORT", e.getMessage());
+        }
+        step("public listener on " + (server.isTls() ? "https" : "http") + "://" + settings.bindAddress() + ":" + server.port());
+        try {
+            admin.start();
+        } catch (IllegalStateException e) {
+            throw new ConfigException("ADMIN_PORT", e.getMessage());
+        }
+        step("admin listener on " + settings.admin().host() + ":" + admin.port());
+    }
+
+    /** One line per start-up step, so an operator sees how far start-up got. */
+    private static void step(String done) {
+        LOG.log(System.Logger.Level.INFO, done);
     }
 
     /** The stores outside the database that get a signed head of every chain after each checkpoint; null for none. */
@@ -334,8 +374,16 @@ public final class Application implements AutoCloseable {
     /** Stops accepting requests, drains the ledger, writes the final checkpoint, then lets go of the rest. */
     @Override
     public void close() {
+        closeAllBut(null);
+    }
+
+    /** Closes every part but {@code kept} (the telemetry that whoever started a failed start-up closes). */
+    private void closeAllBut(AutoCloseable kept) {
         List<AutoCloseable> parts = List.of(server, admin, ledger, checkpointer, database, oidc, github, telemetry);
         for (AutoCloseable part : parts) {
+            if (part == kept) {
+                continue;
+            }
             try {
                 part.close();
             } catch (Exception e) {

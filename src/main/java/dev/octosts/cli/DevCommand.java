@@ -1,7 +1,10 @@
 package dev.octosts.cli;
 
+import dev.octosts.config.ConfigException;
+import dev.octosts.config.LogFormat;
 import dev.octosts.config.Settings;
 import dev.octosts.dev.GitHubSimulator;
+import dev.octosts.telemetry.LogOutput;
 import dev.octosts.dev.LocalKeys;
 import dev.octosts.dev.LocalOidcIssuer;
 import dev.octosts.dev.LocalPostgres;
@@ -36,9 +39,15 @@ final class DevCommand implements Callable<Integer> {
     static final String DOMAIN = "octo-sts.local";
     /** Where a running sandbox says where its parts listen, for {@code dev token}. */
     static final String SANDBOX_FILE = "sandbox.json";
+    /** The subject whose tokens from the sandbox's issuer may read the ledger on the admin listener. */
+    static final String AUDITOR = "auditor";
 
     @Option(names = "--port", defaultValue = "8080", description = "Port of the service (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--admin-port", defaultValue = "9090",
+            description = "Port of the admin listener: ledger reads over HTTP, metrics (default: ${DEFAULT-VALUE}).")
+    int adminPort;
 
     @Option(names = "--data-dir", scope = ScopeType.INHERIT, description = "Where the sandbox keeps its PostgreSQL data and ledger key "
             + "(default: target/octo-sts-dev in a source checkout, else ~/.cache/octo-sts/dev). Delete it to start afresh.")
@@ -50,6 +59,8 @@ final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        // The banner is what a user reads: library chatter off, warnings and errors still shown.
+        LogOutput.configure(LogFormat.fromEnvironment(System.getenv()), true);
         Path data = dataDirectory();
         Files.createDirectories(data);
         LocalPostgres postgres = LocalPostgres.start(data.resolve("postgres"));
@@ -103,6 +114,9 @@ final class DevCommand implements Callable<Integer> {
         DevOrgOnlyExample.seed(github, app.appId(), permissions, issuer.issuer());
 
         Path key = writePrivate(data.resolve("github-app-key.pem"), app.privateKeyPem());
+        // Audit readers: the sandbox's issuer, one subject, tokens minted for the ledger (audience <domain>/audit).
+        Path readers = data.resolve("audit-readers.sts.yaml");
+        Files.writeString(readers, "issuer: %s\nsubject: %s\n".formatted(issuer.issuer(), AUDITOR));
         Map<String, String> env = Map.ofEntries(
                 Map.entry("DATABASE_URL", runtimeUrl),
                 Map.entry("DATABASE_MIGRATION_URL", database.ownerUrl()),
@@ -116,11 +130,24 @@ final class DevCommand implements Callable<Integer> {
                 Map.entry("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1"),
                 // Only the sandbox's own issuer: tokens from anywhere else are refused before any fetch.
                 Map.entry("OIDC_ALLOWED_ISSUERS", issuer.issuer()),
-                Map.entry("ADMIN_PORT", "0"));
-        Application application = Application.start(Settings.fromEnvironment(env), Clock.systemUTC());
+                Map.entry("ADMIN_PORT", Integer.toString(adminPort)),
+                Map.entry("AUDIT_READERS_POLICY_FILE", readers.toString()));
+        Application application;
+        try {
+            application = Application.start(Settings.fromEnvironment(env), Clock.systemUTC());
+        } catch (ConfigException e) {
+            issuer.close();
+            github.close();
+            postgres.stop();
+            // The sandbox sets PORT and ADMIN_PORT from its options: name those.
+            System.err.println("octo-sts dev: " + e.getMessage().replaceFirst("^PORT:", "--port:")
+                    .replaceFirst("^ADMIN_PORT:", "--admin-port:"));
+            return 2;
+        }
+        int admin = application.admin().port();
 
         Files.writeString(data.resolve(SANDBOX_FILE), "{\"issuer\":\"" + issuer.issuer() + "\",\"service\":\"http://127.0.0.1:"
-                + application.server().port() + "\"}\n");
+                + application.server().port() + "\",\"admin\":\"http://127.0.0.1:" + admin + "\"}\n");
         String token = issuer.token().subject("repo:" + ORG + "/" + REPO + ":ref:refs/heads/main")
                 .audience(DOMAIN).lifetime(Duration.ofHours(1)).mint();
         System.out.printf("""
@@ -128,6 +155,7 @@ final class DevCommand implements Callable<Integer> {
                   service:          http://127.0.0.1:%d
                   GitHub simulator: %s (org %s, repository %s, policy .github/chainguard/ci.sts.yaml)
                   OIDC issuer:      %s
+                  admin listener:   http://127.0.0.1:%d (ledger reads for audit readers, /observe/metrics)
 
                 Exchange a token (the OIDC token below is valid for one hour):
 
@@ -149,11 +177,19 @@ final class DevCommand implements Callable<Integer> {
                 %s audit query
                 %s audit verify
 
+                or over HTTP on the admin listener (http://127.0.0.1:%d), as an audit reader (subject %s of the
+                sandbox's issuer, a token minted for the ledger):
+
+                READER_TOKEN=$(%s dev token --data-dir %s --sub %s --aud %s/audit)
+                curl -s -H "Authorization: Bearer $READER_TOKEN" 'http://127.0.0.1:%d/audit/records?since=24h'
+                curl -s -H "Authorization: Bearer $READER_TOKEN" 'http://127.0.0.1:%d/audit/verify'
+
                 %sPress Ctrl-C to stop.
-                %n""", application.server().port(), github.baseUrl(), ORG, REPO, issuer.issuer(), token,
+                %n""", application.server().port(), github.baseUrl(), ORG, REPO, issuer.issuer(), admin, token,
                 application.server().port(), ORG, REPO, token, application.server().port(), ORG, REPO, ORG, LIB,
                 self(), data, ORG, REPO, data, runtimeUrl, ledgerKey, self(),
-                self(), DevOrgOnlyExample.banner(self(), data, application.server().port()));
+                self(), admin, AUDITOR, self(), data, AUDITOR, DOMAIN, admin, admin,
+                DevOrgOnlyExample.banner(self(), data, application.server().port()));
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

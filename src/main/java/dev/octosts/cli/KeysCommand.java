@@ -173,11 +173,14 @@ public final class KeysCommand extends CommandGroup {
             token = token == null ? token("GITHUB_APP_KEY_ALIAS") : token;
             keys.put("GitHub App key " + alias, token.key(alias, "GITHUB_APP_KEY_ALIAS"));
         }
+        // A PEM key's description names its file or variable: the name for the output does not repeat it.
+        boolean several = aliases.size() + files.size() + variables.size() > 1;
+        int number = aliases.size();
         for (String file : files) {
-            keys.put("GitHub App key " + file, pem("APP_SECRET_CERTIFICATE_FILE", () -> PemKeys.fromFile(Path.of(file))));
+            keys.put("GitHub App key" + (several ? " " + ++number : ""), pem("APP_SECRET_CERTIFICATE_FILE", () -> PemKeys.fromFile(Path.of(file))));
         }
         for (String variable : variables) {
-            keys.put("GitHub App key $" + variable, pem("APP_SECRET_CERTIFICATE_ENV_VAR",
+            keys.put("GitHub App key" + (several ? " " + ++number : ""), pem("APP_SECRET_CERTIFICATE_ENV_VAR",
                     () -> PemKeys.fromPem(env.get(variable), "PEM in environment variable " + variable)));
         }
         String ledgerAlias = value("LEDGER_KEY_ALIAS");
@@ -186,7 +189,7 @@ public final class KeysCommand extends CommandGroup {
             token = token == null ? token("LEDGER_KEY_ALIAS") : token;
             keys.put("ledger key " + ledgerAlias, token.key(ledgerAlias, "LEDGER_KEY_ALIAS"));
         } else if (ledgerFile != null) {
-            keys.put("ledger key " + ledgerFile, pem("LEDGER_SIGNING_KEY_FILE", () -> PemKeys.fromFile(Path.of(ledgerFile))));
+            keys.put("ledger key", pem("LEDGER_SIGNING_KEY_FILE", () -> PemKeys.fromFile(Path.of(ledgerFile))));
         }
         return keys;
     }

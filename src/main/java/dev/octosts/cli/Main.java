@@ -1,6 +1,9 @@
 package dev.octosts.cli;
 
+import dev.octosts.config.ConfigException;
+import dev.octosts.config.LogFormat;
 import dev.octosts.ledger.SqlLibrary;
+import dev.octosts.telemetry.LogOutput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,6 +15,12 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        try {
+            LogOutput.configure(LogFormat.fromEnvironment(System.getenv()), false);
+        } catch (ConfigException e) {
+            System.err.println("octo-sts: configuration error: " + e.getMessage());
+            System.exit(2);
+        }
         SqlLibrary.quiet();
         int exit = commandLine().execute(args);
         // Commands print through System.out; what a last print left in its buffer goes out before the exit.

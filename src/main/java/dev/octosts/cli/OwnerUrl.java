@@ -1,6 +1,7 @@
 package dev.octosts.cli;
 
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The JDBC URL of the login that owns the ledger schema, and the variable it came from: {@code
@@ -18,6 +19,11 @@ record OwnerUrl(String variable, String url) {
             }
         }
         return null;
+    }
+
+    /** Whether neither variable is set at all (as opposed to set to something unusable). */
+    static boolean neitherSet(Map<String, String> env) {
+        return Stream.of("DATABASE_MIGRATION_URL", "DATABASE_URL").allMatch(variable -> env.getOrDefault(variable, "").isBlank());
     }
 
     /** Masks the URL, which may hold a password. */

@@ -105,6 +105,9 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
                 // What the exchange answers for such a policy (README rules 1 and 8).
                 out.println("verdict: deny (NotFound): unable to " + invalid.stage() + " trust policy found for "
                         + GoText.quote(identity(policyFile)));
+                if (!org && PolicyFileCheck.check(yaml, PolicyFileCheck.Kind.ORG_POLICY).isEmpty()) {
+                    out.println("hint: it is a valid org policy (in the org policy repository): explain it with --org");
+                }
                 yield null;
             }
             case PolicyExplainer.Explained explained -> {
@@ -129,6 +132,9 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
             out.println("       requires: " + step.expected());
             if (!step.passed()) {
                 out.println("       denial:   " + step.failure());
+                if (step.check().equals("audience") && domain.isEmpty()) {
+                    out.println("       hint:     a policy that names no audience requires the STS domain: give it with --domain");
+                }
             }
         }
         CheckResult result = explanation.result();

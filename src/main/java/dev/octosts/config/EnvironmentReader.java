@@ -18,6 +18,9 @@ import java.util.Map;
 
 /** Reads the service's environment variables, each failure a {@link ConfigException} naming its variable. */
 record EnvironmentReader(Map<String, String> env) {
+    private static final java.util.regex.Pattern IPV4 =
+            java.util.regex.Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+
 
     static String quoted(String value) {
         String shown = value.length() > 80 ? value.substring(0, 80) + "…" : value;
@@ -63,6 +66,21 @@ record EnvironmentReader(Map<String, String> env) {
             // reported below
         }
         throw new ConfigException(name, "must be a port number from 0 to 65535 (got " + quoted(value) + ")");
+    }
+
+    /** A listening address: an IPv4 or IPv6 literal of this machine, or {@code localhost} (no DNS look-up). */
+    String ipAddress(String name, String fallback) {
+        String value = optional(name, fallback);
+        if (value.equals("localhost") || IPV4.matcher(value).matches() || value.contains(":")) {
+            try {
+                // Literals only: for these forms getByName parses and never asks DNS.
+                java.net.InetAddress.getByName(value);
+                return value;
+            } catch (java.net.UnknownHostException e) {
+                // reported below
+            }
+        }
+        throw new ConfigException(name, "must be an IP address such as 0.0.0.0, 127.0.0.1 or :: (got " + quoted(value) + ")");
     }
 
     String jdbcUrl(String name, String value) {

@@ -156,7 +156,7 @@ public record Settings(
     /** Reads and checks every setting from the given environment. */
     public static Settings fromEnvironment(Map<String, String> env) {
         EnvironmentReader reader = new EnvironmentReader(env);
-        String bindAddress = reader.optional("BIND_ADDRESS", "0.0.0.0");
+        String bindAddress = reader.ipAddress("BIND_ADDRESS", "0.0.0.0");
         int port = reader.port("PORT", 8080);
         int maxConnections = reader.positiveInt("MAX_CONNECTIONS", 2048);
         String domain = reader.required("STS_DOMAIN");
@@ -203,7 +203,7 @@ public record Settings(
                 EnvironmentReader.patterns(reader.optional("OIDC_ALLOWED_ISSUER_PATTERNS", "")));
         EnvironmentReader.TlsFiles tls = reader.tlsFiles("TLS_CERT_FILE", "TLS_KEY_FILE");
         EnvironmentReader.TlsFiles adminTls = reader.tlsFiles("ADMIN_TLS_CERT_FILE", "ADMIN_TLS_KEY_FILE");
-        Admin admin = new Admin(reader.optional("ADMIN_HOST", "127.0.0.1"), reader.port("ADMIN_PORT", 9090),
+        Admin admin = new Admin(reader.ipAddress("ADMIN_HOST", "127.0.0.1"), reader.port("ADMIN_PORT", 9090),
                 reader.positiveInt("ADMIN_MAX_CONNECTIONS", 64), adminTls.cert(), adminTls.key(),
                 reader.positiveInt("ADMIN_VERIFY_MAX_RECORDS", 50_000));
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");

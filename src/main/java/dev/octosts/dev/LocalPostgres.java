@@ -26,6 +26,8 @@ public final class LocalPostgres implements AutoCloseable {
     private static final String OWNER_LOGIN = "octo_sts_owner";
     private static final String RUNTIME_LOGIN = "octo_sts_app";
 
+    private static final System.Logger LOG = System.getLogger(LocalPostgres.class.getName());
+
     private final Path dataDirectory;
     private final boolean temporary;
     private int port;
@@ -47,11 +49,41 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-    /** Starts a server on the given data directory, which is kept (created on first use). */
+    /**
+     * Starts a server on the given data directory, which is kept (created on first use), on the port it had
+     * last time (kept next to it, in {@code <directory>.port}): a JDBC URL exported earlier still works. Only
+     * when another program has taken that port since does it move to a new one.
+     */
     public static LocalPostgres start(Path dataDirectory) {
         LocalPostgres postgres = new LocalPostgres(dataDirectory, false);
-        postgres.startServer();
+        Path portFile = dataDirectory.resolveSibling(dataDirectory.getFileName() + ".port");
+        int previous = previousPort(portFile);
+        postgres.port = previous;
+        try {
+            postgres.startServer();
+        } catch (RuntimeException e) {
+            if (previous == 0) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.WARNING, "PostgreSQL cannot listen on its previous port " + previous
+                    + " (taken by another program?): it moves to a new port, and JDBC URLs exported before no longer work");
+            postgres.port = 0;
+            postgres.startServer();
+        }
+        try {
+            Files.writeString(portFile, Integer.toString(postgres.port));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep PostgreSQL's port in " + portFile, e);
+        }
         return postgres;
+    }
+
+    private static int previousPort(Path portFile) {
+        try {
+            return Files.exists(portFile) ? Integer.parseInt(Files.readString(portFile).strip()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     private void startServer() {

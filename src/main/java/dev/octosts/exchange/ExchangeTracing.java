@@ -54,6 +54,8 @@ final class ExchangeTracing {
         private final Span span;
         private final Scope scope;
         private final long started = System.nanoTime();
+        /** Where the ledger put this exchange's record, for its decision event; null until appended. */
+        private ExchangeRecorder.Receipt receipt;
 
         private Traced(Telemetry telemetry, String name) {
             this.telemetry = telemetry;
@@ -93,6 +95,7 @@ final class ExchangeTracing {
             Span append = tracer.spanBuilder(Step.LEDGER_APPEND.spanName).startSpan();
             try (Scope ignored = append.makeCurrent()) {
                 ExchangeRecorder.Receipt receipt = recorder.append(record);
+                this.receipt = receipt;
                 append.setAttribute(QUEUE_WAIT, receipt.queueWait().toNanos() / 1e9);
                 append.setAttribute(COMMIT, receipt.commit().toNanos() / 1e9);
                 append.setAttribute(BATCH_SIZE, receipt.batchSize());
@@ -144,6 +147,7 @@ final class ExchangeTracing {
                 span.setStatus(StatusCode.ERROR, record.reason());
             }
             telemetry.exchangeDecided(record.decision().label(), record.reason(), System.nanoTime() - started);
+            DecisionEvent.emit(record, receipt);
         }
 
         private static List<String> permissions(Map<String, String> permissions) {

@@ -51,6 +51,7 @@ public final class AdminServer implements AutoCloseable {
     private static final int MAX_LIMIT = 10_000;
     private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
 
+    private final StsServer.Listener listener;
     private final WebServer server;
     private final AuditReaders readers;
     private final LedgerQuery query;
@@ -66,6 +67,7 @@ public final class AdminServer implements AutoCloseable {
     /** @param listener where to listen, the connection cap and TLS, as for the public listener */
     public AdminServer(StsServer.Listener listener, AuditReaders readers, LedgerQuery query, LedgerExport export,
                        IncrementalVerifier verifier, Clock clock, Telemetry telemetry) {
+        this.listener = listener;
         this.telemetry = telemetry;
         this.readers = readers;
         this.query = query;
@@ -267,8 +269,9 @@ public final class AdminServer implements AutoCloseable {
         res.send(GrpcError.body(json, code, message));
     }
 
+    /** @throws IllegalStateException when the listener could not be opened */
     public AdminServer start() {
-        server.start();
+        listener.start(server);
         return this;
     }
 

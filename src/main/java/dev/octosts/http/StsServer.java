@@ -21,6 +21,11 @@ import io.helidon.webserver.http1.Http1Config;
 import dev.octosts.webhook.WebhookService;
 
 import java.nio.file.Path;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Filter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,6 +51,8 @@ public final class StsServer implements AutoCloseable {
      */
     public static final long MAX_WEBHOOK_PAYLOAD = 4 * 1024 * 1024;
     static final String WEBHOOK_PATH = "/webhook";
+    /** Where Helidon reports a listener that failed to start. */
+    private static final String HELIDON_SERVER_LOGGER = "io.helidon.webserver.LoomServer";
     private static final System.Logger LOG = System.getLogger(StsServer.class.getName());
 
     /**
@@ -69,6 +76,43 @@ public final class StsServer implements AutoCloseable {
             return builder;
         }
 
+        /**
+         * Starts {@code server}, or throws when it does not listen: Helidon logs a failed bind and carries on
+         * with a stopped server, which would leave a process that serves nothing. Its error records (a stack
+         * trace per failed listener) are held back meanwhile: the exception says what failed, in one line.
+         */
+        void start(WebServer server) {
+            Logger helidon = Logger.getLogger(HELIDON_SERVER_LOGGER);
+            Filter previous = helidon.getFilter();
+            List<LogRecord> errors = new CopyOnWriteArrayList<>();
+            helidon.setFilter(record -> {
+                if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                    errors.add(record);
+                    return false;
+                }
+                return previous == null || previous.isLoggable(record);
+            });
+            try {
+                server.start();
+            } finally {
+                helidon.setFilter(previous);
+            }
+            if (!server.isRunning()) {
+                String cause = errors.stream().map(LogRecord::getThrown).filter(java.util.Objects::nonNull)
+                        .map(Listener::rootCause).findFirst().orElse("see the log");
+                throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + cause);
+            }
+            errors.forEach(helidon::log); // it runs after all: nothing to hide
+        }
+
+        private static String rootCause(Throwable thrown) {
+            Throwable root = thrown;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return root.getMessage() + " (" + root.getClass().getSimpleName() + ")";
+        }
+
         private static Tls tls(Path certFile, Path keyFile) {
             Keys keys = Keys.builder()
                     .pem(pem -> pem.key(Resource.create(keyFile)).certChain(Resource.create(certFile)))
@@ -82,6 +126,7 @@ public final class StsServer implements AutoCloseable {
         }
     }
 
+    private final Listener listener;
     private final WebServer server;
     private final AtomicBoolean ready = new AtomicBoolean();
 
@@ -105,6 +150,7 @@ public final class StsServer implements AutoCloseable {
      */
     public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
                      TokenRevocation revocation, WebhookService webhook, Telemetry telemetry) {
+        this.listener = listener;
         ObjectMapper json = new ObjectMapper();
         ClientAddress clientAddress = new ClientAddress(trustedProxies);
         ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress);
@@ -174,8 +220,9 @@ public final class StsServer implements AutoCloseable {
                 });
     }
 
+    /** @throws IllegalStateException when the listener could not be opened */
     public StsServer start() {
-        server.start();
+        listener.start(server);
         ready.set(true);
         return this;
     }

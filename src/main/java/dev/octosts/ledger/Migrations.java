@@ -2,6 +2,7 @@ package dev.octosts.ledger;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import javax.sql.DataSource;
@@ -24,6 +25,11 @@ public final class Migrations {
      * @return how many migrations were applied
      */
     public static int migrate(String jdbcUrl) {
+        // Asked first: with a current schema Flyway itself succeeds as any login that can read its history.
+        String login = loginThatCannotMigrate(jdbcUrl);
+        if (login != null) {
+            throw new NotOwner(login);
+        }
         MigrateResult result = flyway().dataSource(jdbcUrl, null, null).load().migrate();
         try (Connection owner = DriverManager.getConnection(jdbcUrl)) {
             LedgerPartitions.maintain(owner, Instant.now(), LedgerPartitions.MONTHS_AHEAD);
@@ -41,6 +47,39 @@ public final class Migrations {
      */
     public static int pending(DataSource database) {
         return flyway().dataSource(database).load().info().pending().length;
+    }
+
+    /** The login at {@code jdbcUrl} may not change the ledger schema (e.g. the service's own, INSERT and SELECT only). */
+    public static final class NotOwner extends IllegalStateException {
+        private final String login;
+
+        NotOwner(String login) {
+            super("login " + login + " does not own the ledger schema, so it cannot migrate it");
+            this.login = login;
+        }
+
+        public String login() {
+            return login;
+        }
+    }
+
+    /**
+     * The name of the login at {@code jdbcUrl} when it can neither create tables in its schema nor owns Flyway's
+     * history table there; null when it could migrate, or when that cannot be told (Flyway then reports why).
+     */
+    private static String loginThatCannotMigrate(String jdbcUrl) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl);
+             ResultSet row = connection.createStatement().executeQuery("""
+                     SELECT current_user,
+                            has_schema_privilege(current_user, current_schema(), 'CREATE') AS creates,
+                            coalesce((SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables
+                                      WHERE schemaname = current_schema() AND tablename = 'flyway_schema_history'), true) AS owns
+                     """)) {
+            row.next();
+            return row.getBoolean("creates") && row.getBoolean("owns") ? null : row.getString(1);
+        } catch (SQLException e) {
+            return null;
+        }
     }
 
     private static FluentConfiguration flyway() {

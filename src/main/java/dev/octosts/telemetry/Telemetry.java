@@ -1,6 +1,5 @@
 package dev.octosts.telemetry;
 
-import dev.octosts.config.ConfigException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -17,9 +16,6 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
-import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.helidon.webserver.http.Filter;
 
 import java.net.URI;
@@ -59,20 +55,14 @@ public final class Telemetry implements AutoCloseable {
     /** The key that signs ledger checkpoints. */
     public static final String LEDGER_KEY = "ledger";
 
-    /** Defaults below the environment: without OTEL_* settings nothing is exported. */
-    private static final Map<String, String> DEFAULTS = Map.of(
-            "otel.service.name", "octo-sts",
-            "otel.traces.exporter", "none",
-            "otel.metrics.exporter", "none",
-            "otel.logs.exporter", "none",
-            // Sent through the JDK's HttpClient: OTLP over HTTP only (a Collector's port 4318).
-            "otel.exporter.otlp.protocol", "http/protobuf");
     private static final List<Double> SECONDS_BUCKETS = List.of(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
             0.25, 0.5, 1.0, 2.5, 5.0, 10.0);
 
     private final OpenTelemetry openTelemetry;
     private final PrometheusReader prometheus;
     private final OpenTelemetrySdk owned;
+    /** The log records' way to OTLP (OTEL_LOGS_EXPORTER); null when logs are not exported. */
+    private java.util.logging.Handler logExport;
     private final Tracer tracer;
     private final LongCounter exchanges;
     private final LongCounter exchangesUnrecorded;
@@ -155,34 +145,18 @@ public final class Telemetry implements AutoCloseable {
 
     /**
      * The SDK configured by the standard {@code OTEL_*} environment variables and system properties
-     * ({@code OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_TRACES_EXPORTER=otlp}, sampler settings…).
+     * ({@code OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_TRACES_EXPORTER=otlp}, sampler settings…); with
+     * {@code OTEL_LOGS_EXPORTER} set, the process's log records are exported too, until this closes.
      */
     public static Telemetry fromEnvironment() {
         PrometheusReader prometheus = new PrometheusReader();
-        OpenTelemetrySdk sdk;
-        try {
-            sdk = AutoConfiguredOpenTelemetrySdk.builder()
-                    .addPropertiesSupplier(() -> DEFAULTS)
-                    .addPropertiesCustomizer(Telemetry::refuseSecondPrometheusServer)
-                    .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(prometheus.metricReader()))
-                    .build()
-                    .getOpenTelemetrySdk();
-        } catch (ConfigurationException e) {
-            throw new ConfigException("OTEL_*", e.getMessage());
+        OtelEnvironment.Sdk configured = OtelEnvironment.build(prometheus);
+        Telemetry telemetry = new Telemetry(configured.sdk(), prometheus, configured.sdk());
+        if (configured.exportsLogs()) {
+            telemetry.logExport = new OtlpLogHandler(configured.sdk().getLogsBridge());
+            java.util.logging.Logger.getLogger("").addHandler(telemetry.logExport);
         }
-        return new Telemetry(sdk, prometheus, sdk);
-    }
-
-    /**
-     * The exporter on the class path would also serve {@code OTEL_METRICS_EXPORTER=prometheus} from an HTTP server
-     * of its own, on every interface; the Prometheus text is served by the admin listener only.
-     */
-    private static Map<String, String> refuseSecondPrometheusServer(ConfigProperties config) {
-        if (config.getList("otel.metrics.exporter").contains("prometheus")) {
-            throw new ConfigurationException("otel.metrics.exporter=prometheus is not supported: scrape the admin"
-                    + " listener's /observe/metrics instead");
-        }
-        return Map.of();
+        return telemetry;
     }
 
     /** An SDK the caller built and owns (tests); {@code prometheus} may be null. */
@@ -390,6 +364,9 @@ public final class Telemetry implements AutoCloseable {
                 }
             }
             observers.clear();
+        }
+        if (logExport != null) {
+            java.util.logging.Logger.getLogger("").removeHandler(logExport);
         }
         if (owned != null) {
             owned.close();

@@ -73,8 +73,11 @@ class KeysCommandTest {
         env.put("LEDGER_SIGNING_KEY_FILE", Files.writeString(dir.resolve("ledger.pem"), LocalKeys.rsa2048().privateKeyPem()).toString());
         Run check = run(env, "check");
         assertThat(check.exit()).isZero();
-        assertThat(check.out()).containsSubsequence("GitHub App key " + appPem, "extractable: yes", "verified",
-                "ledger key", "extractable: yes", "verified");
+        assertThat(check.out()).containsSubsequence("GitHub App key: ", appPem.toString(), "extractable: yes", "verified",
+                "ledger key: ", "extractable: yes", "verified");
+        assertThat(check.out().lines().filter(line -> line.contains(appPem.toString()))).as("the path once")
+                .singleElement().satisfies(line -> assertThat(line.indexOf(appPem.toString()))
+                        .isEqualTo(line.lastIndexOf(appPem.toString())));
     }
 
     @Test

@@ -108,9 +108,29 @@ class PolicyCheckCommandTest {
 
         assertThat(PolicyCommandRun.run("check", "--org", file.toString()).exit()).isZero();
         PolicyCommandRun asRepoPolicy = PolicyCommandRun.run("check", file.toString());
-        assertThat(asRepoPolicy.out()).isEqualTo(file + ":3: error unmarshaling JSON: json: unknown field \"repositories\""
-                + System.lineSeparator());
+        assertThat(asRepoPolicy.lines()).containsExactly(
+                file + ":3: error unmarshaling JSON: json: unknown field \"repositories\"",
+                file + ": hint: it is a valid org policy (in the org policy repository): check it with --org");
         assertThat(asRepoPolicy.exit()).isEqualTo(1);
+    }
+
+    @Test
+    void aDirectoryStandsForItsPolicyFiles() throws IOException {
+        Path chainguard = Files.createDirectories(dir.resolve(".github/chainguard"));
+        Path good = Files.writeString(chainguard.resolve("a.sts.yaml"), "issuer: https://a.example\nsubject: s\n");
+        Path bad = Files.writeString(chainguard.resolve("b.sts.yaml"), "issuer: https://a.example\n");
+        Path allowlist = Files.writeString(chainguard.resolve(PolicyCheckCommand.ALLOWLIST_FILE_NAME), "mode: enforce\nissuers:\n  - https://a.example\n");
+        Files.writeString(chainguard.resolve("README.md"), "not a policy");
+
+        PolicyCommandRun run = PolicyCommandRun.run("check", chainguard.toString());
+
+        assertThat(run.err()).isEmpty();
+        assertThat(run.lines()).containsExactly(good + ": ok",
+                bad + ": trust policy: one of subject or subject_pattern must be set, got neither", allowlist + ": ok");
+        assertThat(run.exit()).isEqualTo(1);
+        PolicyCommandRun empty = PolicyCommandRun.run("check", Files.createDirectories(dir.resolve("empty")).toString());
+        assertThat(empty.err()).startsWith("octo-sts policy: " + dir.resolve("empty") + ": no policy files");
+        assertThat(empty.exit()).isEqualTo(2);
     }
 
     @Test

@@ -82,6 +82,33 @@ class PolicyExplainCommandTest {
     }
 
     @Test
+    void withoutDomainTheAudienceCheckSaysToGiveIt() throws IOException {
+        Path policy = Files.writeString(dir.resolve("ci.sts.yaml"), "issuer: https://a.example\nsubject: s\n");
+        String token = jwt(Map.of("iss", "https://a.example", "sub", "s", "aud", "sts.example"));
+
+        PolicyCommandRun without = PolicyCommandRun.run("explain", "--policy", policy.toString(), "--token", token);
+        PolicyCommandRun with = PolicyCommandRun.run("explain", "--policy", policy.toString(), "--token", token,
+                "--domain", "sts.example");
+
+        assertThat(without.out()).contains("  4. audience: FAIL" + NL).contains(
+                "       hint:     a policy that names no audience requires the STS domain: give it with --domain" + NL);
+        assertThat(with.out()).contains("  4. audience: pass" + NL).doesNotContain("hint:");
+        assertThat(with.exit()).isZero();
+    }
+
+    @Test
+    void anOrgPolicyExplainedWithoutOrgHintsAtIt() throws IOException {
+        Path policy = Files.writeString(dir.resolve("org.sts.yaml"), "issuer: https://a.example\nsubject: s\nrepositories:\n  - app\n");
+        String token = jwt(Map.of("iss", "https://a.example", "sub", "s", "aud", "sts.example"));
+
+        PolicyCommandRun run = PolicyCommandRun.run("explain", "--policy", policy.toString(), "--token", token,
+                "--domain", "sts.example");
+
+        assertThat(run.out()).endsWith("hint: it is a valid org policy (in the org policy repository): explain it with --org" + NL);
+        assertThat(run.exit()).isEqualTo(1);
+    }
+
+    @Test
     void explainsEachCheckOfATokenWithoutVerifyingOrPrintingIt() throws IOException {
         Path policy = Files.writeString(dir.resolve("ci.sts.yaml"), """
                 issuer: https://token.actions.githubusercontent.com

@@ -52,6 +52,10 @@ class SettingsTest {
             "STS_DOMAIN|https://sts.example.com|STS_DOMAIN: must be a host name",
             "PORT|eighty|PORT: must be a port number",
             "PORT|70000|PORT: must be a port number",
+            "BIND_ADDRESS|not-an-ip|BIND_ADDRESS: must be an IP address",
+            "BIND_ADDRESS|300.1.1.1|BIND_ADDRESS: must be an IP address",
+            "BIND_ADDRESS|fe80::zz|BIND_ADDRESS: must be an IP address",
+            "ADMIN_HOST|admin.internal|ADMIN_HOST: must be an IP address",
             "GITHUB_APP_IDS|''|GITHUB_APP_IDS: is required",
             "GITHUB_APP_IDS|12,abc|GITHUB_APP_IDS: each App ID must be a distinct positive number",
             "GITHUB_APP_IDS|12,13|APP_SECRET_CERTIFICATE_FILE: names 1 key(s) for 2 App ID(s)",
@@ -91,6 +95,16 @@ class SettingsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(message)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0.0.0.0", "127.0.0.1", "::", "::1", "localhost"})
+    void listeningAddressesAreIpLiterals(String address) {
+        env.put("BIND_ADDRESS", address);
+        env.put("ADMIN_HOST", address);
+        Settings settings = Settings.fromEnvironment(env);
+        assertThat(settings.bindAddress()).isEqualTo(address);
+        assertThat(settings.admin().host()).isEqualTo(address);
     }
 
     @Test

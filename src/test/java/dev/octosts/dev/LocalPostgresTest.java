@@ -3,8 +3,10 @@ package dev.octosts.dev;
 import dev.octosts.ledger.LedgerLogin;
 import dev.octosts.ledger.Migrations;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -51,6 +53,35 @@ class LocalPostgresTest {
             LedgerLogin owner = inspect(logins.ownerUrl());
             assertThat(owner.superuser()).isFalse();
             assertThat(owner.owns()).contains("ledger_record");
+        }
+    }
+
+    @Test
+    void theServiceLoginCannotMigrateAndSaysSo() {
+        try (LocalPostgres postgres = LocalPostgres.start()) {
+            LocalPostgres.LedgerLogins logins = postgres.ledgerDatabase();
+            assertThatThrownBy(() -> Migrations.migrate(logins.runtimeUrl())).as("before the schema exists")
+                    .isInstanceOf(Migrations.NotOwner.class)
+                    .hasMessage("login octo_sts_app does not own the ledger schema, so it cannot migrate it");
+            Migrations.migrate(logins.ownerUrl());
+            assertThatThrownBy(() -> Migrations.migrate(logins.runtimeUrl())).as("with the schema current")
+                    .isInstanceOf(Migrations.NotOwner.class);
+            assertThat(Migrations.migrate(logins.ownerUrl())).isZero();
+        }
+    }
+
+    @Test
+    void aKeptDataDirectoryKeepsItsPortAcrossRestarts(@TempDir Path data) {
+        Path directory = data.resolve("postgres");
+        int port;
+        String runtimeUrl;
+        try (LocalPostgres first = LocalPostgres.start(directory)) {
+            port = first.port();
+            runtimeUrl = first.ledgerDatabase().runtimeUrl();
+        }
+        try (LocalPostgres second = LocalPostgres.start(directory)) {
+            assertThat(second.port()).isEqualTo(port);
+            assertThat(second.ledgerDatabase().runtimeUrl()).as("an exported DATABASE_URL still works").isEqualTo(runtimeUrl);
         }
     }
 

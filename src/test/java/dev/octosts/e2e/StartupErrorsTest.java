@@ -1,9 +1,14 @@
 package dev.octosts.e2e;
 
 import dev.octosts.config.ConfigException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
@@ -42,7 +47,29 @@ class StartupErrorsTest {
                                 subject: repo:org/security:ref:refs/heads/main
                                 audience_pattern: '.*'
                                 """).toString()),
-                        "AUDIT_READERS_POLICY_FILE: "));
+                        "AUDIT_READERS_POLICY_FILE: "),
+                new Unusable("a PORT another program listens on",
+                        (harness, env) -> env.put("PORT", Integer.toString(taken.getLocalPort())),
+                        "PORT: cannot listen on 127.0.0.1:"),
+                new Unusable("an ADMIN_PORT another program listens on",
+                        (harness, env) -> env.put("ADMIN_PORT", Integer.toString(taken.getLocalPort())),
+                        "ADMIN_PORT: cannot listen on 127.0.0.1:"),
+                new Unusable("a DATABASE_MIGRATION_URL of the service's own login",
+                        (harness, env) -> env.put("DATABASE_MIGRATION_URL", env.get("DATABASE_URL")),
+                        "DATABASE_MIGRATION_URL: login "));
+    }
+
+    /** A port that another program listens on while the service starts. */
+    private static ServerSocket taken;
+
+    @BeforeAll
+    static void takeAPort() throws IOException {
+        taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterAll
+    static void releaseThePort() throws IOException {
+        taken.close();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -29,7 +29,7 @@ class DevSandboxIT {
 
     @Test
     void thePrintedCurlReturnsATokenAndTheLedgerShowsItsRecord() throws Exception {
-        Process sandbox = new ProcessBuilder(JAVA.toString(), "-jar", "target/octo-sts.jar", "dev", "--port", "0",
+        Process sandbox = new ProcessBuilder(JAVA.toString(), "-jar", "target/octo-sts.jar", "dev", "--port", "0", "--admin-port", "0",
                 "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
         try {
             List<String> printed = readUntil(sandbox, "Press Ctrl-C to stop.");
@@ -50,6 +50,14 @@ class DevSandboxIT {
                             .isEqualTo(sha256Hex(token.path("token").asText())));
             assertThat(bash(exports + "\n" + JAVA + " -jar target/octo-sts.jar audit verify"))
                     .contains("verified 1 records in 1 chains");
+
+            // The admin listener's curls, as printed: an audit reader of the sandbox's own issuer reads the ledger.
+            String reader = printed.stream().filter(line -> line.startsWith("READER_TOKEN=")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no audit reader instructions in " + printed));
+            String readRecords = printed.stream().filter(line -> line.startsWith("curl ") && line.contains("/audit/records"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no /audit/records curl in " + printed));
+            assertThat(bash(reader + "\n" + readRecords).lines().map(DevSandboxIT::json))
+                    .anySatisfy(record -> assertThat(record.path("decision").asText()).isEqualTo("allow"));
 
             // dev token: a token with chosen claims; a subject the example policy does not trust is refused.
             String stranger = bash(JAVA + " -jar target/octo-sts.jar dev token --data-dir " + dataDir

@@ -43,4 +43,18 @@ class TelemetryConfigurationTest {
             System.clearProperty("otel.metrics.exporter");
         }
     }
+
+    @Test
+    void grpcIsRefusedNamingTheVariable() {
+        System.setProperty("otel.traces.exporter", "otlp");
+        System.setProperty("otel.exporter.otlp.protocol", "grpc");
+        try {
+            assertThatThrownBy(Telemetry::fromEnvironment)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessage("OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not available: use http/protobuf (the Collector's port 4318)");
+        } finally {
+            System.clearProperty("otel.traces.exporter");
+            System.clearProperty("otel.exporter.otlp.protocol");
+        }
+    }
 }
