@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  * @param exchangeDeadline how long one exchange may take, every outbound call included
  * @param trustedProxies   proxies whose {@code X-Forwarded-For} names the client address
  * @param ledgerAnchors    where signed heads of every chain are written outside the database after each checkpoint
+ * @param console          the audit console on the admin listener; null when its settings are absent (404)
  */
 public record Settings(
         String bindAddress,
@@ -71,7 +72,8 @@ public record Settings(
         RateLimits rateLimits,
         Duration exchangeDeadline,
         List<AddressRange> trustedProxies,
-        LedgerAnchors ledgerAnchors) {
+        LedgerAnchors ledgerAnchors,
+        ConsoleSettings console) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -206,13 +208,18 @@ public record Settings(
                 reader.positiveInt("ADMIN_VERIFY_MAX_RECORDS", 50_000));
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         String readersAudience = auditReadersAudience(reader, domain);
+        ConsoleSettings console = ConsoleSettings.fromEnvironment(env);
+        if (console != null && auditReaders == null) {
+            throw new ConfigException("CONSOLE_OIDC_ISSUER", "needs AUDIT_READERS_POLICY_FILE: the console signs in only"
+                    + " those whose ID token matches the audit readers' policy");
+        }
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, allowPrivilegedLogin, ledgerKey, checkpointInterval, overrides == null ? null : Path.of(overrides),
                 Set.copyOf(privateHosts), allowedIssuers,
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)),
                 reader.addressRanges("TRUSTED_PROXIES"),
-                ledgerAnchors(reader));
+                ledgerAnchors(reader), console);
     }
 
     private static LedgerAnchors ledgerAnchors(EnvironmentReader reader) {
