@@ -14,7 +14,7 @@ import java.util.function.Function;
  * first; larger windows are what {@code audit export} is for.
  */
 final class Exports {
-    static final int MAX_ROWS = 10_000;
+    static final int MAX_ROWS = dev.octosts.ledger.LedgerSearch.MAX_COUNT;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The CSV columns and where each comes from in the record. */

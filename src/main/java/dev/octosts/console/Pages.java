@@ -88,7 +88,9 @@ final class Pages {
         int first = (form.page() - 1) * PAGE_SIZE + 1;
         int last = first + found.records().size() - 1;
         String query = form.query();
-        out.append("<p class=\"count\" id=\"count\">").append(found.total()).append(found.total() == 1 ? " record" : " records")
+        String count = found.total() > LedgerSearch.MAX_COUNT ? "more than " + LedgerSearch.MAX_COUNT + " records"
+                : found.total() == 1 ? "1 record" : found.total() + " records";
+        out.append("<p class=\"count\" id=\"count\">").append(count)
                 .append(found.records().isEmpty() ? "" : ", showing " + first + "–" + last + " (newest first)")
                 .append(" · export as <a id=\"export-csv\" href=\"/console/export?format=csv").append(query.isEmpty() ? "" : "&")
                 .append(Html.text(query)).append("\">CSV</a> or <a id=\"export-jsonl\" href=\"/console/export?format=jsonl")
@@ -114,7 +116,7 @@ final class Pages {
         if (form.page() > 1) {
             out.append("<a href=\"").append(Html.text(base + (form.page() - 1))).append("\">← newer</a>");
         }
-        if (last < found.total()) {
+        if (last < found.total() && last < LedgerSearch.MAX_COUNT) {
             out.append("<a href=\"").append(Html.text(base + (form.page() + 1))).append("\">older →</a>");
         }
         return out.append("</div>").toString();

@@ -37,8 +37,9 @@ record SearchForm(Map<String, String> fields, int page) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("page must be a number");
         }
-        if (number < 1 || number > 10_000) {
-            throw new IllegalArgumentException("page must be between 1 and 10000");
+        int pages = LedgerSearch.MAX_COUNT / Pages.PAGE_SIZE;
+        if (number < 1 || number > pages) {
+            throw new IllegalArgumentException("page must be between 1 and " + pages + " (narrow the search to see older records)");
         }
         return new SearchForm(fields, number);
     }

@@ -34,7 +34,13 @@ public final class LedgerSearch {
     public record Criteria(LedgerQuery.Filter filter, String reason) {
     }
 
-    /** One page of matching records (export shape, newest first) and how many match in all. */
+    /** The most matches a search counts; beyond it the count says "more than" (counting all would read them all). */
+    public static final int MAX_COUNT = 10_000;
+
+    /**
+     * One page of matching records (export shape, newest first) and how many match in all, at most
+     * {@link #MAX_COUNT} + 1 (then: more than {@code MAX_COUNT}).
+     */
     public record Page(List<JsonNode> records, long total) {
         public Page {
             records = List.copyOf(records);
@@ -56,12 +62,13 @@ public final class LedgerSearch {
 
     /** @throws org.jooq.exception.DataAccessException when the database cannot be read */
     public Page search(Criteria criteria, int offset, int limit) {
-        if (offset < 0 || limit < 1) {
-            throw new IllegalArgumentException("offset must be at least 0 and limit at least 1");
+        if (offset < 0 || limit < 1 || offset + limit > MAX_COUNT) {
+            throw new IllegalArgumentException("a page must lie within the newest " + MAX_COUNT + " matches");
         }
         DSLContext db = db();
         List<Condition> where = conditions(criteria);
-        long total = db.selectCount().from(LEDGER_RECORD).where(where).fetchOne(0, Long.class);
+        long total = db.selectCount().from(db.selectOne().from(LEDGER_RECORD).where(where).limit(MAX_COUNT + 1))
+                .fetchOne(0, Long.class);
         List<JsonNode> records = db.select(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ, LEDGER_RECORD.CANONICAL,
                         LEDGER_RECORD.PREV_HASH, LEDGER_RECORD.HASH)
                 .from(LEDGER_RECORD)
