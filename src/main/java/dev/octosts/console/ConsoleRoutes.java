@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -33,6 +34,10 @@ import java.util.UUID;
  * CSRF token.
  */
 public final class ConsoleRoutes {
+    /** The console's paths, as span and metric route names. */
+    public static final Set<String> PATHS = Set.of("/console", "/console/", "/console/style.css", "/console/signin",
+            "/console/login", "/console/callback", "/console/logout", "/console/search", "/console/record",
+            "/console/export");
     private static final String LOGIN_COOKIE = "octosts_console_login";
     private static final int MAX_FORM_BYTES = 4096;
 

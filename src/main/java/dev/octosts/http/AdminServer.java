@@ -32,6 +32,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,7 +88,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder routing) {
-        routing.addFilter(telemetry.httpServerFilter("admin", ROUTES))
+        Set<String> named = new HashSet<>(ROUTES);
+        if (console != null) {
+            named.addAll(ConsoleRoutes.PATHS);
+        }
+        routing.addFilter(telemetry.httpServerFilter("admin", named))
                 .get("/observe/metrics", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, PrometheusReader.CONTENT_TYPE);
                     res.send(telemetry.prometheusText());
