@@ -31,7 +31,7 @@ final class DevCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--admin-port", defaultValue = "9090",
-            description = "Port of the admin listener and its audit console (default: ${DEFAULT-VALUE}).")
+            description = "Port of the admin listener and its audit console (default: ${DEFAULT-VALUE}; 0: any free one).")
     int adminPort;
 
     @Option(names = "--data-dir", scope = ScopeType.INHERIT, description = "Where the sandbox keeps its PostgreSQL data and ledger key "

@@ -9,6 +9,8 @@ import dev.octosts.dev.LocalPostgres;
 import dev.octosts.dev.SandboxTraffic;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,9 +58,15 @@ final class Sandbox implements AutoCloseable {
 
     /**
      * @param port      the service's port (0: any free one)
-     * @param adminPort the admin listener's port; fixed, since the console's sign-in redirect names it
+     * @param adminPort the admin listener's port (0: a free one, chosen first, since the console's sign-in
+     *                  redirect must name it)
      */
     static Sandbox start(Path data, int port, int adminPort) throws IOException {
+        if (adminPort == 0) {
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                adminPort = free.getLocalPort();
+            }
+        }
         Files.createDirectories(data);
         LocalPostgres postgres = LocalPostgres.start(data.resolve("postgres"));
         // Two logins, as deployed: the service migrates as the schema owner and serves as a login that can only append.
