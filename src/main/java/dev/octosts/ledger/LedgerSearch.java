@@ -103,7 +103,7 @@ public final class LedgerSearch {
                 .fetch(row -> new Bucket(Instant.ofEpochSecond(row.value1() * seconds), row.value2(), row.value3()));
     }
 
-    /** The most frequent values of a denial's reason, subject or scope since {@code since}. */
+    /** The most frequent values of a refusal's (deny or error) reason, subject or scope since {@code since}. */
     public List<Count> topDenied(Instant since, Column column, int limit) {
         Field<String> field = switch (column) {
             case REASON -> LEDGER_RECORD.REASON;
@@ -114,7 +114,7 @@ public final class LedgerSearch {
         return db().select(field, count)
                 .from(LEDGER_RECORD)
                 .where(LEDGER_RECORD.RECORDED_AT.ge(since.atOffset(ZoneOffset.UTC)),
-                        LEDGER_RECORD.DECISION.ne("allow"), field.isNotNull())
+                        LEDGER_RECORD.DECISION.in("deny", "error"), field.isNotNull())
                 .groupBy(field)
                 .orderBy(count.desc(), field)
                 .limit(limit)
