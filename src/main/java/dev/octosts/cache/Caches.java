@@ -30,6 +30,19 @@ public final class Caches {
                 .build();
     }
 
+    /**
+     * Entries expire {@code idle} after they were last read or written, by {@code clock}; the least valuable
+     * are evicted beyond {@code maxEntries}. For sessions, whose idle timeout renews with each use.
+     */
+    public static <K, V> Cache<K, V> idleExpiring(Clock clock, Duration idle, long maxEntries) {
+        return Caffeine.newBuilder()
+                .ticker(ticker(clock))
+                .expireAfterAccess(idle)
+                .maximumSize(maxEntries)
+                .executor(Runnable::run)
+                .build();
+    }
+
     /** Caffeine's time read from the service's clock, so that tests age entries by moving the clock. */
     public static Ticker ticker(Clock clock) {
         return () -> clock.millis() * 1_000_000L;

@@ -14,6 +14,7 @@ import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubApp;
 import dev.octosts.github.GitHubClient;
 import dev.octosts.github.PolicyFiles;
+import dev.octosts.console.ConsoleRoutes;
 import dev.octosts.exchange.AuditReaders;
 import dev.octosts.http.AdminServer;
 import dev.octosts.http.StsServer;
@@ -24,6 +25,8 @@ import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerGrants;
 import dev.octosts.ledger.LedgerLogin;
 import dev.octosts.ledger.LedgerQuery;
+import dev.octosts.ledger.LedgerSearch;
+import dev.octosts.ledger.RecordProof;
 import dev.octosts.ledger.LedgerVerifier;
 import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PolicyException;
@@ -196,12 +199,14 @@ public final class Application implements AutoCloseable {
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
                 revocation, webhook, telemetry);
         Settings.Admin adminSettings = settings.admin();
+        AuditReaders readers = new AuditReaders(oidc, auditReaders, auditReadersAudience, settings.domain(), ledger, clock);
+        ConsoleRoutes console = settings.console() == null ? null : new ConsoleRoutes(settings.console(), readers,
+                new LedgerSearch(database), new RecordProof(database, List.of(signer.publicKey())), clock);
         AdminServer admin = new AdminServer(new StsServer.Listener(adminSettings.host(), adminSettings.port(),
                 adminSettings.maxConnections(), adminSettings.tlsCertFile(), adminSettings.tlsKeyFile()),
-                new AuditReaders(oidc, auditReaders, auditReadersAudience, settings.domain(), ledger, clock),
-                new LedgerQuery(database), new LedgerExport(database),
+                readers, new LedgerQuery(database), new LedgerExport(database),
                 new IncrementalVerifier(new LedgerVerifier(database, List.of(signer.publicKey())),
-                        adminSettings.verifyMaxRecords()), clock, telemetry);
+                        adminSettings.verifyMaxRecords()), clock, telemetry, console);
         Application application = new Application(settings, database, ledger, checkpointer, oidc, github, server, admin,
                 token == null ? null : token.stats(), telemetry);
         try {

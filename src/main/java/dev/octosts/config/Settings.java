@@ -42,6 +42,7 @@ import java.util.regex.Pattern;
  * @param trustedProxies   proxies whose {@code X-Forwarded-For} names the client address
  * @param ledgerAnchors    where signed heads of every chain are written outside the database after each checkpoint
  * @param replayProtection exchange an OIDC token at most once per scope and identity ({@code EXCHANGE_REPLAY_PROTECTION})
+ * @param console          the audit console on the admin listener; null when its settings are absent (404)
  */
 public record Settings(
         String bindAddress,
@@ -73,7 +74,8 @@ public record Settings(
         Duration exchangeDeadline,
         List<AddressRange> trustedProxies,
         LedgerAnchors ledgerAnchors,
-        boolean replayProtection) {
+        boolean replayProtection,
+        ConsoleSettings console) {
 
     public static final String DEFAULT_GITHUB_BASE_URL = "https://api.github.com";
     public static final String DEFAULT_ORG_POLICY_REPO = ".github";
@@ -208,13 +210,18 @@ public record Settings(
                 reader.positiveInt("ADMIN_VERIFY_MAX_RECORDS", 50_000));
         Path auditReaders = reader.readableFile("AUDIT_READERS_POLICY_FILE");
         String readersAudience = auditReadersAudience(reader, domain);
+        ConsoleSettings console = ConsoleSettings.fromEnvironment(env);
+        if (console != null && auditReaders == null) {
+            throw new ConfigException("CONSOLE_OIDC_ISSUER", "needs AUDIT_READERS_POLICY_FILE: the console signs in only"
+                    + " those whose ID token matches the audit readers' policy");
+        }
         return new Settings(bindAddress, port, maxConnections, domain, apps, pools, githubBaseUrl, orgPolicyRepo, databaseUrl,
                 migrationUrl, migrate, allowPrivilegedLogin, ledgerKey, checkpointInterval, overrides == null ? null : Path.of(overrides),
                 Set.copyOf(privateHosts), allowedIssuers,
                 tls.cert(), tls.key(), admin, auditReaders, readersAudience, pkcs11, ledgerKeyAlias, webhook(reader),
                 RateLimits.read(reader), Duration.ofSeconds(reader.positiveInt("EXCHANGE_DEADLINE_SECONDS", 20)),
                 reader.addressRanges("TRUSTED_PROXIES"),
-                ledgerAnchors(reader), reader.bool("EXCHANGE_REPLAY_PROTECTION", false));
+                ledgerAnchors(reader), reader.bool("EXCHANGE_REPLAY_PROTECTION", false), console);
     }
 
     private static LedgerAnchors ledgerAnchors(EnvironmentReader reader) {

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real OpenID provider on 127.0.0.1 (random port, plain HTTP) for tests, the dev sandbox and the
  * benchmark: discovery at {@code /.well-known/openid-configuration}, keys at {@code /.well-known/jwks.json},
- * and token minting with the matching private keys.
+ * token minting with the matching private keys, and a browser sign-in ({@link #registerClient}) whose page
+ * asks whom to sign in as.
  *
  * <p>Keys: the default RSA 2048 key (kid {@code local-1}, RS256; {@link #rotateKey()} replaces it with
  * {@code local-2}, …), plus one key per other accepted algorithm, each published with its {@code alg}:
@@ -112,18 +113,22 @@ public final class LocalOidcIssuer implements AutoCloseable {
     private volatile Fault discoveryFault;
     private volatile Fault jwksFault;
 
+    private final LocalOidcSignIn signIn = new LocalOidcSignIn(this::token);
+
     private LocalOidcIssuer(Clock clock) {
         this.clock = clock;
         this.server = WebServer.builder()
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
                 .host("127.0.0.1")
                 .port(0)
-                .routing(r -> r
-                        .get(DISCOVERY_PATH, (req, res) -> serveDiscovery(res, discoveryFault))
-                        .get(PLAIN_DISCOVERY_PATH, (req, res) -> serveDiscovery(res, null))
-                        .get(JWKS_PATH, (req, res) -> serveJwks(res, jwksFault))
-                        .get(PLAIN_JWKS_PATH, (req, res) -> serveJwks(res, null))
-                        .post(TOKEN_PATH, this::serveToken))
+                .routing(r -> {
+                    r.get(DISCOVERY_PATH, (req, res) -> serveDiscovery(res, discoveryFault))
+                            .get(PLAIN_DISCOVERY_PATH, (req, res) -> serveDiscovery(res, null))
+                            .get(JWKS_PATH, (req, res) -> serveJwks(res, jwksFault))
+                            .get(PLAIN_JWKS_PATH, (req, res) -> serveJwks(res, null))
+                            .post(TOKEN_PATH, this::serveToken);
+                    signIn.routes(r);
+                })
                 .build()
                 .start();
         this.issuer = "http://127.0.0.1:" + server.port();
@@ -170,6 +175,14 @@ public final class LocalOidcIssuer implements AutoCloseable {
         return new LocalOidcTokenBuilder(keys, clock, issuer);
     }
 
+    /**
+     * Lets a web client sign people in here (authorization code flow with PKCE): its ID, its secret for the
+     * token endpoint, and the one redirect URL it may use. The sign-in page asks only whom to sign in as.
+     */
+    public void registerClient(String clientId, String secret, String redirectUri) {
+        signIn.registerClient(clientId, secret, redirectUri);
+    }
+
     /** Replaces the default key with a new RSA key and kid; the old key leaves the JWKS. */
     public void rotateKey() {
         keys.rotate();
@@ -208,7 +221,12 @@ public final class LocalOidcIssuer implements AutoCloseable {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("issuer", issuerValue);
         document.put("jwks_uri", issuer + JWKS_PATH);
-        document.put("response_types_supported", List.of("id_token"));
+        document.put("authorization_endpoint", issuer + LocalOidcSignIn.AUTHORIZE_PATH);
+        document.put("token_endpoint", issuer + LocalOidcSignIn.CODE_TOKEN_PATH);
+        document.put("response_types_supported", List.of("code", "id_token"));
+        document.put("code_challenge_methods_supported", List.of("S256"));
+        document.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic"));
+        document.put("scopes_supported", List.of("openid", "profile", "email"));
         document.put("subject_types_supported", List.of("public"));
         document.put("id_token_signing_alg_values_supported",
                 List.of("RS256", "RS384", "RS512", "PS256", "ES256", "ES384"));

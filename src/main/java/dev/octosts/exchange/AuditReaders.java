@@ -64,7 +64,34 @@ public final class AuditReaders {
     public Outcome<Void> authorize(AuditRead read) {
         RecordBuilder record = new RecordBuilder(read, clock.instant());
         ExchangeTracing.correlateWithCurrent(record);
-        Outcome<Void> decided = decide(read, record);
+        return recorded(decide(read, record), record);
+    }
+
+    /**
+     * Authorizes one read by someone signed in to the console and records it, as {@link #authorize} does
+     * for a bearer token. {@code idToken} was verified at sign-in (signature, issuer, the console's client
+     * ID as audience, nonce); its claims must still match the readers' policy, with {@code clientId} as
+     * the audience required when the policy names none.
+     */
+    public Outcome<Void> authorizeSignedIn(AuditRead read, VerifiedToken idToken, String clientId) {
+        RecordBuilder record = new RecordBuilder(read, clock.instant());
+        ExchangeTracing.correlateWithCurrent(record);
+        record.actor(idToken);
+        Outcome<Void> decided = Outcome.steps(() -> {
+            if (readers == null) {
+                throw Outcome.stop(Reason.AUDIT_READERS_NOT_CONFIGURED.refusal());
+            }
+            if (idToken.audience().contains(exchangeAudience)) {
+                throw Outcome.stop(Reason.EXCHANGE_AUDIENCE.refusal(exchangeAudience));
+            }
+            CheckResult check = readers.check(idToken.claims(), clientId);
+            record.policyClaims(readers.claimNamesChecked(), idToken.claims());
+            return Reason.checked(check).orStop();
+        });
+        return recorded(decided, record);
+    }
+
+    private Outcome<Void> recorded(Outcome<Void> decided, RecordBuilder record) {
         switch (decided) {
             case Outcome.Value<Void> passed -> record.completed(Reason.AUDIT_READ);
             case Outcome.Refused<Void>(Refusal refusal) -> record.refuse(refusal);

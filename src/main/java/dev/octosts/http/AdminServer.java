@@ -3,6 +3,7 @@ package dev.octosts.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.octosts.console.ConsoleRoutes;
 import dev.octosts.exchange.AuditRead;
 import dev.octosts.exchange.AuditReaders;
 import dev.octosts.exchange.Decision;
@@ -31,6 +32,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +47,8 @@ import java.util.stream.Stream;
  * {@code GET /audit/export?since=&until=} (JSON lines in the export shape), {@code GET /audit/verify}
  * (the next bounded portion of the ledger, one verification at a time), and {@code POST /policy/explain}
  * (why a token would be refused). {@code GET /observe/metrics} is the Prometheus scrape endpoint,
- * unauthenticated as scrapes are: its labels carry no subject, repository or secret.
+ * unauthenticated as scrapes are: its labels carry no subject, repository or secret. The audit console
+ * ({@code /console/}) is mounted here when it is configured; otherwise its paths answer 404 like any other.
  */
 public final class AdminServer implements AutoCloseable {
     private static final int MAX_LIMIT = 10_000;
@@ -59,16 +62,21 @@ public final class AdminServer implements AutoCloseable {
     private final IncrementalVerifier verifier;
     private final Clock clock;
     private final Telemetry telemetry;
+    private final ConsoleRoutes console;
     private final ObjectMapper json = new ObjectMapper();
 
     private static final Set<String> ROUTES = Set.of("/audit/records", "/audit/export", "/audit/verify",
             "/observe/metrics");
 
-    /** @param listener where to listen, the connection cap and TLS, as for the public listener */
+    /**
+     * @param listener where to listen, the connection cap and TLS, as for the public listener
+     * @param console  the audit console's routes, or null when the console is not configured
+     */
     public AdminServer(StsServer.Listener listener, AuditReaders readers, LedgerQuery query, LedgerExport export,
-                       IncrementalVerifier verifier, Clock clock, Telemetry telemetry) {
+                       IncrementalVerifier verifier, Clock clock, Telemetry telemetry, ConsoleRoutes console) {
         this.listener = listener;
         this.telemetry = telemetry;
+        this.console = console;
         this.readers = readers;
         this.query = query;
         this.export = export;
@@ -82,7 +90,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void routes(HttpRouting.Builder routing) {
-        routing.addFilter(telemetry.httpServerFilter("admin", ROUTES))
+        Set<String> named = new HashSet<>(ROUTES);
+        if (console != null) {
+            named.addAll(ConsoleRoutes.PATHS);
+        }
+        routing.addFilter(telemetry.httpServerFilter("admin", named))
                 .get("/observe/metrics", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, PrometheusReader.CONTENT_TYPE);
                     res.send(telemetry.prometheusText());
@@ -90,7 +102,11 @@ public final class AdminServer implements AutoCloseable {
                 .get("/audit/records", (req, res) -> guarded(req, res, "audit/query", this::records))
                 .get("/audit/export", (req, res) -> guarded(req, res, "audit/export", this::export))
                 .get("/audit/verify", (req, res) -> guarded(req, res, "audit/verify", this::verify))
-                .post("/policy/explain", (req, res) -> guarded(req, res, "policy/explain", this::explain))
+                .post("/policy/explain", (req, res) -> guarded(req, res, "policy/explain", this::explain));
+        if (console != null) {
+            console.register(routing);
+        }
+        routing
                 // No such route: a 404 like the public listener's, not an internal error.
                 .error(NotFoundException.class, (req, res, error) -> sendError(res, GrpcCode.NOT_FOUND, "Not Found"))
                 .error(Throwable.class, (req, res, error) -> {

@@ -81,6 +81,16 @@ public final class LedgerQuery {
      * window reads only its months' partitions.
      */
     static Select<Record5<UUID, Long, String, String, String>> select(DSLContext db, Filter filter, int limit) {
+        return db.select(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ, LEDGER_RECORD.CANONICAL, LEDGER_RECORD.PREV_HASH,
+                        LEDGER_RECORD.HASH)
+                .from(LEDGER_RECORD)
+                .where(conditions(filter))
+                .orderBy(LEDGER_RECORD.RECORDED_AT.desc(), LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ.desc())
+                .limit(limit);
+    }
+
+    /** The filter as conditions on the query columns (also those of {@link LedgerSearch}). */
+    static List<Condition> conditions(Filter filter) {
         List<Condition> where = new ArrayList<>();
         if (filter.tokenSha256() != null) {
             where.add(LEDGER_RECORD.TOKEN_SHA256.eq(filter.tokenSha256()));
@@ -103,12 +113,7 @@ public final class LedgerQuery {
         if (filter.until() != null) {
             where.add(LEDGER_RECORD.RECORDED_AT.lt(filter.until().atOffset(ZoneOffset.UTC)));
         }
-        return db.select(LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ, LEDGER_RECORD.CANONICAL, LEDGER_RECORD.PREV_HASH,
-                        LEDGER_RECORD.HASH)
-                .from(LEDGER_RECORD)
-                .where(where)
-                .orderBy(LEDGER_RECORD.RECORDED_AT.desc(), LEDGER_RECORD.CHAIN_ID, LEDGER_RECORD.SEQ.desc())
-                .limit(limit);
+        return where;
     }
 
     /**

@@ -84,6 +84,12 @@ class AdminListenerTest {
     }
 
     @Test
+    void withoutItsSettingsTheConsoleIsNotThere() {
+        assertThat(admin("/console/", READER).status()).isEqualTo(404);
+        assertThat(admin("/console/signin", null).status()).isEqualTo(404);
+    }
+
+    @Test
     void policyExplainShowsEachCheckToAuditReaders() {
         com.fasterxml.jackson.databind.node.ObjectNode request = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         request.put("policy", """

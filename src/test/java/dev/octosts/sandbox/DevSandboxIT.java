@@ -29,11 +29,14 @@ class DevSandboxIT {
 
     @Test
     void thePrintedCurlReturnsATokenAndTheLedgerShowsItsRecord() throws Exception {
-        Process sandbox = new ProcessBuilder(JAVA.toString(), "-jar", "target/octo-sts.jar", "dev", "--port", "0", "--admin-port", "0",
-                "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
+        Process sandbox = new ProcessBuilder(JAVA.toString(), "-jar", "target/octo-sts.jar", "dev", "--port", "0",
+                "--admin-port", "0", "--data-dir", dataDir.toString()).redirectErrorStream(true).start();
         try {
             List<String> printed = readUntil(sandbox, "Press Ctrl-C to stop.");
             String curl = commandAfter(printed, "curl ");
+            assertThat(printed).anySatisfy(line -> assertThat(line)
+                    .matches("  audit console: +http://localhost:[0-9]+/console/ \\(sign in as auditor@example.com\\)"));
+            assertThat(printed).anySatisfy(line -> assertThat(line).matches("  example traffic: +3 exchange\\(s\\) issued, 5 refused at start"));
             String exports = printed.stream().filter(line -> line.startsWith("export DATABASE_URL=")).findFirst()
                     .orElseThrow(() -> new AssertionError("no ledger instructions in " + printed));
 
@@ -43,13 +46,16 @@ class DevSandboxIT {
             assertThat(token.path("expiry").asText()).isNotEmpty();
 
             String records = bash(exports + "\n" + JAVA + " -jar target/octo-sts.jar audit query --format json");
+            // The curl's exchange, after the sandbox's example traffic (3 issued, 5 refused).
+            String issuedSha256 = sha256Hex(token.path("token").asText());
             assertThat(records.lines().filter(line -> line.startsWith("{")).map(DevSandboxIT::json)
                     .filter(record -> record.path("decision").asText().equals("allow")))
-                    .singleElement()
-                    .satisfies(record -> assertThat(record.path("issued").path("token_sha256").asText())
-                            .isEqualTo(sha256Hex(token.path("token").asText())));
+                    .hasSize(4)
+                    .filteredOn(record -> record.path("issued").path("token_sha256").asText()
+                            .equals(issuedSha256))
+                    .hasSize(1);
             assertThat(bash(exports + "\n" + JAVA + " -jar target/octo-sts.jar audit verify"))
-                    .contains("verified 1 records in 1 chains");
+                    .contains("verified 9 records in 1 chains");
 
             // The admin listener's curls, as printed: an audit reader of the sandbox's own issuer reads the ledger.
             String reader = printed.stream().filter(line -> line.startsWith("READER_TOKEN=")).findFirst()
