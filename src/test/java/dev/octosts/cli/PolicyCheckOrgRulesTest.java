@@ -21,7 +21,9 @@ class PolicyCheckOrgRulesTest {
         PolicyCommandRun asRepoPolicy = PolicyCommandRun.run("check", file.toString());
 
         assertThat(asRepoPolicy.out()).isEqualTo(file + ":5: trust policy: permission \"organization_secrets\" is"
-                + " organization-level: only an org policy (in the org policy repository) may grant it" + System.lineSeparator());
+                + " organization-level: only an org policy (in the org policy repository) may grant it" + System.lineSeparator()
+                + file + ": hint: it is a valid org policy (in the org policy repository): check it with --org"
+                + System.lineSeparator());
         assertThat(asRepoPolicy.exit()).isEqualTo(1);
         assertThat(PolicyCommandRun.run("check", "--org", file.toString()).out())
                 .isEqualTo(file + ": ok" + System.lineSeparator());
