@@ -220,7 +220,7 @@ public final class ExchangeService {
             List<Target> targets = RequestedScopes.targets(request, orgPolicyRepo);
             AppPool pool = appPool(target).orStop();
             for (Target each : targets) {
-                naming(targets, each, policyMayExist(each, identity)).orStop();
+                RequestedScopes.naming(targets, each, policyMayExist(each, identity)).orStop();
             }
             Installation installation = traced.step(GITHUB_INSTALLATION,
                     () -> findInstallation(pool, target.owner(), record)).orStop();
@@ -228,9 +228,10 @@ public final class ExchangeService {
             // Every repository's own policy must allow the token; the first that does not answers.
             List<CompiledTrustPolicy> policies = new ArrayList<>();
             for (Target each : targets) {
-                CompiledTrustPolicy policy = naming(targets, each, traced.step(POLICY_READ,
+                CompiledTrustPolicy policy = RequestedScopes.naming(targets, each, traced.step(POLICY_READ,
                         () -> readPolicy(pool, each, identity, record))).orStop();
-                naming(targets, each, traced.step(POLICY_CHECK, () -> checkToken(policy, token, record))).orStop();
+                RequestedScopes.naming(targets, each,
+                        traced.step(POLICY_CHECK, () -> checkToken(policy, token, record))).orStop();
                 policies.add(policy);
             }
             limits.earned(token.issuer());
@@ -242,12 +243,6 @@ public final class ExchangeService {
             String routeKey = scope + ":" + identity + ":" + token.subject();
             return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, grant, routeKey, record, minted)).orStop();
         });
-    }
-
-    /** A refusal about one of several repositories, naming it; one scope's refusals stay Octo STS's. */
-    private static <T> Outcome<T> naming(List<Target> targets, Target target, Outcome<T> outcome) {
-        return targets.size() > 1 && outcome instanceof Outcome.Refused<T>(Refusal refusal)
-                ? Outcome.refused(TokenGrant.naming(target, refusal)) : outcome;
     }
 
     /** Where the scope points, once scope and identity are both given. */

@@ -1,5 +1,7 @@
 package dev.octosts.exchange;
 
+import dev.octosts.gocompat.GoText;
+
 import java.util.List;
 
 /**
@@ -38,5 +40,16 @@ final class RequestedScopes {
     /** Where each distinct scope points, in the caller's order. */
     static List<Target> targets(ExchangeRequest request, String orgPolicyRepo) {
         return request.distinctScopes().stream().map(scope -> Target.parse(scope, orgPolicyRepo)).toList();
+    }
+
+    /**
+     * A refusal about one of several repositories, naming it so the caller knows which policy to fix; one
+     * scope's refusals stay Octo STS's.
+     */
+    static <T> Outcome<T> naming(List<Target> targets, Target target, Outcome<T> outcome) {
+        return targets.size() > 1 && outcome instanceof Outcome.Refused<T>(Refusal refusal)
+                ? Outcome.refused(new Refusal(refusal.reason(), "repository "
+                + GoText.quote(target.owner() + "/" + target.repo()) + ": " + refusal.message()))
+                : outcome;
     }
 }

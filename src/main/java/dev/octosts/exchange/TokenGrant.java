@@ -1,6 +1,5 @@
 package dev.octosts.exchange;
 
-import dev.octosts.gocompat.GoText;
 import dev.octosts.policy.CompiledTrustPolicy;
 import dev.octosts.policy.PermissionLevels;
 
@@ -59,11 +58,5 @@ record TokenGrant(List<String> repositories, Map<String, String> permissions) {
     private static TokenGrant ofSeveral(List<Target> targets, List<CompiledTrustPolicy> policies) {
         return new TokenGrant(targets.stream().map(Target::repo).toList(), PermissionLevels.lowestCommon(
                 policies.stream().map(policy -> policy.policy().permissions()).toList()));
-    }
-
-    /** A refusal about one of several repositories names it, so the caller knows which policy to fix. */
-    static Refusal naming(Target target, Refusal refusal) {
-        return new Refusal(refusal.reason(), "repository " + GoText.quote(target.owner() + "/" + target.repo())
-                + ": " + refusal.message());
     }
 }

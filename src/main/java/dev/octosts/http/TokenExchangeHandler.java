@@ -6,7 +6,6 @@ import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.ExchangeRequest;
 import dev.octosts.exchange.ExchangeResult;
 import dev.octosts.exchange.ExchangeService;
-import dev.octosts.exchange.GrpcCode;
 import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -33,10 +32,9 @@ final class TokenExchangeHandler {
     static final String METADATA_PATH = "/.well-known/oauth-authorization-server";
     /** Exchange reasons about the resource asked for, not the subject token. */
     private static final Set<String> TARGET_REASONS = Set.of("no_app_for_owner", "not_installed",
-            "scopes_owners_differ", "scopes_not_repositories", "too_many_scopes", "scope_missing");
-    /** Exchange reasons about the permissions or repositories asked for. */
-    private static final Set<String> SCOPE_REASONS = Set.of("permission_not_granted", "repository_not_granted",
-            "no_common_permissions", "repositories_need_org_scope");
+            "scopes_owners_differ", "scopes_not_repositories", "too_many_scopes", "no_common_permissions");
+    /** Exchange reasons about the permissions asked for. */
+    private static final Set<String> SCOPE_REASONS = Set.of("permission_not_granted");
 
     private final ExchangeService exchange;
     private final ObjectMapper json;
@@ -78,10 +76,11 @@ final class TokenExchangeHandler {
             }
             ExchangeResult refused = exchange.refuseMalformed(new ExchangeRequest(requestId, List.of(), "", List.of(),
                     "", clientAddress.of(req), ExchangeHandler.userAgent(req)), e.getMessage());
-            String error = e instanceof TokenExchangeParameters.Refused oauth ? oauth.error() : "invalid_request";
-            sendError(res, refused.record().code() == GrpcCode.INVALID_ARGUMENT ? 400 : statusOf(refused.record()),
-                    refused.record().code() == GrpcCode.INVALID_ARGUMENT ? error : errorOf(refused.record()),
-                    refused.record().message());
+            // Recorded as malformed (or rate limited): the OAuth error says which parameter was wrong.
+            int status = statusOf(refused.record());
+            String error = status != 400 ? errorOf(refused.record())
+                    : e instanceof TokenExchangeParameters.Refused oauth ? oauth.error() : "invalid_request";
+            sendError(res, status, error, refused.record().message());
             return;
         }
         ExchangeResult result = exchange.exchange(new ExchangeRequest(requestId,

@@ -36,6 +36,9 @@ class DownScopingTest {
         harness.putFile("org/a/.github/chainguard/ci.sts.yaml", REPO_POLICY);
         harness.putFile("org/b/.github/chainguard/ci.sts.yaml", OTHER_POLICY);
         harness.putFile("org/.github/.github/chainguard/ci.sts.yaml", ORG_POLICY);
+        // An org policy without repositories grants every repository: any of them may be asked for.
+        harness.putFile("org/.github/.github/chainguard/all.sts.yaml",
+                SeveralRepositoriesTest.policy(TOOL, "contents: read"));
         harness.start();
     }
 
@@ -85,6 +88,10 @@ class DownScopingTest {
                 new Narrowed("an org policy's repositories", query("scope=org&identity=ci&repositories=b"),
                         "{\"repositories\":[\"b\"],\"permissions\":{\"contents\":\"read\",\"pull_requests\":\"write\"}}",
                         "null", "[\"b\"]"),
+                new Narrowed("some repositories of an org policy that grants all", query("scope=org&identity=all"
+                                + "&repositories=c&repositories=a"),
+                        "{\"repositories\":[\"c\",\"a\"],\"permissions\":{\"contents\":\"read\"}}",
+                        "null", "[\"c\",\"a\"]"),
                 new Narrowed("repositories and permissions, in a JSON body", json("{\"scope\":\"org\",\"identity\":\"ci\","
                                 + "\"repositories\":[\"a\"],\"permissions\":{\"pull_requests\":\"read\"}}"),
                         "{\"repositories\":[\"a\"],\"permissions\":{\"pull_requests\":\"read\"}}",

@@ -39,11 +39,12 @@ class TokenExchangeEndpointTest {
     static void start() {
         harness = new Harness();
         harness.install(0, "org");
-        for (String repo : List.of("a", "b")) {
+        for (String repo : List.of("a", "b", "e")) {
             harness.github.createRepository("org", repo);
         }
         harness.putFile("org/a/.github/chainguard/ci.sts.yaml", SeveralRepositoriesTest.POLICY_A);
         harness.putFile("org/b/.github/chainguard/ci.sts.yaml", SeveralRepositoriesTest.POLICY_B);
+        harness.putFile("org/e/.github/chainguard/ci.sts.yaml", SeveralRepositoriesTest.POLICY_ACTIONS_ONLY);
         harness.start();
     }
 
@@ -142,6 +143,8 @@ class TokenExchangeEndpointTest {
                         + "&scope=identity%3Aci", "invalid_target", "not_installed"),
                 new Refused("resources of two owners", grant + "&subject_token=TOKEN&resource=org%2Fa&resource=other%2Fb"
                         + "&scope=identity%3Aci", "invalid_target", "scopes_owners_differ"),
+                new Refused("resources whose policies share no permission", grant + "&subject_token=TOKEN"
+                        + "&resource=org%2Fa&resource=org%2Fe&scope=identity%3Aci", "invalid_target", "no_common_permissions"),
                 new Refused("more than the policies grant", grant + "&subject_token=TOKEN&resource=org%2Fa&resource=org%2Fb"
                         + "&scope=identity%3Aci+contents%3Awrite", "invalid_scope", "permission_not_granted"),
                 new Refused("a policy that is not there", grant + "&subject_token=TOKEN&resource=org%2Fa"
