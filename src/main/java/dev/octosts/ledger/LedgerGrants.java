@@ -17,15 +17,17 @@ import javax.sql.DataSource;
 
 /**
  * The ledger's grants by token SHA-256, for revocation: the {@code allow} record that issued the token and
- * whether a {@code revoke} record with reason {@code revoked} followed it. One probe of the token_sha256
- * index per monthly partition, at most {@value #MAX_ROWS} rows read, whatever the caller sends: a token
- * has one grant, and revocations of it are few since only its holder can ask.
+ * whether a {@code revoke} record with reason {@code revoked} followed it. One probe of the partial index
+ * {@code ledger_record_grant} (V7) per monthly partition, which holds only grants and revocations GitHub
+ * confirmed: a token has one grant and GitHub confirms its revocation once, so the rows read stay a few
+ * (at most {@value #MAX_ROWS}) however often anyone sends the same token.
  */
 public final class LedgerGrants implements IssuedGrants {
     static final int MAX_ROWS = 8;
     private static final int QUERY_TIMEOUT_SECONDS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SELECT = """
+    /** Its condition is the predicate of the partial index ledger_record_grant (V7), so that the index is used. */
+    static final String SELECT = """
             SELECT decision, chain_id, seq, canonical FROM ledger_record
             WHERE token_sha256 = ? AND (decision = 'allow' OR (decision = 'revoke' AND reason = 'revoked'))
             ORDER BY recorded_at LIMIT\s""" + MAX_ROWS;

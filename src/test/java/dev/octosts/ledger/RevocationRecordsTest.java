@@ -76,6 +76,43 @@ class RevocationRecordsTest {
         assertThat(notIssued.get("revocation").get("grant_seq").isNull()).isTrue();
     }
 
+    /**
+     * The same made-up token sent again and again leaves a record each time; the grant lookup of that token
+     * reads none of them (the partial index ledger_record_grant holds only grants and confirmed revocations).
+     */
+    @Test
+    void theGrantLookupReadsNoneOfTheRecordsAStrangerPilesUp() throws Exception {
+        LedgerLogins logins = TestDatabase.shared().createLedgerDatabase();
+        Migrations.migrate(logins.ownerUrl());
+        PGSimpleDataSource runtime = new PGSimpleDataSource();
+        runtime.setURL(logins.runtimeUrl());
+        try (Ledger ledger = new Ledger(runtime, LedgerSettings.defaults(), new MutableClock(T0)).start()) {
+            ledger.append(granted(T0));
+        }
+        try (java.sql.Connection owner = java.sql.DriverManager.getConnection(logins.ownerUrl());
+             java.sql.Statement sql = owner.createStatement()) {
+            // 20,000 records of "not issued" for the grant's token, as a flood of requests would leave them.
+            sql.execute("""
+                    INSERT INTO ledger_record SELECT chain_id, seq + g, prev_hash, hash, recorded_at, request_id, 'revoke',
+                        5, 'not_issued', '', '', NULL, NULL, token_sha256, canonical
+                    FROM ledger_record, generate_series(1, 20000) AS g""");
+            sql.execute("ANALYZE ledger_record");
+            String plan;
+            try (java.sql.PreparedStatement explain = owner.prepareStatement("EXPLAIN (ANALYZE, FORMAT TEXT) "
+                    + LedgerGrants.SELECT.replace("?", "'" + TOKEN_SHA256 + "'"));
+                 java.sql.ResultSet lines = explain.executeQuery()) {
+                StringBuilder text = new StringBuilder();
+                while (lines.next()) {
+                    text.append(lines.getString(1)).append('\n');
+                }
+                plan = text.toString();
+            }
+            // The month's partition is read through an index; the empty months cost nothing either way.
+            assertThat(plan).contains("Index Cond").doesNotContain("Rows Removed by Filter");
+        }
+        assertThat(new LedgerGrants(runtime).find(TOKEN_SHA256)).map(IssuedGrants.Grant::revoked).contains(false);
+    }
+
     /** The schema check can fail on a revocation: a revocation without its token's hash is outside it. */
     @Test
     void theSchemaRefusesARevocationWithoutItsTokensHash() throws Exception {
