@@ -238,7 +238,8 @@ public final class ExchangeService {
             TokenGrant grant = TokenGrant.decide(targets, policies, request.downScoping(), record).orStop();
             if (replay.enabled()) {
                 traced.step(REPLAY_CHECK, () -> replay.firstUse(token,
-                        BearerAuthentication.tokenOf(request.authorization()), scope, identity, record)).orStop();
+                        BearerAuthentication.tokenOf(request.authorization()), RequestedScopes.useScope(request), identity,
+                        record)).orStop();
             }
             String routeKey = scope + ":" + identity + ":" + token.subject();
             return traced.step(GITHUB_MINT, () -> mint(pool, installation, target, grant, routeKey, record, minted)).orStop();

@@ -3,6 +3,7 @@ package dev.octosts.exchange;
 import dev.octosts.gocompat.GoText;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The scopes of a request, checked before anything is spent on them: one repository or organization as
@@ -40,6 +41,16 @@ final class RequestedScopes {
     /** Where each distinct scope points, in the caller's order. */
     static List<Target> targets(ExchangeRequest request, String orgPolicyRepo) {
         return request.distinctScopes().stream().map(scope -> Target.parse(scope, orgPolicyRepo)).toList();
+    }
+
+    /**
+     * The scopes as one use of a token for replay protection: the one scope, or the distinct scopes lowercased
+     * and sorted, so the same repositories asked for in another order or case are the same use.
+     */
+    static String useScope(ExchangeRequest request) {
+        List<String> scopes = request.distinctScopes();
+        return scopes.size() == 1 ? scopes.getFirst()
+                : String.join(" ", scopes.stream().map(scope -> scope.toLowerCase(Locale.ROOT)).sorted().distinct().toList());
     }
 
     /**

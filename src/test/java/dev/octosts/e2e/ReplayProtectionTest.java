@@ -85,6 +85,22 @@ class ReplayProtectionTest {
         assertThat(exchange(replicaUri(), next, "ci").status()).isEqualTo(200);
     }
 
+    /** Several repositories are one use: the same set in another order is a replay, another set is not. */
+    @Test
+    void severalRepositoriesAreOneUseWhateverTheirOrder() {
+        startWithProtection(true);
+        harness.github.createRepository("org", "lib");
+        harness.github.createRepository("org", "docs");
+        harness.putFile("org/lib/.github/chainguard/ci.sts.yaml", Harness.MAIN_BRANCH_POLICY);
+        harness.putFile("org/docs/.github/chainguard/ci.sts.yaml", Harness.MAIN_BRANCH_POLICY);
+        String token = harness.actionsToken(Map.of("sub", MAIN, "aud", Harness.DOMAIN, "jti", "run-5"));
+
+        assertThat(exchange(harness.baseUri(), token, "scopes=org/repo&scopes=org/lib").status()).isEqualTo(200);
+        assertThat(exchange(replicaUri(), token, "scopes=org/lib&scopes=org/repo").status()).isEqualTo(409);
+        assertThat(exchange(replicaUri(), token, "scopes=org/repo&scopes=org/docs").status()).isEqualTo(200);
+        assertThat(exchange(replicaUri(), token, "scope=org/repo").status()).isEqualTo(200);
+    }
+
     @Test
     void aTokenWithoutJtiIsKnownByItsHash() {
         startWithProtection(true);
@@ -134,8 +150,10 @@ class ReplayProtectionTest {
         return URI.create("http://127.0.0.1:" + replica.server().port());
     }
 
-    private Harness.Response exchange(URI service, String token, String identity) {
-        return harness.send(HttpRequest.newBuilder(service.resolve("/sts/exchange?scope=org/repo&identity=" + identity))
+    private Harness.Response exchange(URI service, String token, String identityOrScopes) {
+        String query = identityOrScopes.contains("scope") ? identityOrScopes + "&identity=ci"
+                : "scope=org/repo&identity=" + identityOrScopes;
+        return harness.send(HttpRequest.newBuilder(service.resolve("/sts/exchange?" + query))
                 .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
