@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A scaled-out deployment: two service processes ({@code octo-sts serve}, each its own JVM) write to one
- * database at the same time. Each keeps its own chain, and {@code audit verify} passes over both.
+ * database at the same time. Each keeps its own chain, and {@code audit verify} passes over both; with
+ * replay protection, a token one process exchanged is refused by the other.
  */
 class TwoWritersTest {
     private static final Pattern LISTENING = Pattern.compile("octo-sts listening on http://127\\.0\\.0\\.1:(\\d+)");
@@ -96,6 +97,44 @@ class TwoWritersTest {
             assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8).strip())
                     .isEqualTo("verified 100 records in 3 chains, 2 checkpoints");
+        }
+    }
+
+    @Test
+    void withReplayProtectionATokenOneProcessExchangedIsRefusedByTheOther() throws Exception {
+        String owner = TestDatabase.shared().createDatabase();
+        try (Harness harness = new Harness(owner)) {
+            harness.installWithMainBranchPolicy("ci");
+            harness.env.put("EXCHANGE_REPLAY_PROTECTION", "true");
+            harness.start();
+            List<Process> processes = new ArrayList<>();
+            try {
+                List<URI> services = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    Process process = serve(harness.env);
+                    processes.add(process);
+                    services.add(awaitListening(process));
+                }
+                String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main",
+                        "aud", Harness.DOMAIN, "jti", "run-7-attempt-1"));
+                List<Harness.Response> answers = new ArrayList<>();
+                for (URI service : List.of(services.get(0), services.get(1), services.get(0))) {
+                    answers.add(harness.send(HttpRequest.newBuilder(service.resolve("/sts/exchange?scope=org/repo&identity=ci"))
+                            .header("Authorization", "Bearer " + token).build()));
+                }
+
+                assertThat(answers.get(0).status()).as(answers.get(0).raw().body()).isEqualTo(200);
+                assertThat(answers.get(1).status()).as("the other process").isEqualTo(409);
+                assertThat(answers.get(1).message()).isEqualTo("token already exchanged for this scope and identity");
+                assertThat(answers.get(2).status()).as("the first process again").isEqualTo(409);
+            } finally {
+                for (Process process : processes) {
+                    process.destroy();
+                    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                }
+            }
+            assertThat(harness.records().stream().map(record -> record.path("reason").asText()).toList())
+                    .containsExactlyInAnyOrder("issued", "token_replayed", "token_replayed");
         }
     }
 
