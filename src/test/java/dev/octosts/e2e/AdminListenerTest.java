@@ -196,7 +196,10 @@ class AdminListenerTest {
                         "the body must be JSON"),
                 new BadRead("an explain body without claims", "POST", "/policy/explain", "{\"policy\":\"issuer: x\"}", 400, 3,
                         "the body must hold policy (YAML text) and claims (an object)"),
-                new BadRead("no such admin route", "GET", "/audit/nothing", null, 404, 5, "Not Found"));
+                new BadRead("no such admin route", "GET", "/audit/nothing", null, 404, 5, "Not Found"),
+                new BadRead("the admin listener's root", "GET", "/", null, 404, 5, "Not Found"),
+                new BadRead("an unknown path", "GET", "/foo", null, 404, 5, "Not Found"),
+                new BadRead("the public listener's health path", "GET", "/observe/health", null, 404, 5, "Not Found"));
     }
 
     @ParameterizedTest(name = "{0}")
