@@ -3,10 +3,12 @@
 -- 1. A ledger record may now have the decision 'revoke': one record per DELETE /sts/token, whose
 --    token_sha256 column names the token it was about (the grant's record has the same value, so one
 --    lookup by token shows both). Widening the CHECK keeps every existing row valid; the records
---    themselves (and their hashes) are not touched. ledger_record_grant indexes only what a revocation
---    looks up: grants, and revocations that GitHub confirmed (at most a few per token). Anyone may send
---    the same made-up token again and again, and each request is a record with its hash; with this
---    index a lookup never reads those records, however many there are. Building it reads the ledger once.
+--    themselves (and their hashes) are not touched. The index by token gains the reason beside the hash,
+--    so that a revocation's lookup reads only what it needs: the grant (reason 'issued') and a revocation
+--    GitHub confirmed ('revoked'), at most a few per token. Anyone may send the same made-up token again
+--    and again, and each request is a record with its hash; the lookup never reads those records, however
+--    many there are. One index serves both this lookup and audit queries by token (a second index on the
+--    hash would add about a tenth to the ledger's size on disk). Rebuilding it reads the ledger once.
 --
 -- 2. oidc_token_use: OIDC tokens already exchanged, per (scope, identity), when
 --    EXCHANGE_REPLAY_PROTECTION=true. Shared by every service process on the database, so a token used
@@ -22,8 +24,8 @@
 ALTER TABLE ledger_record DROP CONSTRAINT ledger_record_decision;
 ALTER TABLE ledger_record ADD CONSTRAINT ledger_record_decision
     CHECK (decision IN ('allow', 'deny', 'error', 'revoke'));
-CREATE INDEX ledger_record_grant ON ledger_record (token_sha256)
-    WHERE decision = 'allow' OR (decision = 'revoke' AND reason = 'revoked');
+DROP INDEX ledger_record_token_sha256;
+CREATE INDEX ledger_record_token_sha256 ON ledger_record (token_sha256, reason);
 -- [jooq ignore stop]
 
 CREATE TABLE oidc_token_use (

@@ -17,19 +17,19 @@ import javax.sql.DataSource;
 
 /**
  * The ledger's grants by token SHA-256, for revocation: the {@code allow} record that issued the token and
- * whether a {@code revoke} record with reason {@code revoked} followed it. One probe of the partial index
- * {@code ledger_record_grant} (V7) per monthly partition, which holds only grants and revocations GitHub
- * confirmed: a token has one grant and GitHub confirms its revocation once, so the rows read stay a few
- * (at most {@value #MAX_ROWS}) however often anyone sends the same token.
+ * whether a {@code revoke} record with reason {@code revoked} followed it. One probe of the index
+ * {@code ledger_record_token_sha256} (token SHA-256 and reason, V7) per monthly partition for exactly those two
+ * reasons: a token has one grant and GitHub confirms its revocation once, so the rows read stay a few
+ * (at most {@value #MAX_ROWS}) however often anyone sends the same token and leaves other records under it.
  */
 public final class LedgerGrants implements IssuedGrants {
     static final int MAX_ROWS = 8;
     private static final int QUERY_TIMEOUT_SECONDS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Its condition is the predicate of the partial index ledger_record_grant (V7), so that the index is used. */
+    /** Both conditions on the index's columns, so that no other record with the token's hash is read. */
     static final String SELECT = """
             SELECT decision, chain_id, seq, canonical FROM ledger_record
-            WHERE token_sha256 = ? AND (decision = 'allow' OR (decision = 'revoke' AND reason = 'revoked'))
+            WHERE token_sha256 = ? AND reason IN ('issued', 'revoked') AND decision IN ('allow', 'revoke')
             ORDER BY recorded_at LIMIT\s""" + MAX_ROWS;
 
     private final DataSource database;

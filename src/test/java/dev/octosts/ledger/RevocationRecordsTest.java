@@ -78,7 +78,7 @@ class RevocationRecordsTest {
 
     /**
      * The same made-up token sent again and again leaves a record each time; the grant lookup of that token
-     * reads none of them (the partial index ledger_record_grant holds only grants and confirmed revocations).
+     * reads none of them (the index by token and reason leads it to the grant and confirmed revocations only).
      */
     @Test
     void theGrantLookupReadsNoneOfTheRecordsAStrangerPilesUp() throws Exception {
