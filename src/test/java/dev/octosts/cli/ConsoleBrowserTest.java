@@ -144,8 +144,31 @@ class ConsoleBrowserTest {
         assertThat(lines.get(1)).contains("allow").contains(tokenSha256);
     }
 
+    /** On a phone's width every page fits: nothing makes the page itself scroll sideways. */
     @Test
     @Order(4)
+    void thePagesFitAPhonesWidth() {
+        Dimension laptop = browser.manage().window().getSize();
+        browser.manage().window().setSize(new Dimension(390, 844));
+        try {
+            for (String page : List.of("", "search", "search?decision=deny", "record")) {
+                if (page.equals("record")) {
+                    browser.findElement(By.cssSelector("a.record-link")).click(); // the newest refusal
+                    waitForTitle("Record ");
+                } else {
+                    browser.get(sandbox.console.resolve(page).toString());
+                }
+                long overflow = (Long) ((JavascriptExecutor) browser).executeScript(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+                assertThat(overflow).as("%s overflows a phone's width by %d px", page, overflow).isLessThanOrEqualTo(0);
+            }
+        } finally {
+            browser.manage().window().setSize(laptop);
+        }
+    }
+
+    @Test
+    @Order(5)
     void aForgedCsrfTokenIsRefused() {
         browser.get(sandbox.console.resolve("search").toString());
         // The page runs no script; the test stands in for a forged form by changing the token it carries.
@@ -157,7 +180,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void someoneOutsideTheReadersPolicyGets403() {
         browser.get(sandbox.console.resolve("search").toString());
         browser.findElement(By.cssSelector(".signout button")).click();
