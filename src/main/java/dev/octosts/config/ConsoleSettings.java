@@ -2,7 +2,6 @@ package dev.octosts.config;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,16 +70,9 @@ public record ConsoleSettings(URI issuer, String clientId, String clientSecret, 
     /** An https URL (http only on loopback, for the sandbox) without user info, query or fragment. */
     private static URI url(EnvironmentReader reader, String name, String example) {
         String value = reader.required(name);
-        try {
-            URI uri = new URI(value);
-            String host = uri.getHost();
-            boolean loopback = host != null && (host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]"));
-            if (host != null && uri.getUserInfo() == null && uri.getQuery() == null && uri.getFragment() == null
-                    && ("https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && loopback))) {
-                return uri;
-            }
-        } catch (URISyntaxException e) {
-            // reported below
+        URI uri = EnvironmentReader.httpsUrl(value);
+        if (uri != null) {
+            return uri;
         }
         throw new ConfigException(name, "must be an https URL (http only on localhost), " + example + " (got "
                 + EnvironmentReader.quoted(value) + ")");

@@ -305,8 +305,21 @@ record EnvironmentReader(Map<String, String> env) {
 
     URI githubBaseUrl() {
         String value = optional("GITHUB_BASE_URL", Settings.DEFAULT_GITHUB_BASE_URL);
+        URI uri = httpsUrl(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+        if (uri != null) {
+            return uri;
+        }
+        throw new ConfigException("GITHUB_BASE_URL", "must be an https URL such as https://github.example.com/api/v3 "
+                + "(http only on localhost) (got " + quoted(value) + ")");
+    }
+
+    /**
+     * {@code value} as an https URL (http only on loopback, for local set-ups) without user info, query or
+     * fragment; null when it is not one.
+     */
+    static URI httpsUrl(String value) {
         try {
-            URI uri = new URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+            URI uri = new URI(value);
             String host = uri.getHost();
             boolean loopback = host != null && (host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]"));
             if (host != null && uri.getUserInfo() == null && uri.getQuery() == null && uri.getFragment() == null
@@ -314,10 +327,9 @@ record EnvironmentReader(Map<String, String> env) {
                 return uri;
             }
         } catch (URISyntaxException e) {
-            // reported below
+            // not a URL: null, as for any other refusal
         }
-        throw new ConfigException("GITHUB_BASE_URL", "must be an https URL such as https://github.example.com/api/v3 "
-                + "(http only on localhost) (got " + quoted(value) + ")");
+        return null;
     }
 
     /**

@@ -109,15 +109,17 @@ final class ExchangeHandler {
         if (req.prologue().method() != Method.POST || !req.content().hasEntity()) {
             return fromQuery;
         }
-        String contentType;
+        return fromQuery.overriddenBy(contentType(req), boundedBody(req), json);
+    }
+
+    /** The media type, lower case ("" when absent). */
+    static String contentType(ServerRequest req) {
         try {
-            contentType = req.headers().contentType()
-                    .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
+            return req.headers().contentType().map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
         } catch (BadRequestException e) {
             // Helidon parses the header only when asked: a malformed one is the caller's mistake, to be recorded.
             throw new IllegalArgumentException("Content-Type header cannot be parsed");
         }
-        return fromQuery.overriddenBy(contentType, boundedBody(req), json);
     }
 
     /** The body, at most {@link StsServer#MAX_PAYLOAD} bytes even when the listener allows webhook-sized ones. */

@@ -6,7 +6,6 @@ import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.ExchangeRequest;
 import dev.octosts.exchange.ExchangeResult;
 import dev.octosts.exchange.ExchangeService;
-import io.helidon.http.BadRequestException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -16,7 +15,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
@@ -101,14 +99,7 @@ final class TokenExchangeHandler {
 
     /** The form body; any other content is not an RFC 8693 request. */
     private static String formBody(ServerRequest req) {
-        String contentType;
-        try {
-            contentType = req.headers().contentType()
-                    .map(type -> type.mediaType().text().toLowerCase(Locale.ROOT)).orElse("");
-        } catch (BadRequestException e) {
-            throw new IllegalArgumentException("Content-Type header cannot be parsed");
-        }
-        if (!contentType.equals(ExchangeParameters.FORM) || !req.content().hasEntity()) {
+        if (!ExchangeHandler.contentType(req).equals(ExchangeParameters.FORM) || !req.content().hasEntity()) {
             throw new IllegalArgumentException("send the request as application/x-www-form-urlencoded");
         }
         return ExchangeHandler.boundedBody(req);
