@@ -8,6 +8,7 @@ import dev.octosts.ledger.VerificationReport.Problem;
 import dev.octosts.ledger.VerificationReport.Problem.Kind;
 import dev.octosts.ledger.schema.tables.records.LedgerCheckpointRecord;
 import dev.octosts.ledger.schema.tables.records.LedgerRecordRecord;
+import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -26,35 +27,51 @@ final class ChainWalk {
         long checkpoints;
     }
 
+    /** How many checkpoints a walk holds at once: its memory stays bounded however many a chain has. */
+    static final int CHECKPOINT_PAGE = 1000;
+
     private final DSLContext db;
     private final CheckpointVerifier checkpointVerifier;
     private final Counts counts;
     private final UUID id;
+    /** The chain's checkpoints after the records accepted so far, read a page at a time as the walk needs them. */
     private final NavigableMap<Long, LedgerCheckpointRecord> pendingCheckpoints = new TreeMap<>();
+    /** The seq of the last checkpoint read so far (or the walk's start); none beyond it has been read. */
+    private long checkpointsReadThrough;
+    private boolean checkpointsAllRead;
     private long expectedSeq;
     private String previousHash;
 
-    /**
-     * A walk that continues after {@code start} (checkpoints up to it were checked before) for at most
-     * {@code maxRecords} records. It holds only the checkpoints those records can reach plus the
-     * first one beyond them, which is all {@link #finish} needs: one checkpoint per seq at most, so
-     * the first {@code maxRecords + 1} after {@code start} include both.
-     */
-    ChainWalk(DSLContext db, CheckpointVerifier checkpointVerifier, Counts counts, UUID id, Position start,
-            int maxRecords) {
+    /** A walk that continues after {@code start}: checkpoints up to it were checked before. */
+    ChainWalk(DSLContext db, CheckpointVerifier checkpointVerifier, Counts counts, UUID id, Position start) {
         this.db = db;
         this.checkpointVerifier = checkpointVerifier;
         this.counts = counts;
         this.id = id;
         this.expectedSeq = start.seq() + 1;
         this.previousHash = start.hash();
+        this.checkpointsReadThrough = start.seq();
         counts.chains++;
-        for (LedgerCheckpointRecord checkpoint : db.selectFrom(LEDGER_CHECKPOINT)
-                .where(LEDGER_CHECKPOINT.CHAIN_ID.eq(id), LEDGER_CHECKPOINT.SEQ.gt(start.seq()))
-                .orderBy(LEDGER_CHECKPOINT.SEQ)
-                .limit(maxRecords + 1L)
-                .fetch()) {
-            pendingCheckpoints.put(checkpoint.getSeq(), checkpoint);
+    }
+
+    /**
+     * Reads the next page of checkpoints once those held are used up and the walk has reached {@code seq}
+     * or beyond what was read: then the held ones are exactly those ahead of the walk.
+     */
+    private void readCheckpointsThrough(long seq) {
+        while (pendingCheckpoints.isEmpty() && !checkpointsAllRead && checkpointsReadThrough < seq) {
+            List<LedgerCheckpointRecord> page = db.selectFrom(LEDGER_CHECKPOINT)
+                    .where(LEDGER_CHECKPOINT.CHAIN_ID.eq(id), LEDGER_CHECKPOINT.SEQ.gt(checkpointsReadThrough))
+                    .orderBy(LEDGER_CHECKPOINT.SEQ)
+                    .limit(CHECKPOINT_PAGE)
+                    .fetch();
+            for (LedgerCheckpointRecord checkpoint : page) {
+                pendingCheckpoints.put(checkpoint.getSeq(), checkpoint);
+            }
+            checkpointsAllRead = page.size() < CHECKPOINT_PAGE;
+            if (!page.isEmpty()) {
+                checkpointsReadThrough = page.getLast().getSeq();
+            }
         }
     }
 
@@ -84,12 +101,14 @@ final class ChainWalk {
         counts.records++;
         previousHash = record.getHash();
         expectedSeq++;
+        readCheckpointsThrough(record.getSeq());
         LedgerCheckpointRecord checkpoint = pendingCheckpoints.remove(record.getSeq());
         return checkpoint == null ? Optional.empty() : checkCheckpoint(checkpoint, record);
     }
 
     /** After the last record: checkpoints beyond it prove that records were removed from the end. */
     Optional<Problem> finish() {
+        readCheckpointsThrough(Long.MAX_VALUE);
         for (LedgerCheckpointRecord checkpoint : pendingCheckpoints.values()) {
             Optional<Problem> signature = checkSignature(checkpoint);
             if (signature.isPresent()) {

@@ -79,8 +79,7 @@ final class LedgerWalk {
             if (counts.records >= maxRecords) {
                 return report(earlier, false, Optional.empty(), reached);
             }
-            ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id, start(id, from.getOrDefault(id, Position.START)),
-                    (int) (maxRecords - counts.records));
+            ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id, start(id, from.getOrDefault(id, Position.START)));
             Outcome outcome = walkOn(chain, DSL.noCondition(), maxRecords);
             reached.put(id, chain.position());
             if (outcome.problem().isPresent()) {
@@ -127,13 +126,13 @@ final class LedgerWalk {
             LedgerCheckpointRecord start = starts.get(id);
             Optional<Problem> problem;
             if (start == null) {
-                problem = walkOn(new ChainWalk(db, checkpointVerifier, counts, id, start(id, Position.START),
-                        Integer.MAX_VALUE), DSL.noCondition(), Long.MAX_VALUE).problem();
+                problem = walkOn(new ChainWalk(db, checkpointVerifier, counts, id, start(id, Position.START)),
+                        DSL.noCondition(), Long.MAX_VALUE).problem();
             } else {
                 problem = checkStart(start);
                 if (problem.isEmpty()) {
                     ChainWalk chain = new ChainWalk(db, checkpointVerifier, counts, id,
-                            start(id, new Position(start.getSeq(), start.getHash())), Integer.MAX_VALUE);
+                            start(id, new Position(start.getSeq(), start.getHash())));
                     problem = walkOn(chain, recordedFrom(start), Long.MAX_VALUE).problem();
                 }
             }
@@ -245,6 +244,6 @@ final class LedgerWalk {
     }
 
     private ChainWalk wholeChain(UUID id) {
-        return new ChainWalk(db, checkpointVerifier, counts, id, start(id, Position.START), Integer.MAX_VALUE);
+        return new ChainWalk(db, checkpointVerifier, counts, id, start(id, Position.START));
     }
 }

@@ -106,6 +106,31 @@ class LedgerVerifierTest {
         });
     }
 
+    /**
+     * A chain checkpointed after every record has more checkpoints than a walk holds at once: they are read a
+     * page at a time, each still checked, and records deleted from the end are still found by the last one.
+     */
+    @Test
+    void checkpointsAreReadPageByPage() {
+        LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
+        UUID chain = ledger.newChain(A);
+        int records = ChainWalk.CHECKPOINT_PAGE + 50;
+        for (int i = 0; i < records; i++) {
+            ledger.append(chain, allowed(i, "acme/app", "repo:acme/app:ref:refs/heads/main"));
+            ledger.checkpoint(chain, SIGNER, T0.plusSeconds(i));
+        }
+        LedgerVerifier verifier = new LedgerVerifier(ledger.runtime(), List.of(KEY.publicKey()));
+
+        assertThat(verifier.verify()).isEqualTo(new VerificationReport(records, 1, records, Optional.empty()));
+
+        ledger.tamper(LedgerVerifierFixture.deleteRecords(A, records - 1, records));
+        assertThat(verifier.verify().firstProblem()).hasValueSatisfying(problem -> {
+            assertThat(problem.kind()).isEqualTo(Kind.MISSING);
+            assertThat(problem.seq()).isEqualTo(records - 1);
+            assertThat(problem.detail()).contains("record " + (records - 1) + " is missing");
+        });
+    }
+
     @Test
     void aLongFieldWrittenWholeBeforeColumnsWereBoundedStillVerifiesAndIsFound() {
         LedgerVerifierFixture ledger = LedgerVerifierFixture.create();
