@@ -197,7 +197,9 @@ public final class ExchangeService {
             RequestedScopes.check(request, orgPolicyRepo).orStop();
             VerifiedToken token = traced.step(OIDC_VERIFY,
                     () -> authentication.authenticate(request.authorization(), record)).orStop();
-            withinBudget(limits.admitVerified(token.issuer(), token.subject())).orStop();
+            // Several repositories cost what as many requests would: a policy read and check each.
+            withinBudget(limits.admitVerified(token.issuer(), token.subject(),
+                    RequestedScopes.targets(request, orgPolicyRepo).size())).orStop();
             return countingMisses(token, decideFor(token, request, record, traced, minted)).orStop();
         });
     }
@@ -238,7 +240,7 @@ public final class ExchangeService {
             TokenGrant grant = TokenGrant.decide(targets, policies, request.downScoping(), record).orStop();
             if (replay.enabled()) {
                 traced.step(REPLAY_CHECK, () -> replay.firstUse(token,
-                        BearerAuthentication.tokenOf(request.authorization()), RequestedScopes.useScope(request), identity,
+                        BearerAuthentication.tokenOf(request.authorization()), RequestedScopes.useScope(targets), identity,
                         record)).orStop();
             }
             String routeKey = scope + ":" + identity + ":" + token.subject();

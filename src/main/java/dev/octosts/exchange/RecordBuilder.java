@@ -171,9 +171,23 @@ final class RecordBuilder {
         if (scopes == null && !downScoping.asked()) {
             return null;
         }
-        return new ExchangeRecord.Grant(scopes == null ? List.of(bounded(scope)) : scopes.stream()
-                .map(RecordBuilder::bounded).toList(), List.copyOf(policiesRead), downScoping.permissions(),
-                downScoping.repositories(), grantedRepositories, grantedPermissions);
+        return new ExchangeRecord.Grant(scopes == null ? List.of(bounded(scope)) : recordedScopes(),
+                List.copyOf(policiesRead), downScoping.permissions(), downScoping.repositories(), grantedRepositories,
+                grantedPermissions);
+    }
+
+    /**
+     * The scopes asked for, at most as many as a request may name, then how many more there were: a request
+     * refused for naming too many must not choose how large its record is.
+     */
+    private List<String> recordedScopes() {
+        List<String> kept = scopes.stream().limit(RequestedScopes.MAX_REPOSITORIES).map(RecordBuilder::bounded).toList();
+        if (scopes.size() <= RequestedScopes.MAX_REPOSITORIES) {
+            return kept;
+        }
+        List<String> recorded = new ArrayList<>(kept);
+        recorded.add("… " + (scopes.size() - RequestedScopes.MAX_REPOSITORIES) + " more");
+        return recorded;
     }
 
     private static String bounded(String value) {

@@ -32,7 +32,7 @@ final class ReplayGuard {
      * Passed on the token's first use for this scope and identity; refused on any later one, and when the
      * memory cannot be reached (fail closed: with protection on, an unchecked token is not exchanged).
      *
-     * @param rawToken the token as sent, for its SHA-256 when it has no {@code jti}
+     * @param rawToken the token as sent, for the SHA-256 of what its issuer signed when it has no {@code jti}
      */
     Outcome<Void> firstUse(VerifiedToken token, String rawToken, String scope, String identity, RecordBuilder record) {
         if (uses == null) {
@@ -52,11 +52,13 @@ final class ReplayGuard {
      * length-prefixed so that no two different tuples give the same text. The scope is lowercased: GitHub's
      * names are case-insensitive, so {@code Org/Repo} must not be a second use of a token spent on
      * {@code org/repo}. The {@code exp} keeps a jti an issuer reuses for a later token from being refused.
+     * Without a jti the token is known by its header and payload, what the issuer signed: the signature's
+     * text is not (base64url's last character has bits nobody checks, and an ECDSA signature has a twin).
      */
     static String useKey(VerifiedToken token, String rawToken, String scope, String identity) {
         String tokenId = token.claims().get("jti") instanceof String jti && !jti.isEmpty()
                 ? "jti:" + jti
-                : "sha256:" + Sha256.hex(rawToken);
+                : "sha256:" + Sha256.hex(rawToken.substring(0, Math.max(0, rawToken.lastIndexOf('.'))));
         StringBuilder text = new StringBuilder();
         for (String part : new String[] {token.issuer(), tokenId, Long.toString(token.expiresAt().getEpochSecond()),
                 scope.toLowerCase(Locale.ROOT), identity}) {

@@ -2,8 +2,10 @@ package dev.octosts.exchange;
 
 import dev.octosts.gocompat.GoText;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The scopes of a request, checked before anything is spent on them: one repository or organization as
@@ -38,19 +40,30 @@ final class RequestedScopes {
         return Outcome.passed();
     }
 
-    /** Where each distinct scope points, in the caller's order. */
+    /**
+     * Where each distinct scope points, in the caller's order, each place once however it is spelled: GitHub's
+     * names ignore case, and Go's path rules read {@code org//repo} and {@code org/x/../repo} as {@code org/repo}.
+     */
     static List<Target> targets(ExchangeRequest request, String orgPolicyRepo) {
-        return request.distinctScopes().stream().map(scope -> Target.parse(scope, orgPolicyRepo)).toList();
+        Map<String, Target> byPlace = new LinkedHashMap<>();
+        for (String scope : request.distinctScopes()) {
+            Target target = Target.parse(scope, orgPolicyRepo);
+            byPlace.putIfAbsent(place(target), target);
+        }
+        return List.copyOf(byPlace.values());
+    }
+
+    /** A target as one name whatever its spelling: lower case, and whether it takes org policies. */
+    private static String place(Target target) {
+        return (target.owner() + "/" + target.repo()).toLowerCase(Locale.ROOT) + (target.orgPolicy() ? " org" : "");
     }
 
     /**
-     * The scopes as one use of a token for replay protection: the one scope, or the distinct scopes lowercased
-     * and sorted, so the same repositories asked for in another order or case are the same use.
+     * The scopes as one use of a token for replay protection: the places they point to, sorted, so that the
+     * same repositories asked for in another order, case or spelling are the same use.
      */
-    static String useScope(ExchangeRequest request) {
-        List<String> scopes = request.distinctScopes();
-        return scopes.size() == 1 ? scopes.getFirst()
-                : String.join(" ", scopes.stream().map(scope -> scope.toLowerCase(Locale.ROOT)).sorted().distinct().toList());
+    static String useScope(List<Target> targets) {
+        return String.join(" ", targets.stream().map(RequestedScopes::place).sorted().toList());
     }
 
     /**

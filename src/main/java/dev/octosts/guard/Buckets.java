@@ -47,7 +47,12 @@ public final class Buckets {
 
     /** Takes one from the key's bucket (made when the key is new); false when it is empty. */
     public boolean tryConsume(String key) {
-        return buckets.get(boundedKey(key), k -> newBucket.get()).tryConsume(1);
+        return tryConsume(key, 1);
+    }
+
+    /** Takes {@code count} from the key's bucket (made when the key is new); false when it has not that many. */
+    public boolean tryConsume(String key, long count) {
+        return buckets.get(boundedKey(key), k -> newBucket.get()).tryConsume(count);
     }
 
     /** The key's bucket when it has one, without making one. */

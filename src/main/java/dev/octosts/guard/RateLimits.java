@@ -126,13 +126,16 @@ public final class RateLimits {
     }
 
     /**
-     * Takes one request from a verified caller's budget: its rate, and whether it still has scopes that
-     * lead nowhere to spend. A budget per caller, not per issuer: an issuer such as GitHub Actions is shared
+     * Takes a request (as many as the repositories it names) from a verified caller's budget: its rate, and
+     * whether it still has scopes that lead nowhere to spend. A budget per caller, not per issuer: an issuer such as GitHub Actions is shared
      * by everyone who runs a workflow, so any of them could otherwise spend it for all the others.
      */
-    public Limit admitVerified(String issuer, String subject) {
+    public Limit admitVerified(String issuer, String subject, int repositories) {
         String caller = issuer + " " + subject;
-        if (settings.perSubject() > 0 && !subjects.tryConsume(caller)) {
+        // A request of several repositories costs as many requests (a policy read and check each), at most a
+        // full burst, so that it waits for one rather than never passing.
+        long cost = Math.min(Math.max(1, repositories), 2 * settings.perSubject());
+        if (settings.perSubject() > 0 && !subjects.tryConsume(caller, cost)) {
             return Limit.SUBJECT;
         }
         if (settings.scopeMissesPerMinute() > 0) {

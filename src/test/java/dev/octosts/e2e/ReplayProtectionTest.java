@@ -101,6 +101,35 @@ class ReplayProtectionTest {
         assertThat(exchange(replicaUri(), token, "scope=org/repo").status()).isEqualTo(200);
     }
 
+    /** Another spelling of the same repository (Go's path rules read all these as org/repo) is the same use. */
+    @Test
+    void anotherSpellingOfTheRepositoryIsTheSameUse() {
+        startWithProtection(true);
+        String token = harness.actionsToken(Map.of("sub", MAIN, "aud", Harness.DOMAIN, "jti", "run-6"));
+
+        assertThat(exchange(harness.baseUri(), token, "ci").status()).isEqualTo(200);
+        for (String spelling : List.of("org//repo", "org/./repo", "./org/repo", "org/x/../repo")) {
+            assertThat(exchange(replicaUri(), token, "scope=" + spelling).status()).as(spelling).isEqualTo(409);
+        }
+    }
+
+    /**
+     * A token without jti with its signature written another way (the last base64url character of an RS256
+     * signature has four bits nobody checks) is the same token.
+     */
+    @Test
+    void aTokenWithoutJtiIsTheSameTokenWhateverItsSignatureText() {
+        startWithProtection(true);
+        String token = harness.actionsToken(Map.of("sub", MAIN, "aud", Harness.DOMAIN));
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char last = token.charAt(token.length() - 1);
+        String rewritten = token.substring(0, token.length() - 1) + alphabet.charAt(alphabet.indexOf(last) ^ 1);
+
+        assertThat(exchange(harness.baseUri(), token, "ci").status()).isEqualTo(200);
+        Harness.Response again = exchange(replicaUri(), rewritten, "ci");
+        assertThat(again.status()).as(again.raw().body()).isEqualTo(409);
+    }
+
     @Test
     void aTokenWithoutJtiIsKnownByItsHash() {
         startWithProtection(true);

@@ -180,6 +180,20 @@ class SeveralRepositoriesTest {
         return harness.github.issuedTokens().stream().filter(token -> !token.revoked()).count();
     }
 
+    /** A request naming thousands of scopes is refused, and its record keeps 100 of them and a count. */
+    @Test
+    void aFloodOfScopesDoesNotChooseTheRecordsSize() {
+        String thousands = IntStream.rangeClosed(1, 1_000).mapToObj(i -> "scopes=org/r" + i).collect(Collectors.joining("&"));
+
+        Harness.Response response = harness.send(post("application/x-www-form-urlencoded", thousands + "&identity=ci").get());
+
+        assertThat(response.status()).isEqualTo(400);
+        JsonNode scopes = harness.lastRecord().path("grant").path("scopes");
+        assertThat(scopes).hasSize(101);
+        assertThat(scopes.get(99).asText()).isEqualTo("org/r100");
+        assertThat(scopes.get(100).asText()).isEqualTo("… 900 more");
+    }
+
     @Test
     void refusalsBeforeAuthenticationCostNoGitHubCall() {
         harness.send(query("scopes=org/a&scopes=elsewhere/repo&identity=ci").get());

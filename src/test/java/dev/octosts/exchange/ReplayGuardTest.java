@@ -40,13 +40,21 @@ class ReplayGuardTest {
                 .doesNotContain(key).doesNotHaveDuplicates();
     }
 
+    /**
+     * Without a jti, what the issuer signed names the token: another signature text for the same header and
+     * payload (base64url's unchecked last bits, an ECDSA twin) is the same token, another payload is not.
+     */
     @Test
-    void withoutJtiTheTokensOwnHashNamesIt() {
-        String key = ReplayGuard.useKey(token("https://issuer", null, EXP), "raw", "org/repo", "ci");
+    void withoutJtiWhatTheIssuerSignedNamesIt() {
+        String key = ReplayGuard.useKey(token("https://issuer", null, EXP), "header.payload.sigA", "org/repo", "ci");
 
-        assertThat(ReplayGuard.useKey(token("https://issuer", null, EXP), "raw", "org/repo", "ci")).isEqualTo(key);
-        assertThat(ReplayGuard.useKey(token("https://issuer", null, EXP), "other raw", "org/repo", "ci")).isNotEqualTo(key);
-        assertThat(ReplayGuard.useKey(token("https://issuer", "", EXP), "raw", "org/repo", "ci"))
+        assertThat(ReplayGuard.useKey(token("https://issuer", null, EXP), "header.payload.sigA", "org/repo", "ci"))
+                .isEqualTo(key);
+        assertThat(ReplayGuard.useKey(token("https://issuer", null, EXP), "header.payload.sigB", "org/repo", "ci"))
+                .as("the same signed part with its signature written otherwise").isEqualTo(key);
+        assertThat(ReplayGuard.useKey(token("https://issuer", null, EXP), "header.other.sigA", "org/repo", "ci"))
+                .isNotEqualTo(key);
+        assertThat(ReplayGuard.useKey(token("https://issuer", "", EXP), "header.payload.sigA", "org/repo", "ci"))
                 .as("an empty jti names nothing: the hash does").isEqualTo(key);
     }
 

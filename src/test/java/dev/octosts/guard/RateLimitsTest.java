@@ -51,16 +51,29 @@ class RateLimitsTest {
         assertThat(admitted(limits, "192.0.2.1", KNOWN, 5)).isEqualTo(5);
     }
 
+    /** Several repositories cost as many requests, at most a full burst: the caller's budget, not one request. */
+    @Test
+    void aRequestOfSeveralRepositoriesCostsAsManyRequests() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0, 0)); // 1/s, bursts of 2
+        String caller = "repo:org/repo:ref:refs/heads/main";
+
+        assertThat(limits.admitVerified(KNOWN, caller, 2)).isNull();
+        assertThat(limits.admitVerified(KNOWN, caller, 1)).as("two repositories spent the burst").isEqualTo(RateLimits.Limit.SUBJECT);
+        assertThat(limits.admitVerified(KNOWN, "repo:org/other:ref:refs/heads/main", 100))
+                .as("a hundred repositories cost a full burst, and pass on one").isNull();
+        assertThat(limits.admitVerified(KNOWN, "repo:org/other:ref:refs/heads/main", 1)).isEqualTo(RateLimits.Limit.SUBJECT);
+    }
+
     @Test
     void aSharedIssuerIsBudgetedPerCallerSoNoCallerCanSpendItForTheOthers() {
         RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0, 0));
         limits.earned(KNOWN);
 
         assertThat(admitted(limits, "192.0.2.66", KNOWN, 1_000)).as("forged tokens claiming the issuer").isEqualTo(1_000);
-        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main")).isNull();
-        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main")).isNull();
-        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main")).isEqualTo(RateLimits.Limit.SUBJECT);
-        assertThat(limits.admitVerified(KNOWN, "repo:org/repo:ref:refs/heads/main")).as("another caller").isNull();
+        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main", 1)).isNull();
+        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main", 1)).isNull();
+        assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main", 1)).isEqualTo(RateLimits.Limit.SUBJECT);
+        assertThat(limits.admitVerified(KNOWN, "repo:org/repo:ref:refs/heads/main", 1)).as("another caller").isNull();
     }
 
     @Test
@@ -68,12 +81,12 @@ class RateLimitsTest {
         RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 0, 3));
         String scanner = "repo:attacker/x:ref:refs/heads/main";
         for (int i = 0; i < 3; i++) {
-            assertThat(limits.admitVerified(KNOWN, scanner)).isNull();
+            assertThat(limits.admitVerified(KNOWN, scanner, 1)).isNull();
             limits.missed(KNOWN, scanner);
         }
 
-        assertThat(limits.admitVerified(KNOWN, scanner)).isEqualTo(RateLimits.Limit.SCOPE_MISSES);
-        assertThat(limits.admitVerified(KNOWN, "repo:org/repo:ref:refs/heads/main")).isNull();
+        assertThat(limits.admitVerified(KNOWN, scanner, 1)).isEqualTo(RateLimits.Limit.SCOPE_MISSES);
+        assertThat(limits.admitVerified(KNOWN, "repo:org/repo:ref:refs/heads/main", 1)).isNull();
     }
 
     @Test
