@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 
 /**
  * The audit console under {@code /console/} on the admin listener: sign-in at the organisation's provider,
@@ -41,12 +42,16 @@ public final class ConsoleRoutes {
     private static final String LOGIN_COOKIE = "octosts_console_login";
     private static final int MAX_FORM_BYTES = 4096;
 
+    static final int MAX_CONCURRENT_READS = 2;
+
     private final ConsoleSettings settings;
     private final AuditReaders readers;
     private final Sessions sessions;
     private final OidcSignIn signIn;
     private final Pages pages;
     private final Clock clock;
+    /** Pages being read at once; more are answered 503 at once rather than queued for the database. */
+    private final Semaphore reads = new Semaphore(MAX_CONCURRENT_READS);
 
     public ConsoleRoutes(ConsoleSettings settings, AuditReaders readers, LedgerSearch search, RecordProof proof,
                          Clock clock) {
@@ -95,11 +100,19 @@ public final class ConsoleRoutes {
             refused(res, refusal);
             return;
         }
+        // The console reads through the pool the ledger writer borrows from: a few pages at a time, never more.
+        if (!reads.tryAcquire()) {
+            html(res, Status.SERVICE_UNAVAILABLE_503, Html.page("Busy", viewer.get(),
+                    "<p class=\"notice\">The console is answering other pages; try again in a moment.</p>"));
+            return;
+        }
         try {
             view.serve(req, res, viewer.get());
         } catch (IllegalArgumentException e) {
             html(res, Status.BAD_REQUEST_400, Html.page("Not understood", viewer.get(),
                     "<p class=\"notice\">" + Html.text(e.getMessage()) + "</p>"));
+        } finally {
+            reads.release();
         }
     }
 

@@ -11,10 +11,11 @@ import java.util.function.Function;
 /**
  * A search's records as CSV (one row per record, the fields a spreadsheet needs) or JSON Lines (each
  * record in the export shape, as {@code audit export} writes it). At most {@link #MAX_ROWS} rows, newest
- * first; larger windows are what {@code audit export} is for.
+ * first, held in memory while they are written: the console shares the service's memory, so larger
+ * windows are what {@code audit export} (streamed) is for.
  */
 final class Exports {
-    static final int MAX_ROWS = dev.octosts.ledger.LedgerSearch.MAX_COUNT;
+    static final int MAX_ROWS = 2_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The CSV columns and where each comes from in the record. */

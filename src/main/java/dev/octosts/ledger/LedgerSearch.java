@@ -16,6 +16,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 
 /**
@@ -36,6 +37,7 @@ public final class LedgerSearch {
 
     /** The most matches a search counts; beyond it the count says "more than" (counting all would read them all). */
     public static final int MAX_COUNT = 10_000;
+    static final int QUERY_TIMEOUT_SECONDS = 10;
 
     /**
      * One page of matching records (export shape, newest first) and how many match in all, at most
@@ -149,7 +151,8 @@ public final class LedgerSearch {
         return where;
     }
 
+    /** Every query gives up after {@value #QUERY_TIMEOUT_SECONDS} s: the console shares the ledger writer's database. */
     private DSLContext db() {
-        return DSL.using(dataSource, SQLDialect.POSTGRES);
+        return DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withQueryTimeout(QUERY_TIMEOUT_SECONDS));
     }
 }
