@@ -117,8 +117,11 @@ final class OidcSignIn {
         } catch (ParseException | IllegalArgumentException e) {
             throw new SignInFailed("the provider's answer could not be read");
         }
-        Pending started = response.getState() == null ? null : pending.asMap().remove(response.getState().getValue());
-        if (started == null || browser == null || !Sessions.sameToken(started.browser(), browser)) {
+        // Only the browser that started a sign-in ends it: someone who saw its state (a log, the URL) cannot.
+        String state = response.getState() == null ? null : response.getState().getValue();
+        Pending started = state == null ? null : pending.getIfPresent(state);
+        if (started == null || browser == null || !Sessions.sameToken(started.browser(), browser)
+                || !pending.asMap().remove(state, started)) {
             throw new SignInFailed("this sign-in was not started in this browser, or took too long; start again");
         }
         if (response instanceof AuthenticationErrorResponse error) {

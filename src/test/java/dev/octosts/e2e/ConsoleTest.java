@@ -141,9 +141,17 @@ class ConsoleTest {
 
     @Test
     void aCallbackNotStartedInThisBrowserSignsNobodyIn() {
-        SignInResult stolen = attemptSignIn(ConsoleFixture.READER, false);
+        SignInResult stolen = attemptSignIn(ConsoleFixture.READER, false, false);
         assertThat(stolen.callback().statusCode()).isEqualTo(400);
         assertThat(stolen.session()).isNull();
+    }
+
+    /** Someone who saw a sign-in's callback URL (its state) cannot cancel it: the browser that started it ends it. */
+    @Test
+    void aStrangersUseOfTheCallbackLeavesTheSignInToItsBrowser() {
+        SignInResult result = attemptSignIn(ConsoleFixture.READER, true, true);
+        assertThat(result.callback().statusCode()).isEqualTo(200);
+        assertThat(result.session()).isNotNull();
     }
 
     private record SignInResult(HttpResponse<String> callback, String session) {
@@ -156,11 +164,11 @@ class ConsoleTest {
     }
 
     private SignInResult attemptSignIn(String subject) {
-        return attemptSignIn(subject, true);
+        return attemptSignIn(subject, true, false);
     }
 
     /** The console's login, the issuer's "sign in as" form, and the callback, each one hop as a browser follows them. */
-    private SignInResult attemptSignIn(String subject, boolean sameBrowser) {
+    private SignInResult attemptSignIn(String subject, boolean sameBrowser, boolean strangerFirst) {
         HttpResponse<String> login = get("login", null);
         assertThat(login.statusCode()).isEqualTo(303);
         String loginCookie = cookie(login, "octosts_console_login");
@@ -178,7 +186,11 @@ class ConsoleTest {
                         .map(e -> Harness.enc(e.getKey()) + "=" + Harness.enc(e.getValue()))
                         .collect(Collectors.joining("&")))).build());
         assertThat(approved.statusCode()).isEqualTo(303);
-        HttpRequest.Builder callback = HttpRequest.newBuilder(URI.create(approved.headers().firstValue("Location").orElseThrow()));
+        URI callbackUri = URI.create(approved.headers().firstValue("Location").orElseThrow());
+        if (strangerFirst) {
+            assertThat(send(HttpRequest.newBuilder(callbackUri).GET().build()).statusCode()).as("the stranger").isEqualTo(400);
+        }
+        HttpRequest.Builder callback = HttpRequest.newBuilder(callbackUri);
         if (sameBrowser) {
             callback.header("Cookie", "octosts_console_login=" + loginCookie);
         }
