@@ -17,7 +17,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +36,8 @@ final class Sandbox implements AutoCloseable {
     /** Who may read the ledger in the sandbox, in the console and with {@code /audit/*} tokens. */
     static final String AUDITOR = "auditor@example.com";
     static final String CONSOLE_CLIENT = "octo-sts-console";
+    /** Settings a sandbox takes from its own environment, e.g. {@code EXCHANGE_REPLAY_PROTECTION=true octo-sts dev}. */
+    static final List<String> OPT_INS = List.of("EXCHANGE_REPLAY_PROTECTION");
 
     final LocalPostgres postgres;
     final GitHubSimulator github;
@@ -130,7 +134,7 @@ final class Sandbox implements AutoCloseable {
                 issuer: %s
                 subject: %s
                 """.formatted(DOMAIN, issuer.issuer(), AUDITOR));
-        Map<String, String> env = Map.ofEntries(
+        Map<String, String> env = new HashMap<>(Map.ofEntries(
                 Map.entry("DATABASE_URL", runtimeUrl),
                 Map.entry("DATABASE_MIGRATION_URL", database.ownerUrl()),
                 Map.entry("LEDGER_SIGNING_KEY_FILE", ledgerKey.toString()),
@@ -150,7 +154,14 @@ final class Sandbox implements AutoCloseable {
                 Map.entry("CONSOLE_CLIENT_SECRET", consoleSecret),
                 Map.entry("CONSOLE_REDIRECT_URL", console.resolve("callback").toString()),
                 // Checkpoints soon after the example traffic, so its records show as verified in the console.
-                Map.entry("LEDGER_CHECKPOINT_SECONDS", "5"));
+                Map.entry("LEDGER_CHECKPOINT_SECONDS", "5")));
+        // Opt-in behaviour to try in the sandbox, from the environment it was started in.
+        for (String optIn : OPT_INS) {
+            String value = System.getenv(optIn);
+            if (value != null) {
+                env.put(optIn, value);
+            }
+        }
         Application application;
         try {
             application = Application.start(Settings.fromEnvironment(env), Clock.systemUTC());
