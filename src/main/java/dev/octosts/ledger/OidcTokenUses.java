@@ -23,6 +23,11 @@ public final class OidcTokenUses implements TokenUses {
      * (no leeway), so this margin only covers clocks of different processes disagreeing.
      */
     public static final Duration KEPT_AFTER_EXPIRY = Duration.ofHours(1);
+    /**
+     * The longest a use is remembered: a token's {@code exp} is whatever its issuer wrote (year 9999, or past
+     * what PostgreSQL can store), and a row kept until then would never be pruned.
+     */
+    public static final Duration REMEMBERED_AT_MOST = Duration.ofDays(31);
     private static final int QUERY_TIMEOUT_SECONDS = 5;
     /** Rows one prune statement deletes at most, so that it never holds many locks for long. */
     static final int PRUNE_BATCH = 10_000;
@@ -42,8 +47,10 @@ public final class OidcTokenUses implements TokenUses {
                      "INSERT INTO oidc_token_use (use_key, expires_at, used_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
             insert.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
             insert.setString(1, useKey);
-            insert.setTimestamp(2, Timestamp.from(expiresAt));
-            insert.setTimestamp(3, Timestamp.from(clock.instant()));
+            Instant now = clock.instant();
+            Instant latest = now.plus(REMEMBERED_AT_MOST);
+            insert.setTimestamp(2, Timestamp.from(expiresAt.isAfter(latest) ? latest : expiresAt));
+            insert.setTimestamp(3, Timestamp.from(now));
             // A concurrent claim of the same key waits for this one's commit, then inserts nothing.
             return insert.executeUpdate() == 1;
         } catch (SQLException e) {

@@ -130,6 +130,20 @@ class ReplayProtectionTest {
         assertThat(again.status()).as(again.raw().body()).isEqualTo(409);
     }
 
+    /** A token whose issuer wrote an exp in year 9999 is remembered for a month, not forever (nor refused). */
+    @Test
+    void aTokenValidForeverIsRememberedForAMonth() {
+        startWithProtection(true);
+        String token = harness.actionsToken(Map.of("sub", MAIN, "aud", Harness.DOMAIN, "jti", "run-9",
+                "exp", 253_402_300_799L));
+
+        Harness.Response first = exchange(harness.baseUri(), token, "ci");
+        assertThat(first.status()).as(first.raw().body()).isEqualTo(200);
+        assertThat(exchange(replicaUri(), token, "ci").status()).isEqualTo(409);
+        assertThat(count("SELECT count(*) FROM oidc_token_use WHERE expires_at <= now() + interval '31 days'"))
+                .isEqualTo(1);
+    }
+
     @Test
     void aTokenWithoutJtiIsKnownByItsHash() {
         startWithProtection(true);
