@@ -26,10 +26,15 @@ public final class LedgerGrants implements IssuedGrants {
     static final int MAX_ROWS = 8;
     private static final int QUERY_TIMEOUT_SECONDS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Both conditions on the index's columns, so that no other record with the token's hash is read. */
+    /**
+     * Both conditions on the index's columns, so that no other record with the token's hash is read: a grant
+     * ({@code issued}, or {@code record_reduced} when the database refused it whole and it was stored reduced)
+     * and a revocation GitHub confirmed ({@code revoked}).
+     */
     static final String SELECT = """
             SELECT decision, chain_id, seq, canonical FROM ledger_record
-            WHERE token_sha256 = ? AND reason IN ('issued', 'revoked') AND decision IN ('allow', 'revoke')
+            WHERE token_sha256 = ? AND reason IN ('issued', 'revoked', 'record_reduced')
+              AND (decision = 'allow' OR decision = 'revoke' AND reason = 'revoked')
             ORDER BY recorded_at LIMIT\s""" + MAX_ROWS;
 
     private final DataSource database;

@@ -265,6 +265,9 @@ class LedgerPoisonTest {
             assertThat(allow.get("reason").textValue()).isEqualTo("record_reduced");
             assertThat(allow.get("decision").textValue()).isEqualTo("allow");
             assertThat(allow.at("/issued/token_sha256").textValue()).isEqualTo(sha256Hex("refused-allow"));
+            // A grant stored reduced is still one the service can revoke.
+            assertThat(new LedgerGrants(pool).find(sha256Hex("refused-allow")))
+                    .hasValueSatisfying(grant -> assertThat(grant.revoked()).isFalse());
             assertThat(counter(metrics, "octosts.ledger.records.reduced")).isEqualTo(2);
             assertThat(counter(metrics, "octosts.ledger.write.failures")).isZero();
             JsonNode schema = JSON.readTree(Path.of("db/ledger-record.schema.json").toFile());
