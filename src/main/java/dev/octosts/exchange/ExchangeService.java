@@ -194,13 +194,12 @@ public final class ExchangeService {
     private Outcome<InstallationToken> decide(ExchangeRequest request, RecordBuilder record,
                                               ExchangeTracing.Traced traced, Consumer<InstallationToken> minted) {
         return Outcome.steps(() -> {
-            RequestedScopes.check(request, orgPolicyRepo).orStop();
+            List<Target> targets = RequestedScopes.check(request, orgPolicyRepo).orStop();
             VerifiedToken token = traced.step(OIDC_VERIFY,
                     () -> authentication.authenticate(request.authorization(), record)).orStop();
             // Several repositories cost what as many requests would: a policy read and check each.
-            withinBudget(limits.admitVerified(token.issuer(), token.subject(),
-                    RequestedScopes.targets(request, orgPolicyRepo).size())).orStop();
-            return countingMisses(token, decideFor(token, request, record, traced, minted)).orStop();
+            withinBudget(limits.admitVerified(token.issuer(), token.subject(), targets.size())).orStop();
+            return countingMisses(token, decideFor(token, targets, request, record, traced, minted)).orStop();
         });
     }
 
@@ -213,13 +212,13 @@ public final class ExchangeService {
     }
 
     /** The steps after the caller is known: where its token may lead, and whether it does. */
-    private Outcome<InstallationToken> decideFor(VerifiedToken token, ExchangeRequest request, RecordBuilder record,
-                                                 ExchangeTracing.Traced traced, Consumer<InstallationToken> minted) {
+    private Outcome<InstallationToken> decideFor(VerifiedToken token, List<Target> targets, ExchangeRequest request,
+                                                 RecordBuilder record, ExchangeTracing.Traced traced,
+                                                 Consumer<InstallationToken> minted) {
         return Outcome.steps(() -> {
             String scope = request.effectiveScope();
             String identity = request.identity();
             Target target = target(scope, identity).orStop();
-            List<Target> targets = RequestedScopes.targets(request, orgPolicyRepo);
             AppPool pool = appPool(target).orStop();
             for (Target each : targets) {
                 RequestedScopes.naming(targets, each, policyMayExist(each, identity)).orStop();

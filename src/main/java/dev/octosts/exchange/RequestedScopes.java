@@ -17,8 +17,11 @@ final class RequestedScopes {
     private RequestedScopes() {
     }
 
-    /** Refused when the scopes cannot make one token, or when {@code repositories} narrows no org scope. */
-    static Outcome<Void> check(ExchangeRequest request, String orgPolicyRepo) {
+    /**
+     * Where the scopes point ({@link #targets}); refused when they cannot make one token, or when
+     * {@code repositories} narrows no org scope.
+     */
+    static Outcome<List<Target>> check(ExchangeRequest request, String orgPolicyRepo) {
         List<String> scopes = request.distinctScopes();
         if (scopes.size() > MAX_REPOSITORIES) {
             return Outcome.refused(Reason.TOO_MANY_SCOPES.refusal());
@@ -37,14 +40,14 @@ final class RequestedScopes {
                 && (targets.size() > 1 || !targets.getFirst().orgPolicy())) {
             return Outcome.refused(Reason.REPOSITORIES_NEED_ORG_SCOPE.refusal());
         }
-        return Outcome.passed();
+        return Outcome.of(targets);
     }
 
     /**
      * Where each distinct scope points, in the caller's order, each place once however it is spelled: GitHub's
      * names ignore case, and Go's path rules read {@code org//repo} and {@code org/x/../repo} as {@code org/repo}.
      */
-    static List<Target> targets(ExchangeRequest request, String orgPolicyRepo) {
+    private static List<Target> targets(ExchangeRequest request, String orgPolicyRepo) {
         Map<String, Target> byPlace = new LinkedHashMap<>();
         for (String scope : request.distinctScopes()) {
             Target target = Target.parse(scope, orgPolicyRepo);

@@ -31,11 +31,16 @@ public final class Buckets {
         this.newBucket = newBucket;
     }
 
-    /** {@code perSecond} sustained, in bursts of twice as many. */
+    /** {@code perSecond} sustained, in bursts of {@link #burst} as many. */
     public static Bucket perSecond(long perSecond) {
         return Bucket.builder()
-                .addLimit(limit -> limit.capacity(2 * perSecond).refillGreedy(perSecond, Duration.ofSeconds(1)))
+                .addLimit(limit -> limit.capacity(burst(perSecond)).refillGreedy(perSecond, Duration.ofSeconds(1)))
                 .build();
+    }
+
+    /** The most a {@link #perSecond} bucket holds: twice its rate. */
+    public static long burst(long perSecond) {
+        return 2 * perSecond;
     }
 
     /** {@code count} a minute, in bursts of as many. */

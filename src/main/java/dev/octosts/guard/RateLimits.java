@@ -134,7 +134,7 @@ public final class RateLimits {
         String caller = issuer + " " + subject;
         // A request of several repositories costs as many requests (a policy read and check each), at most a
         // full burst, so that it waits for one rather than never passing.
-        long cost = Math.min(Math.max(1, repositories), 2 * settings.perSubject());
+        long cost = Math.min(Math.max(1, repositories), Buckets.burst(settings.perSubject()));
         if (settings.perSubject() > 0 && !subjects.tryConsume(caller, cost)) {
             return Limit.SUBJECT;
         }
