@@ -17,12 +17,7 @@ public final class CanonicalJson {
     }
 
     public static String of(JsonNode node) {
-        return of(node, 512);
-    }
-
-    /** @param expectedLength the length the text is likely to have, so the builder is sized once */
-    public static String of(JsonNode node, int expectedLength) {
-        StringBuilder out = new StringBuilder(expectedLength + 16);
+        StringBuilder out = new StringBuilder(512);
         write(node, out);
         return out.toString();
     }
