@@ -9,6 +9,7 @@ import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.TokenRevocation;
 import dev.octosts.guard.ExchangeDeadline;
 import dev.octosts.guard.RateLimits;
+import dev.octosts.guard.Tarpit;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubApp;
@@ -178,6 +179,8 @@ public final class Application implements AutoCloseable {
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         AppRouter router = new AppRouter(pools);
         Settings.RateLimits rates = settings.rateLimits();
+        Tarpit tarpit = new Tarpit(rates.hold(), rates.maxHeld());
+        telemetry.observeHeldAnswers(tarpit::held, tarpit::sentAtOnce);
         IssuerAllowlist allowedIssuers = oidcSettings.allowedIssuers();
         RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perSubject(),
                 rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords(), rates.scopeMissesPerMinute()),
@@ -197,7 +200,7 @@ public final class Application implements AutoCloseable {
                         database, clock, telemetry, settings.webhook().unverifiedPerAddressPerMinute());
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
-                revocation, webhook, telemetry);
+                revocation, webhook, tarpit, telemetry);
         Settings.Admin adminSettings = settings.admin();
         AuditReaders readers = new AuditReaders(oidc, auditReaders, auditReadersAudience, settings.domain(), ledger, clock);
         ConsoleRoutes console = settings.console() == null ? null : new ConsoleRoutes(settings.console(), readers,

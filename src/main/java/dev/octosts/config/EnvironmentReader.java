@@ -118,6 +118,22 @@ record EnvironmentReader(Map<String, String> env) {
         throw new ConfigException(name, "must be a positive whole number (got " + quoted(value) + ")");
     }
 
+    int boundedInt(String name, int fallback, int min, int max) {
+        String value = optional(name, null);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int number = Integer.parseInt(value);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(name, "must be a whole number from " + min + " to " + max + " (got " + quoted(value) + ")");
+    }
+
     /** Requests per second: a whole number, 0 (no limit) up to a million. */
     long rate(String name, long fallback) {
         String value = optional(name, null);

@@ -16,6 +16,7 @@ import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.policy.PolicyExplainer;
 import dev.octosts.policy.PolicyExplanation;
+import dev.octosts.guard.Tarpit;
 import dev.octosts.telemetry.PrometheusReader;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.http.HeaderNames;
@@ -83,7 +84,7 @@ public final class AdminServer implements AutoCloseable {
         this.verifier = verifier;
         this.clock = clock;
         this.server = listener.configure(WebServer.builder())
-                .directHandlers(RefusedBeforeRouting.forListener("admin", json, telemetry))
+                .directHandlers(RefusedBeforeRouting.forListener("admin", json, telemetry, Tarpit.off()))
                 .maxPayloadSize(StsServer.MAX_PAYLOAD)
                 .routing(this::routes)
                 .build();

@@ -32,11 +32,13 @@ final class ExchangeHandler {
     private final ExchangeService exchange;
     private final ObjectMapper json;
     private final ClientAddress clientAddress;
+    private final OverBudgetAnswers overBudget;
 
-    ExchangeHandler(ExchangeService exchange, ObjectMapper json, ClientAddress clientAddress) {
+    ExchangeHandler(ExchangeService exchange, ObjectMapper json, ClientAddress clientAddress, OverBudgetAnswers overBudget) {
         this.exchange = exchange;
         this.clientAddress = clientAddress;
         this.json = json;
+        this.overBudget = overBudget;
     }
 
     void exchange(ServerRequest req, ServerResponse res) {
@@ -69,6 +71,7 @@ final class ExchangeHandler {
     private void respond(ServerResponse res, ExchangeResult result) {
         if (!result.allowed()) {
             ExchangeRecord record = result.record();
+            overBudget.beforeRefusal(res, record);
             sendError(res, record.code(), record.message());
             return;
         }

@@ -2,6 +2,7 @@ package dev.octosts.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.exchange.GrpcCode;
+import dev.octosts.guard.Tarpit;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -17,11 +18,16 @@ import java.util.Locale;
  * every other refusal instead of an empty one, and counted, since no ledger record can be made for a
  * request that was never parsed. The message is fixed per kind: nothing the caller sent is echoed.
  */
-record RefusedBeforeRouting(String listener, ObjectMapper json, Telemetry telemetry) implements DirectHandler {
+record RefusedBeforeRouting(String listener, ObjectMapper json, Telemetry telemetry, Tarpit tarpit)
+        implements DirectHandler {
 
-    /** The handlers of one listener: this one for every kind of early refusal. */
-    static DirectHandlers forListener(String listener, ObjectMapper json, Telemetry telemetry) {
-        RefusedBeforeRouting handler = new RefusedBeforeRouting(listener, json, telemetry);
+    /**
+     * The handlers of one listener: this one for every kind of early refusal. The caller's mistakes are
+     * answered after the {@code tarpit}'s hold, so that a flood of oversized or malformed requests is slowed to
+     * its own concurrency.
+     */
+    static DirectHandlers forListener(String listener, ObjectMapper json, Telemetry telemetry, Tarpit tarpit) {
+        RefusedBeforeRouting handler = new RefusedBeforeRouting(listener, json, telemetry, tarpit);
         DirectHandlers.Builder handlers = DirectHandlers.builder();
         for (EventType type : EventType.values()) {
             handlers.addHandler(type, handler);
@@ -39,6 +45,9 @@ record RefusedBeforeRouting(String listener, ObjectMapper json, Telemetry teleme
             status = Status.BAD_REQUEST_400;
         }
         telemetry.requestRefusedBeforeRouting(listener, eventType.name().toLowerCase(Locale.ROOT));
+        if (eventType != EventType.INTERNAL_ERROR) {
+            tarpit.hold(); // the connection closes after this answer whether or not it was held
+        }
         GrpcCode code = switch (eventType) {
             case INTERNAL_ERROR -> GrpcCode.INTERNAL;
             case HTTP_VERSION_NOT_SUPPORTED -> GrpcCode.UNIMPLEMENTED;

@@ -23,11 +23,14 @@ final class RevocationHandler {
     private final TokenRevocation revocation;
     private final ObjectMapper json;
     private final ClientAddress clientAddress;
+    private final OverBudgetAnswers overBudget;
 
-    RevocationHandler(TokenRevocation revocation, ObjectMapper json, ClientAddress clientAddress) {
+    RevocationHandler(TokenRevocation revocation, ObjectMapper json, ClientAddress clientAddress,
+                      OverBudgetAnswers overBudget) {
         this.revocation = revocation;
         this.json = json;
         this.clientAddress = clientAddress;
+        this.overBudget = overBudget;
     }
 
     void revoke(ServerRequest req, ServerResponse res) {
@@ -50,6 +53,7 @@ final class RevocationHandler {
             res.send();
             return;
         }
+        overBudget.beforeRefusal(res, record);
         res.status(Status.create(record.code().httpStatus()));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(GrpcError.body(json, record.code(), record.message()));

@@ -5,6 +5,7 @@ import dev.octosts.config.AddressRange;
 import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.GrpcCode;
 import dev.octosts.exchange.TokenRevocation;
+import dev.octosts.guard.Tarpit;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
@@ -135,30 +136,32 @@ public final class StsServer implements AutoCloseable {
             "/observe/health", TokenExchangeHandler.TOKEN_PATH, TokenExchangeHandler.METADATA_PATH);
 
     public StsServer(Listener listener, ExchangeService exchange, Telemetry telemetry) {
-        this(listener, List.of(), exchange, null, telemetry);
+        this(listener, List.of(), exchange, null, null, Tarpit.off(), telemetry);
     }
 
     /** @param webhook the policy-validation webhook, served on {@code POST /webhook}; null: not served (404) */
     public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
                      WebhookService webhook, Telemetry telemetry) {
-        this(listener, trustedProxies, exchange, null, webhook, telemetry);
+        this(listener, trustedProxies, exchange, null, webhook, Tarpit.off(), telemetry);
     }
 
     /**
      * @param revocation revocation through the service, served on {@code DELETE /sts/token}; null: not served (404)
      * @param webhook    the policy-validation webhook, served on {@code POST /webhook}; null: not served (404)
+     * @param tarpit     holds the answers to callers over their budget and to requests refused before routing
      */
     public StsServer(Listener listener, List<AddressRange> trustedProxies, ExchangeService exchange,
-                     TokenRevocation revocation, WebhookService webhook, Telemetry telemetry) {
+                     TokenRevocation revocation, WebhookService webhook, Tarpit tarpit, Telemetry telemetry) {
         this.listener = listener;
         ObjectMapper json = new ObjectMapper();
         ClientAddress clientAddress = new ClientAddress(trustedProxies);
-        ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress);
-        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, json, clientAddress, exchange.domain());
+        OverBudgetAnswers overBudget = new OverBudgetAnswers(tarpit);
+        ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress, overBudget);
+        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, json, clientAddress, overBudget, exchange.domain());
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = listener.configure(WebServer.builder())
-                .directHandlers(RefusedBeforeRouting.forListener("public", json, telemetry))
+                .directHandlers(RefusedBeforeRouting.forListener("public", json, telemetry, tarpit))
                 .maxPayloadSize(webhook == null ? MAX_PAYLOAD : MAX_WEBHOOK_PAYLOAD)
                 .addProtocol(Http1Config.builder()
                         .maxPrologueLength(MAX_REQUEST_LINE)
@@ -174,6 +177,7 @@ public final class StsServer implements AutoCloseable {
                                 // Counted like the listener's own refusal of such a body when there is no webhook.
                                 telemetry.requestRefusedBeforeRouting("public", "payload_too_large");
                                 // The body is not read and dropped: the connection closes instead.
+                                overBudget.hold(res);
                                 res.header(HeaderValues.CONNECTION_CLOSE);
                                 res.status(Status.REQUEST_ENTITY_TOO_LARGE_413);
                                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
@@ -182,10 +186,10 @@ public final class StsServer implements AutoCloseable {
                             }
                             chain.proceed();
                         });
-                        routing.post(WEBHOOK_PATH, new WebhookRoute(webhook, MAX_WEBHOOK_PAYLOAD)::deliver);
+                        routing.post(WEBHOOK_PATH, new WebhookRoute(webhook, MAX_WEBHOOK_PAYLOAD, overBudget)::deliver);
                     }
                     if (revocation != null) {
-                        routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, json, clientAddress)::revoke);
+                        routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, json, clientAddress, overBudget)::revoke);
                     }
                     routes(routing, handler, oauth, json);
                 });

@@ -37,12 +37,15 @@ final class TokenExchangeHandler {
     private final ExchangeService exchange;
     private final ObjectMapper json;
     private final ClientAddress clientAddress;
+    private final OverBudgetAnswers overBudget;
     private final byte[] metadata;
 
-    TokenExchangeHandler(ExchangeService exchange, ObjectMapper json, ClientAddress clientAddress, String domain) {
+    TokenExchangeHandler(ExchangeService exchange, ObjectMapper json, ClientAddress clientAddress,
+                         OverBudgetAnswers overBudget, String domain) {
         this.exchange = exchange;
         this.json = json;
         this.clientAddress = clientAddress;
+        this.overBudget = overBudget;
         String issuer = "https://" + domain;
         ObjectNode document = json.createObjectNode();
         document.put("issuer", issuer);
@@ -75,6 +78,7 @@ final class TokenExchangeHandler {
             ExchangeResult refused = exchange.refuseMalformed(new ExchangeRequest(requestId, List.of(), "", List.of(),
                     "", clientAddress.of(req), ExchangeHandler.userAgent(req)), e.getMessage());
             // Recorded as malformed (or rate limited): the OAuth error says which parameter was wrong.
+            overBudget.beforeRefusal(res, refused.record());
             int status = statusOf(refused.record());
             String error = status != 400 ? errorOf(refused.record())
                     : e instanceof TokenExchangeParameters.Refused oauth ? oauth.error() : "invalid_request";
@@ -85,6 +89,7 @@ final class TokenExchangeHandler {
                 List.of("Bearer " + params.subjectToken()), "", params.scopes(), params.identity(),
                 clientAddress.of(req), ExchangeHandler.userAgent(req), params.downScoping()));
         if (!result.allowed()) {
+            overBudget.beforeRefusal(res, result.record());
             sendError(res, statusOf(result.record()), errorOf(result.record()), result.record().message());
             return;
         }

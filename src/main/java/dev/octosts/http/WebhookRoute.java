@@ -34,10 +34,12 @@ final class WebhookRoute {
     private final WebhookService webhook;
     private final long maxBody;
     private final WebhookBodies bodies = new WebhookBodies(MAX_HELD_BYTES, BODY_DEADLINE);
+    private final OverBudgetAnswers overBudget;
 
-    WebhookRoute(WebhookService webhook, long maxBody) {
+    WebhookRoute(WebhookService webhook, long maxBody, OverBudgetAnswers overBudget) {
         this.webhook = webhook;
         this.maxBody = maxBody;
+        this.overBudget = overBudget;
     }
 
     void deliver(ServerRequest req, ServerResponse res) {
@@ -56,6 +58,9 @@ final class WebhookRoute {
         InetAddress address = address(req);
         WebhookService.Response refused = webhook.screen(headers, address);
         if (refused != null) {
+            if (refused.status() == Status.TOO_MANY_REQUESTS_429.code()) {
+                overBudget.rateLimited(res);
+            }
             unread(res, refused);
             return;
         }

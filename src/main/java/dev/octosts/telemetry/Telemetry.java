@@ -9,6 +9,7 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongGauge;
 import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableLongCounter;
 import io.opentelemetry.api.metrics.ObservableLongGauge;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +47,7 @@ public final class Telemetry implements AutoCloseable {
     static final AttributeKey<String> STEP = AttributeKey.stringKey("octosts.step");
     static final AttributeKey<String> LISTENER = AttributeKey.stringKey("octosts.listener");
     private static final AttributeKey<String> EVENT = AttributeKey.stringKey("octosts.http.event");
+    private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("octosts.outcome");
     static final AttributeKey<String> CACHE_RESULT = AttributeKey.stringKey("octosts.cache.result");
     static final AttributeKey<String> GITHUB_ENDPOINT = AttributeKey.stringKey("octosts.github.endpoint");
     static final AttributeKey<Long> GITHUB_INSTALLATION = AttributeKey.longKey("octosts.github.installation_id");
@@ -263,6 +266,20 @@ public final class Telemetry implements AutoCloseable {
                 .buildWithCallback(measurement -> measurement.record(depth.getAsInt()));
         synchronized (observers) {
             observers.add(gauge);
+        }
+    }
+
+    /** Answers to callers over their budget that were held, and those sent at once because every hold was taken. */
+    public void observeHeldAnswers(LongSupplier held, LongSupplier sentAtOnce) {
+        ObservableLongCounter counter = openTelemetry.getMeter(INSTRUMENTATION_SCOPE)
+                .counterBuilder("octosts.requests.held").setUnit("{request}")
+                .setDescription("Refusals held before their answer (held), or answered at once and closed (closed)")
+                .buildWithCallback(measurement -> {
+                    measurement.record(held.getAsLong(), Attributes.of(OUTCOME, "held"));
+                    measurement.record(sentAtOnce.getAsLong(), Attributes.of(OUTCOME, "closed"));
+                });
+        synchronized (observers) {
+            observers.add(counter);
         }
     }
 

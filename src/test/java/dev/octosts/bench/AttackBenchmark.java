@@ -184,7 +184,8 @@ public final class AttackBenchmark {
                 URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
                 Map<String, String> env = served.serviceEnvironment(work, github, owner, runtime, adminPort);
                 env.put("GITHUB_WEBHOOK_SECRET", webhookSecret);
-                ServiceProcess service = ServiceProcess.start(env, List.of());
+                for (String kv : System.getProperty("bench.env", "").split(",")) { if (kv.contains("=")) env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1)); }
+                ServiceProcess service = ServiceProcess.start(env, System.getProperty("bench.jfr") == null ? List.of() : List.of("-XX:StartFlightRecording=filename=" + System.getProperty("bench.jfr") + ",settings=profile"));
                 Legit legit = new Legit(service.base(), fleet.exchanges());
                 AttackTraffic traffic = new AttackTraffic(service.base(), attackerAddresses, ATTACKERS);
                 try {

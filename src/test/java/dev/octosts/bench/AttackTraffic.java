@@ -284,7 +284,7 @@ final class AttackTraffic implements AutoCloseable {
         return deadline -> {
             AtomicLong sent = new AtomicLong();
             Map<Integer, LongAdder> answers = new ConcurrentHashMap<>();
-            try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            try (ExecutorService senders = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().factory())) {
                 for (int c = 0; c < concurrency; c++) {
                     senders.submit(() -> {
                         for (long n; System.nanoTime() < deadline && (n = sent.getAndIncrement()) < MAX_REQUESTS; ) {

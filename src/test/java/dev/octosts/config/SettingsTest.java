@@ -84,6 +84,8 @@ class SettingsTest {
             "RATE_LIMIT_PER_ADDRESS|fast|RATE_LIMIT_PER_ADDRESS: must be requests per second, 0 (off) to 1000000",
             "RATE_LIMIT_PER_SUBJECT|1000001|RATE_LIMIT_PER_SUBJECT: must be requests per second, 0 (off) to 1000000",
             "RATE_LIMIT_UNKNOWN_ISSUERS|-1|RATE_LIMIT_UNKNOWN_ISSUERS: must be requests per second, 0 (off) to 1000000",
+            "RATE_LIMIT_HOLD_MILLIS|10001|RATE_LIMIT_HOLD_MILLIS: must be a whole number from 0 to 10000",
+            "RATE_LIMIT_MAX_HELD|0|RATE_LIMIT_MAX_HELD: must be a whole number from 1 to 100000",
             "TRUSTED_PROXIES|10.0.0.0/8,proxy.internal|TRUSTED_PROXIES: must be IP addresses or CIDR ranges",
             "EXCHANGE_DEADLINE_SECONDS|soon|EXCHANGE_DEADLINE_SECONDS: must be a positive whole number",
             "LEDGER_CHECKPOINT_SECONDS|99999999999999999999|LEDGER_CHECKPOINT_SECONDS: must be a positive whole number",

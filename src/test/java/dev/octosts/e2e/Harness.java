@@ -103,6 +103,8 @@ final class Harness implements AutoCloseable {
                 "RATE_LIMIT_UNKNOWN_ISSUERS", "RATE_LIMITED_RECORDS", "RATE_LIMIT_SCOPE_MISSES_PER_MINUTE")) {
             env.put(limit, "0");
         }
+        // Answers over budget go at once unless a test of the hold sets it.
+        env.put("RATE_LIMIT_HOLD_MILLIS", "0");
         writeJwksOverride(ACTIONS_ISSUER);
         this.superuserUrl = superuserUrl;
         ownerUrl = TestDatabase.createOwnerLogin(superuserUrl);
