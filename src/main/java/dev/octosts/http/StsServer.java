@@ -152,9 +152,9 @@ public final class StsServer implements AutoCloseable {
                      TokenRevocation revocation, WebhookService webhook, Telemetry telemetry) {
         this.listener = listener;
         ObjectMapper json = new ObjectMapper();
-        ClientAddress clientAddress = new ClientAddress(trustedProxies);
-        ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress);
-        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, json, clientAddress, exchange.domain());
+        PublicApi api = new PublicApi(json, new ClientAddress(trustedProxies));
+        ExchangeHandler handler = new ExchangeHandler(exchange, api);
+        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, api, exchange.domain());
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = listener.configure(WebServer.builder())
@@ -185,7 +185,7 @@ public final class StsServer implements AutoCloseable {
                         routing.post(WEBHOOK_PATH, new WebhookRoute(webhook, MAX_WEBHOOK_PAYLOAD)::deliver);
                     }
                     if (revocation != null) {
-                        routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, json, clientAddress)::revoke);
+                        routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, api)::revoke);
                     }
                     routes(routing, handler, oauth, json);
                 });
