@@ -79,30 +79,23 @@ public final class Application implements AutoCloseable {
     private static final int DATABASE_POOL_SIZE = 6;
     private static final System.Logger LOG = System.getLogger(Application.class.getName());
 
-    private final Settings settings;
-    private final HikariDataSource database;
-    private final Ledger ledger;
-    private final Checkpointer checkpointer;
-    private final OidcVerifier oidc;
-    private final GitHubClient github;
-    private final StsServer server;
-    private final AdminServer admin;
-    private final SigningStats tokenSigning;
-    private final Telemetry telemetry;
+    /**
+     * What start-up built, from the settings it read: the parts the application closes, and the signing
+     * statistics of the PKCS#11 token (null when every key is a PEM file).
+     */
+    private record Parts(Settings settings, StsServer server, AdminServer admin, Ledger ledger,
+                         Checkpointer checkpointer, HikariDataSource database, OidcVerifier oidc, GitHubClient github,
+                         Telemetry telemetry, SigningStats tokenSigning) {
+        /** The listeners first, then the ledger drains and the final checkpoint is written, then the rest. */
+        List<AutoCloseable> inClosingOrder() {
+            return List.of(server, admin, ledger, checkpointer, database, oidc, github, telemetry);
+        }
+    }
 
-    private Application(Settings settings, HikariDataSource database, Ledger ledger, Checkpointer checkpointer,
-                        OidcVerifier oidc, GitHubClient github, StsServer server, AdminServer admin,
-                        SigningStats tokenSigning, Telemetry telemetry) {
-        this.settings = settings;
-        this.database = database;
-        this.ledger = ledger;
-        this.checkpointer = checkpointer;
-        this.oidc = oidc;
-        this.github = github;
-        this.server = server;
-        this.admin = admin;
-        this.tokenSigning = tokenSigning;
-        this.telemetry = telemetry;
+    private final Parts parts;
+
+    private Application(Parts parts) {
+        this.parts = parts;
     }
 
     /** Builds and starts the service, with telemetry from the OTEL_* environment variables. */
@@ -210,8 +203,8 @@ public final class Application implements AutoCloseable {
                 readers, new LedgerQuery(database), new LedgerExport(database),
                 new IncrementalVerifier(new LedgerVerifier(database, List.of(signer.publicKey())),
                         adminSettings.verifyMaxRecords()), clock, telemetry, console);
-        Application application = new Application(settings, database, ledger, checkpointer, oidc, github, server, admin,
-                token == null ? null : token.stats(), telemetry);
+        Application application = new Application(new Parts(settings, server, admin, ledger, checkpointer, database,
+                oidc, github, telemetry, token == null ? null : token.stats()));
         try {
             application.listen();
         } catch (RuntimeException e) {
@@ -223,6 +216,9 @@ public final class Application implements AutoCloseable {
 
     /** Opens both listeners; one that cannot listen stops start-up, naming its setting. */
     private void listen() {
+        StsServer server = parts.server();
+        AdminServer admin = parts.admin();
+        Settings settings = parts.settings();
         try {
             server.start();
         } catch (IllegalStateException e) {
@@ -362,20 +358,20 @@ public final class Application implements AutoCloseable {
     }
 
     public Settings settings() {
-        return settings;
+        return parts.settings();
     }
 
     public StsServer server() {
-        return server;
+        return parts.server();
     }
 
     public AdminServer admin() {
-        return admin;
+        return parts.admin();
     }
 
     /** Latency and failures of signatures on the PKCS#11 token; empty when every key is a PEM file. */
     public Optional<SigningStats> tokenSigningStats() {
-        return Optional.ofNullable(tokenSigning);
+        return Optional.ofNullable(parts.tokenSigning());
     }
 
 
@@ -387,8 +383,7 @@ public final class Application implements AutoCloseable {
 
     /** Closes every part but {@code kept} (the telemetry that whoever started a failed start-up closes). */
     private void closeAllBut(AutoCloseable kept) {
-        List<AutoCloseable> parts = List.of(server, admin, ledger, checkpointer, database, oidc, github, telemetry);
-        for (AutoCloseable part : parts) {
+        for (AutoCloseable part : parts.inClosingOrder()) {
             if (part == kept) {
                 continue;
             }

@@ -1,21 +1,18 @@
 package dev.octosts.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.octosts.policy.CheckResult;
 import dev.octosts.gocompat.GoText;
 import dev.octosts.policy.PolicyExplainer;
 import dev.octosts.policy.PolicyExplanation;
 import dev.octosts.policy.PolicyFileCheck;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,9 +26,6 @@ import picocli.CommandLine.Option;
                 "--token decodes the JWT payload WITHOUT verifying its signature and never prints the token.",
                 "Exit 0 when allowed, 1 when denied or the policy is invalid, 2 for bad arguments."})
 final class PolicyExplainCommand extends PolicyCommand.Subcommand {
-    private static final int MAX_TOKEN_CHARS = 64 * 1024;
-    private static final long MAX_CLAIMS_BYTES = 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--policy", paramLabel = "FILE", description = "The trust policy (<identity>.sts.yaml); with"
             + " --scopes, once per repository in the same order.")
@@ -47,14 +41,6 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
                     + " token gets exactly these when the policies grant them, otherwise the exchange refuses.")
     String permissions;
 
-    @Option(names = "--token", paramLabel = "JWT",
-            description = "An OIDC token (JWT), or - to read it from standard input (keeps it out of the process list);"
-                    + " its payload is read, its signature NOT verified.")
-    String token;
-
-    @Option(names = "--claims", paramLabel = "FILE", description = "The token's claims as a JSON object.")
-    Path claimsFile;
-
     @Option(names = "--domain", paramLabel = "D", defaultValue = "",
             description = "The STS domain: the audience required when the policy names none (default: none).")
     String domain;
@@ -62,16 +48,17 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
     @Option(names = "--org", description = "Read the policy as an org policy (in the org policy repository).")
     boolean org;
 
+    @Mixin
+    TokenClaims token;
+
     @Override
     int run() {
         if (policyFiles == null || policyFiles.isEmpty()) {
             throw new PolicyCommand.UsageException("--policy FILE is required (see --help)");
         }
-        if ((token == null) == (claimsFile == null)) {
-            throw new PolicyCommand.UsageException("give exactly one of --token JWT or --claims FILE");
-        }
+        token.requireOne();
         GrantExplanation grant = GrantExplanation.of(scopes, policyFiles.size(), org, permissions);
-        Map<String, Object> claims = token != null ? claimsOfToken(tokenText()) : claimsOfFile(claimsFile);
+        Map<String, Object> claims = token.claims(policy::readInput);
         PrintStream out = policy.out();
         List<Map<String, String>> granted = new ArrayList<>();
         for (int i = 0; i < policyFiles.size(); i++) {
@@ -96,7 +83,7 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
                     + PolicyFileCheck.MAX_FILE_BYTES + " bytes)");
         }
         out.println("policy: " + policyFile + (org ? " (org policy)" : " (repository policy)"));
-        out.println("claims: " + (token != null ? "from --token (signature not verified)" : "from " + claimsFile));
+        out.println("claims: " + token.origin());
         out.println("domain: " + (domain.isEmpty() ? "(none)" : GoText.quote(domain)));
         return switch (PolicyExplainer.explain(yaml, org, claims, domain)) {
             case PolicyExplainer.Invalid invalid -> {
@@ -160,70 +147,5 @@ final class PolicyExplainCommand extends PolicyCommand.Subcommand {
         }
         return explanation.repositories().isEmpty() ? "(empty list)" : explanation.repositories().stream()
                 .map(GoText::quote).collect(Collectors.joining(", "));
-    }
-
-    private String tokenText() {
-        if (!token.equals("-")) {
-            return token;
-        }
-        String read = policy.readInput(MAX_TOKEN_CHARS);
-        if (read == null) {
-            throw new PolicyCommand.UsageException("--token is too long to be a JWT");
-        }
-        return read;
-    }
-
-    /** The payload of a JWS compact JWT, decoded but not verified. Errors never repeat the token. */
-    static Map<String, Object> claimsOfToken(String token) {
-        String compact = token.strip();
-        if (compact.startsWith("Bearer ")) {
-            compact = compact.substring("Bearer ".length()).strip();
-        }
-        if (compact.length() > MAX_TOKEN_CHARS) {
-            throw new PolicyCommand.UsageException("--token is too long to be a JWT");
-        }
-        String[] parts = compact.split("\\.", -1);
-        if (parts.length != 3) {
-            throw new PolicyCommand.UsageException("--token is not a JWT (want three base64url parts separated by dots)");
-        }
-        byte[] payload;
-        try {
-            payload = Base64.getUrlDecoder().decode(stripPadding(parts[1]));
-        } catch (IllegalArgumentException e) {
-            throw new PolicyCommand.UsageException("--token payload is not base64url");
-        }
-        return claimsObject(new String(payload, StandardCharsets.UTF_8), "--token payload");
-    }
-
-    private static String stripPadding(String part) {
-        int end = part.length();
-        while (end > 0 && part.charAt(end - 1) == '=') {
-            end--;
-        }
-        return part.substring(0, end);
-    }
-
-    private static Map<String, Object> claimsOfFile(Path file) {
-        String json = PolicyCommand.readUtf8(file, MAX_CLAIMS_BYTES);
-        if (json == null) {
-            throw new PolicyCommand.UsageException(file + " is too large for token claims (max " + MAX_CLAIMS_BYTES + " bytes)");
-        }
-        return claimsObject(json, file.toString());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> claimsObject(String json, String what) {
-        try {
-            Object value = JSON.readValue(json, Object.class);
-            if (!(value instanceof Map<?, ?> map)) {
-                throw new PolicyCommand.UsageException(what + " is not a JSON object");
-            }
-            return (Map<String, Object>) map;
-        } catch (JsonProcessingException e) {
-            // Jackson's message quotes the input; say where, not what.
-            String where = e.getLocation() == null ? ""
-                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-            throw new PolicyCommand.UsageException(what + " is not valid JSON" + where);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.octosts.dev;
 
+import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -20,21 +21,30 @@ final class GitHubSimRouting {
 
     static void routes(HttpRouting.Builder routing, String basePath, GitHubSimTraffic traffic,
                        GitHubSimAppRoutes apps, GitHubSimRepoRoutes repos) {
-        String repo = basePath + "/repos/{owner}/{repo}";
-        routing.get(basePath + "/app[/]", traffic.handler(apps::app))
-                .get(basePath + "/app/installations[/]", traffic.handler(apps::listInstallations))
-                .get(basePath + "/app/installations/{id}[/]", traffic.handler(apps::installationById))
-                .post(basePath + "/app/installations/{id}/access_tokens[/]", traffic.handler(apps::mint))
-                .get(basePath + "/orgs/{account}/installation[/]", traffic.handler(apps::accountInstallation))
-                .get(basePath + "/users/{account}/installation[/]", traffic.handler(apps::accountInstallation))
-                .get(repo + "/installation[/]", traffic.handler(apps::repositoryInstallation))
-                .delete(basePath + "/installation/token[/]", traffic.handler(repos::revoke))
-                .get(repo + "/contents[/]", traffic.handler(repos::contents))
-                .get(repo + "/contents/{+path}", traffic.handler(repos::contents))
-                .post(repo + "/check-runs[/]", traffic.handler(repos::createCheckRun))
-                .get(repo + "/pulls/{number}/files[/]", traffic.handler(repos::pullRequestFiles))
-                .get(repo + "/compare/{basehead}[/]", traffic.handler(repos::compare))
-                .any(traffic.handler(call -> GitHubSimResponse.notFound()));
+        String repo = "/repos/{owner}/{repo}";
+        new Table(routing, basePath, traffic)
+                .route(Method.GET, "/app[/]", apps::app)
+                .route(Method.GET, "/app/installations[/]", apps::listInstallations)
+                .route(Method.GET, "/app/installations/{id}[/]", apps::installationById)
+                .route(Method.POST, "/app/installations/{id}/access_tokens[/]", apps::mint)
+                .route(Method.GET, "/orgs/{account}/installation[/]", apps::accountInstallation)
+                .route(Method.GET, "/users/{account}/installation[/]", apps::accountInstallation)
+                .route(Method.GET, repo + "/installation[/]", apps::repositoryInstallation)
+                .route(Method.DELETE, "/installation/token[/]", repos::revoke)
+                .route(Method.GET, repo + "/contents[/]", repos::contents)
+                .route(Method.GET, repo + "/contents/{+path}", repos::contents)
+                .route(Method.POST, repo + "/check-runs[/]", repos::createCheckRun)
+                .route(Method.GET, repo + "/pulls/{number}/files[/]", repos::pullRequestFiles)
+                .route(Method.GET, repo + "/compare/{basehead}[/]", repos::compare);
+        routing.any(traffic.handler(call -> GitHubSimResponse.notFound()));
+    }
+
+    /** Adds routes under the base path, each answered through the traffic's checks. */
+    private record Table(HttpRouting.Builder routing, String basePath, GitHubSimTraffic traffic) {
+        Table route(Method method, String path, GitHubSimTraffic.Route route) {
+            routing.route(method, basePath + path, traffic.handler(route));
+            return this;
+        }
     }
 
     /** The first value of each query parameter, percent-decoded; a malformed one is ignored, as GitHub ignores unknown ones. */

@@ -6,6 +6,8 @@ import dev.octosts.policy.CheckResult;
 import dev.octosts.policy.CheckResult.Verdict;
 import dev.octosts.gocompat.GoText;
 
+import java.util.Locale;
+
 import static dev.octosts.exchange.GrpcCode.ALREADY_EXISTS;
 import static dev.octosts.exchange.GrpcCode.DEADLINE_EXCEEDED;
 import static dev.octosts.exchange.GrpcCode.FAILED_PRECONDITION;
@@ -29,26 +31,28 @@ import static dev.octosts.exchange.GrpcCode.UNIMPLEMENTED;
  * STS words the same cause differently per step (a GitHub outage while finding the installation, reading
  * the policy or minting), or where two layers use the same code for different answers ({@code
  * issuer_mismatch} of the OIDC verifier and of the trust policy).
+ *
+ * <p>A code is the constant's name in lower case unless the constant names another (a shared one, or Octo
+ * STS's): renaming a constant renames its code, which {@code ReasonTest} would show.
  */
 public enum Reason {
-    ISSUED("issued", OK, ""),
-    AUDIT_READ("audit_read", OK, ""),
+    ISSUED(OK, ""),
+    AUDIT_READ(OK, ""),
 
     // Before any step: the request itself and the caller's budgets.
-    MALFORMED_REQUEST("malformed_request", INVALID_ARGUMENT, "%s"),
-    RATE_LIMITED("rate_limited", RESOURCE_EXHAUSTED, "rate limit exceeded for this %s"),
+    MALFORMED_REQUEST(INVALID_ARGUMENT, "%s"),
+    RATE_LIMITED(RESOURCE_EXHAUSTED, "rate limit exceeded for this %s"),
     REFRESH_TOKEN_UNIMPLEMENTED("unimplemented", UNIMPLEMENTED, "method ExchangeRefreshToken not implemented"),
-    TOO_MANY_SCOPES("too_many_scopes", INVALID_ARGUMENT, "at most 100 repositories per request"),
-    SCOPES_OWNERS_DIFFER("scopes_owners_differ", INVALID_ARGUMENT, "scopes must name repositories of one owner"),
-    SCOPES_NOT_REPOSITORIES("scopes_not_repositories", INVALID_ARGUMENT,
+    TOO_MANY_SCOPES(INVALID_ARGUMENT, "at most 100 repositories per request"),
+    SCOPES_OWNERS_DIFFER(INVALID_ARGUMENT, "scopes must name repositories of one owner"),
+    SCOPES_NOT_REPOSITORIES(INVALID_ARGUMENT,
             "several scopes must each name a repository (owner/repo), not an organization"),
-    REPOSITORIES_NEED_ORG_SCOPE("repositories_need_org_scope", INVALID_ARGUMENT,
-            "repositories narrows an organization scope only"),
-    SCOPE_MISSING("scope_missing", INVALID_ARGUMENT, "scope must be provided"),
-    IDENTITY_MISSING("identity_missing", INVALID_ARGUMENT, "identity must be provided"),
+    REPOSITORIES_NEED_ORG_SCOPE(INVALID_ARGUMENT, "repositories narrows an organization scope only"),
+    SCOPE_MISSING(INVALID_ARGUMENT, "scope must be provided"),
+    IDENTITY_MISSING(INVALID_ARGUMENT, "identity must be provided"),
 
     // The bearer token: OidcVerifier's reason codes, answered with its failure's gRPC code and message.
-    MISSING_AUTHORIZATION("missing_authorization", UNAUTHENTICATED, "missing or multiple authorization headers"),
+    MISSING_AUTHORIZATION(UNAUTHENTICATED, "missing or multiple authorization headers"),
     TOKEN_TOO_LARGE(OidcResult.Rejected.TOKEN_TOO_LARGE, OidcFailure.MALFORMED_TOKEN),
     MALFORMED_TOKEN(OidcResult.Rejected.MALFORMED_TOKEN, OidcFailure.MALFORMED_TOKEN),
     UNSIGNED_TOKEN(OidcResult.Rejected.UNSIGNED_TOKEN, OidcFailure.MALFORMED_TOKEN),
@@ -70,80 +74,71 @@ public enum Reason {
     VERIFIER_OUTBOUND_LIMIT(OidcResult.Rejected.OUTBOUND_LIMIT, OidcFailure.OVERLOADED),
 
     // Where the token may lead: the App, the installation, the org allowlist and settings, the policy file.
-    NO_APP_FOR_OWNER("no_app_for_owner", NOT_FOUND, "no GitHub App configured for org %q"),
-    NOT_INSTALLED("not_installed", NOT_FOUND, "no installation found for %q"),
+    NO_APP_FOR_OWNER(NOT_FOUND, "no GitHub App configured for org %q"),
+    NOT_INSTALLED(NOT_FOUND, "no installation found for %q"),
     INSTALLATION_LOOKUP_FAILED("github_unavailable", INTERNAL, "unable to find installation"),
-    ISSUER_NOT_PERMITTED("issuer_not_permitted", PERMISSION_DENIED, "issuer not permitted by organization policy"),
-    ISSUER_ALLOWLIST_INVALID("issuer_allowlist_invalid", FAILED_PRECONDITION,
-            "organization trusted-issuer configuration is invalid"),
-    ISSUER_ALLOWLIST_RATE_LIMITED("issuer_allowlist_rate_limited", RESOURCE_EXHAUSTED,
-            "organization trusted-issuer lookup rate limited"),
-    ISSUER_ALLOWLIST_UNAVAILABLE("issuer_allowlist_unavailable", UNAVAILABLE,
-            "organization trusted-issuer lookup unavailable"),
-    ISSUER_ALLOWLIST_TIMEOUT("issuer_allowlist_timeout", DEADLINE_EXCEEDED,
-            "organization trusted-issuer lookup timed out"),
+    ISSUER_NOT_PERMITTED(PERMISSION_DENIED, "issuer not permitted by organization policy"),
+    ISSUER_ALLOWLIST_INVALID(FAILED_PRECONDITION, "organization trusted-issuer configuration is invalid"),
+    ISSUER_ALLOWLIST_RATE_LIMITED(RESOURCE_EXHAUSTED, "organization trusted-issuer lookup rate limited"),
+    ISSUER_ALLOWLIST_UNAVAILABLE(UNAVAILABLE, "organization trusted-issuer lookup unavailable"),
+    ISSUER_ALLOWLIST_TIMEOUT(DEADLINE_EXCEEDED, "organization trusted-issuer lookup timed out"),
     /** The org's settings say only org policies count, and the scope names a repository. */
-    REPOSITORY_POLICIES_DISABLED("repository_policies_disabled", PERMISSION_DENIED,
+    REPOSITORY_POLICIES_DISABLED(PERMISSION_DENIED,
             "organization %q has disabled repository policies: only its org policies apply"),
-    ORG_SETTINGS_INVALID("org_settings_invalid", FAILED_PRECONDITION, "organization settings are invalid"),
-    ORG_SETTINGS_RATE_LIMITED("org_settings_rate_limited", RESOURCE_EXHAUSTED,
-            "organization settings lookup rate limited"),
-    ORG_SETTINGS_UNAVAILABLE("org_settings_unavailable", UNAVAILABLE, "organization settings lookup unavailable"),
-    ORG_SETTINGS_TIMEOUT("org_settings_timeout", DEADLINE_EXCEEDED, "organization settings lookup timed out"),
-    POLICY_NOT_FOUND("policy_not_found", NOT_FOUND, "unable to find trust policy for %q"),
+    ORG_SETTINGS_INVALID(FAILED_PRECONDITION, "organization settings are invalid"),
+    ORG_SETTINGS_RATE_LIMITED(RESOURCE_EXHAUSTED, "organization settings lookup rate limited"),
+    ORG_SETTINGS_UNAVAILABLE(UNAVAILABLE, "organization settings lookup unavailable"),
+    ORG_SETTINGS_TIMEOUT(DEADLINE_EXCEEDED, "organization settings lookup timed out"),
+    POLICY_NOT_FOUND(NOT_FOUND, "unable to find trust policy for %q"),
     POLICY_READ_RATE_LIMITED("github_rate_limited", RESOURCE_EXHAUSTED, "GitHub API rate limit exceeded for %q"),
     /** GitHub refused a read token for a repository the installation cannot see (anyone can name one). */
-    REPOSITORY_NOT_ACCESSIBLE("repository_not_accessible", INTERNAL, "unable to read trust policy for %q"),
+    REPOSITORY_NOT_ACCESSIBLE(INTERNAL, "unable to read trust policy for %q"),
     POLICY_READ_FAILED("github_unavailable", INTERNAL, "unable to read trust policy for %q"),
-    POLICY_PARSE_ERROR("policy_parse_error", NOT_FOUND, "unable to parse trust policy found for %q"),
-    POLICY_COMPILE_ERROR("policy_compile_error", NOT_FOUND, "unable to compile trust policy found for %q"),
+    POLICY_PARSE_ERROR(NOT_FOUND, "unable to parse trust policy found for %q"),
+    POLICY_COMPILE_ERROR(NOT_FOUND, "unable to compile trust policy found for %q"),
 
     // The token against the trust policy: CompiledTrustPolicy's reason codes and verdicts, with its message.
-    INVALID_TOKEN_ISSUER("invalid_token_issuer", Verdict.INVALID_TOKEN),
-    INVALID_TOKEN_SUBJECT("invalid_token_subject", Verdict.INVALID_TOKEN),
-    INVALID_TOKEN_AUDIENCE("invalid_token_audience", Verdict.INVALID_TOKEN),
-    ISSUER_MISMATCH("issuer_mismatch", Verdict.DENIED),
-    SUBJECT_MISMATCH("subject_mismatch", Verdict.DENIED),
-    AUDIENCE_MISMATCH("audience_mismatch", Verdict.DENIED),
-    CLAIM_MISSING("claim_missing", Verdict.DENIED),
-    CLAIM_NOT_STRING("claim_not_string", Verdict.DENIED),
-    CLAIM_MISMATCH("claim_mismatch", Verdict.DENIED),
+    INVALID_TOKEN_ISSUER(Verdict.INVALID_TOKEN),
+    INVALID_TOKEN_SUBJECT(Verdict.INVALID_TOKEN),
+    INVALID_TOKEN_AUDIENCE(Verdict.INVALID_TOKEN),
+    ISSUER_MISMATCH(Verdict.DENIED),
+    SUBJECT_MISMATCH(Verdict.DENIED),
+    AUDIENCE_MISMATCH(Verdict.DENIED),
+    CLAIM_MISSING(Verdict.DENIED),
+    CLAIM_NOT_STRING(Verdict.DENIED),
+    CLAIM_MISMATCH(Verdict.DENIED),
 
     // Replay protection (EXCHANGE_REPLAY_PROTECTION): the token was already exchanged for this scope and identity.
-    TOKEN_REPLAYED("token_replayed", ALREADY_EXISTS, "token already exchanged for this scope and identity"),
-    REPLAY_MEMORY_UNAVAILABLE("replay_memory_unavailable", UNAVAILABLE, "unable to check the token for replay"),
+    TOKEN_REPLAYED(ALREADY_EXISTS, "token already exchanged for this scope and identity"),
+    REPLAY_MEMORY_UNAVAILABLE(UNAVAILABLE, "unable to check the token for replay"),
 
     // The grant: several repositories' policies together, and what the caller narrowed it to.
-    NO_COMMON_PERMISSIONS("no_common_permissions", PERMISSION_DENIED,
-            "the trust policies of these repositories grant no permission in common"),
-    PERMISSION_NOT_GRANTED("permission_not_granted", PERMISSION_DENIED,
-            "requested permission %s is more than the trust policy grants"),
-    REPOSITORY_NOT_GRANTED("repository_not_granted", PERMISSION_DENIED,
-            "requested repository %q is not one the trust policy grants"),
+    NO_COMMON_PERMISSIONS(PERMISSION_DENIED, "the trust policies of these repositories grant no permission in common"),
+    PERMISSION_NOT_GRANTED(PERMISSION_DENIED, "requested permission %s is more than the trust policy grants"),
+    REPOSITORY_NOT_GRANTED(PERMISSION_DENIED, "requested repository %q is not one the trust policy grants"),
 
     // The mint, and GitHub's answers to any step's call.
-    GITHUB_REFUSED_PERMISSIONS("github_refused_permissions", PERMISSION_DENIED,
-            "token exchange failure (StatusUnprocessableEntity)"),
+    GITHUB_REFUSED_PERMISSIONS(PERMISSION_DENIED, "token exchange failure (StatusUnprocessableEntity)"),
     MINT_FAILED("github_unavailable", INTERNAL, "failed to get token"),
-    GITHUB_RATE_LIMITED("github_rate_limited", RESOURCE_EXHAUSTED, "GitHub API rate limit exceeded"),
+    GITHUB_RATE_LIMITED(RESOURCE_EXHAUSTED, "GitHub API rate limit exceeded"),
     /** Too many outbound calls in flight in this process: the caller is told to come back. */
-    OUTBOUND_LIMIT("outbound_limit", UNAVAILABLE, "too many requests in flight, try again"),
+    OUTBOUND_LIMIT(UNAVAILABLE, "too many requests in flight, try again"),
 
     // How the service itself failed.
     EXCHANGE_DEADLINE("deadline_exceeded", DEADLINE_EXCEEDED, "the exchange took too long"),
-    INTERNAL_ERROR("internal_error", INTERNAL, "internal error"),
-    LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the exchange"),
+    INTERNAL_ERROR(INTERNAL, "internal error"),
+    LEDGER_UNAVAILABLE(UNAVAILABLE, "unable to record the exchange"),
 
     // Audit reads.
-    AUDIT_READERS_NOT_CONFIGURED("audit_readers_not_configured", PERMISSION_DENIED, "no audit readers are configured"),
-    EXCHANGE_AUDIENCE("exchange_audience", PERMISSION_DENIED,
+    AUDIT_READERS_NOT_CONFIGURED(PERMISSION_DENIED, "no audit readers are configured"),
+    EXCHANGE_AUDIENCE(PERMISSION_DENIED,
             "the token's audience includes %s, the exchange's: audit readers need a token minted for the ledger"),
     AUDIT_LEDGER_UNAVAILABLE("ledger_unavailable", UNAVAILABLE, "unable to record the audit read"),
 
     // Revocation (DELETE /sts/token): the three answers recorded with the decision revoke, then its failures.
-    REVOKED("revoked", OK, ""),
-    NOT_ISSUED("not_issued", NOT_FOUND, "token not issued by this service"),
-    ALREADY_ENDED("already_ended", OK, ""),
+    REVOKED(OK, ""),
+    NOT_ISSUED(NOT_FOUND, "token not issued by this service"),
+    ALREADY_ENDED(OK, ""),
     GRANT_LOOKUP_FAILED("ledger_unavailable", UNAVAILABLE, "unable to read the ledger"),
     REVOKE_FAILED("github_unavailable", UNAVAILABLE, "unable to revoke the token");
 
@@ -155,6 +150,12 @@ public enum Reason {
     /** The policy check's verdict this reason answers for; null for every reason not the check's. */
     private final Verdict verdict;
 
+    /** A reason whose code is its name in lower case. */
+    Reason(GrpcCode grpcCode, String message) {
+        this(null, grpcCode, message, null, null);
+    }
+
+    /** A reason whose code is not its name: Octo STS's, or one code for the same cause in several steps. */
     Reason(String code, GrpcCode grpcCode, String message) {
         this(code, grpcCode, message, null, null);
     }
@@ -168,17 +169,21 @@ public enum Reason {
         }, failure.publicMessage(), failure, null);
     }
 
-    /** A reason of the policy check: the message is the check's own (Octo STS's, made where the check is made). */
-    Reason(String code, Verdict verdict) {
-        this(code, switch (verdict) {
+    /**
+     * A reason of the policy check, its code its name in lower case: the message is the check's own (Octo STS's,
+     * made where the check is made).
+     */
+    Reason(Verdict verdict) {
+        this(null, switch (verdict) {
             case INVALID_TOKEN -> INVALID_ARGUMENT;
             case DENIED -> PERMISSION_DENIED;
             case ALLOW -> throw new IllegalArgumentException("an allowed token has no refusal reason");
         }, "%s", null, verdict);
     }
 
+    /** @param code null for the constant's name in lower case */
     Reason(String code, GrpcCode grpcCode, String message, OidcFailure oidcFailure, Verdict verdict) {
-        this.code = code;
+        this.code = code != null ? code : name().toLowerCase(Locale.ROOT);
         this.grpcCode = grpcCode;
         this.message = message;
         this.oidcFailure = oidcFailure;

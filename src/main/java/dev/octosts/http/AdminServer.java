@@ -21,7 +21,6 @@ import dev.octosts.telemetry.PrometheusReader;
 import dev.octosts.telemetry.Telemetry;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.NotFoundException;
-import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -124,12 +123,11 @@ public final class AdminServer implements AutoCloseable {
 
     private void guarded(ServerRequest req, ServerResponse res, String operation, Operation body) {
         String requestId = UUID.randomUUID().toString();
-        res.header(ExchangeHandler.REQUEST_ID, requestId);
+        res.header(PublicApi.REQUEST_ID, requestId);
         String what = req.query().rawValue().length() > 0 ? req.query().rawValue() : "all";
-        List<String> authorization = req.headers().contains(HeaderNames.AUTHORIZATION)
-                ? List.copyOf(req.headers().get(HeaderNames.AUTHORIZATION).allValues()) : List.of();
-        String userAgent = req.headers().contains(HeaderNames.USER_AGENT)
-                ? String.join(" ", req.headers().get(HeaderNames.USER_AGENT).allValues()) : "";
+        List<String> authorization = PublicApi.authorization(req);
+        String userAgent = PublicApi.userAgent(req);
+        // The admin listener trusts no proxy: the peer is the client.
         String remote = req.remotePeer().address() instanceof InetSocketAddress address
                 ? address.getAddress().getHostAddress() : String.valueOf(req.remotePeer().address());
         if (readers.authorize(new AuditRead(requestId, authorization, operation, what, remote, userAgent))
@@ -281,9 +279,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void sendError(ServerResponse res, GrpcCode code, String message) {
-        res.status(Status.create(code.httpStatus()));
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(GrpcError.body(json, code, message));
+        GrpcError.send(res, json, code, message);
     }
 
     /** @throws IllegalStateException when the listener could not be opened */

@@ -6,44 +6,26 @@ import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.ExchangeRequest;
 import dev.octosts.exchange.ExchangeResult;
 import dev.octosts.exchange.ExchangeService;
-import dev.octosts.exchange.GrpcCode;
 import io.helidon.http.BadRequestException;
-import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 
 /**
  * {@code GET|POST /sts/exchange}, as Octo STS's grpc-gateway serves it: the bearer token from the
  * {@code Authorization} header; {@code scope}, {@code scopes} and {@code identity} from the query
  * string, a form body or a JSON body. Answers {@code {"token","expiry"}} or the grpc-gateway error shape.
  */
-final class ExchangeHandler {
-    static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
-
-    private final ExchangeService exchange;
-    private final ObjectMapper json;
-    private final ClientAddress clientAddress;
-    private final OverBudgetAnswers overBudget;
-
-    ExchangeHandler(ExchangeService exchange, ObjectMapper json, ClientAddress clientAddress, OverBudgetAnswers overBudget) {
-        this.exchange = exchange;
-        this.clientAddress = clientAddress;
-        this.json = json;
-        this.overBudget = overBudget;
-    }
+record ExchangeHandler(ExchangeService exchange, PublicApi api) {
 
     void exchange(ServerRequest req, ServerResponse res) {
-        String requestId = UUID.randomUUID().toString();
-        res.header(REQUEST_ID, requestId);
+        PublicApi.Caller caller = api.caller(req, res);
         ExchangeParameters params;
         try {
             params = parameters(req);
@@ -52,29 +34,30 @@ final class ExchangeHandler {
                 // What is left of a body too large or malformed is not read and dropped: the connection closes.
                 res.header(HeaderValues.CONNECTION_CLOSE);
             }
-            respond(res, exchange.refuseMalformed(new ExchangeRequest(requestId, authorization(req), "", List.of(), "",
-                    clientAddress.of(req), userAgent(req)), e.getMessage()));
+            respond(res, exchange.refuseMalformed(new ExchangeRequest(caller.requestId(), caller.authorization(), "",
+                    List.of(), "", caller.address(), caller.userAgent()), e.getMessage()));
             return;
         }
-        ExchangeResult result = exchange.exchange(new ExchangeRequest(requestId, authorization(req), params.scope(),
-                params.scopes(), params.identity(), clientAddress.of(req), userAgent(req), params.downScoping()));
+        ExchangeResult result = exchange.exchange(new ExchangeRequest(caller.requestId(), caller.authorization(),
+                params.scope(), params.scopes(), params.identity(), caller.address(), caller.userAgent(),
+                params.downScoping()));
         respond(res, result);
     }
 
     void exchangeRefreshToken(ServerRequest req, ServerResponse res) {
-        String requestId = UUID.randomUUID().toString();
-        res.header(REQUEST_ID, requestId);
-        respond(res, exchange.exchangeRefreshToken(new ExchangeRequest(requestId, authorization(req), "",
-                List.of(), "", clientAddress.of(req), userAgent(req))));
+        PublicApi.Caller caller = api.caller(req, res);
+        respond(res, exchange.exchangeRefreshToken(new ExchangeRequest(caller.requestId(), caller.authorization(), "",
+                List.of(), "", caller.address(), caller.userAgent())));
     }
 
     private void respond(ServerResponse res, ExchangeResult result) {
         if (!result.allowed()) {
             ExchangeRecord record = result.record();
-            overBudget.beforeRefusal(res, record);
-            sendError(res, record.code(), record.message());
+            api.overBudget().beforeRefusal(res, record);
+            GrpcError.send(res, api.json(), record.code(), record.message());
             return;
         }
+        ObjectMapper json = api.json();
         ObjectNode body = json.createObjectNode();
         body.put("token", result.token().token());
         body.put("expiry", result.token().expiresAtRaw());
@@ -87,32 +70,13 @@ final class ExchangeHandler {
         }
     }
 
-    private void sendError(ServerResponse res, GrpcCode code, String message) {
-        res.status(Status.create(code.httpStatus()));
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(GrpcError.body(json, code, message));
-    }
-
-    private static List<String> authorization(ServerRequest req) {
-        return req.headers().contains(HeaderNames.AUTHORIZATION)
-                ? List.copyOf(req.headers().get(HeaderNames.AUTHORIZATION).allValues())
-                : List.of();
-    }
-
-    static String userAgent(ServerRequest req) {
-        // All values joined by one space, as Octo STS records them.
-        return req.headers().contains(HeaderNames.USER_AGENT)
-                ? String.join(" ", req.headers().get(HeaderNames.USER_AGENT).allValues())
-                : "";
-    }
-
     /** Query parameters, overridden by a form or JSON body's fields when the request has one. */
     private ExchangeParameters parameters(ServerRequest req) {
         ExchangeParameters fromQuery = ExchangeParameters.fromQuery(req.query());
         if (req.prologue().method() != Method.POST || !req.content().hasEntity()) {
             return fromQuery;
         }
-        return fromQuery.overriddenBy(contentType(req), boundedBody(req), json);
+        return fromQuery.overriddenBy(contentType(req), boundedBody(req), api.json());
     }
 
     /** The media type, lower case ("" when absent). */

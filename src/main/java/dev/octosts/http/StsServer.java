@@ -154,10 +154,10 @@ public final class StsServer implements AutoCloseable {
                      TokenRevocation revocation, WebhookService webhook, Tarpit tarpit, Telemetry telemetry) {
         this.listener = listener;
         ObjectMapper json = new ObjectMapper();
-        ClientAddress clientAddress = new ClientAddress(trustedProxies);
         OverBudgetAnswers overBudget = new OverBudgetAnswers(tarpit);
-        ExchangeHandler handler = new ExchangeHandler(exchange, json, clientAddress, overBudget);
-        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, json, clientAddress, overBudget, exchange.domain());
+        PublicApi api = new PublicApi(json, new ClientAddress(trustedProxies), overBudget);
+        ExchangeHandler handler = new ExchangeHandler(exchange, api);
+        TokenExchangeHandler oauth = new TokenExchangeHandler(exchange, api, exchange.domain());
         Set<String> routes = webhook == null ? ROUTES
                 : Stream.concat(ROUTES.stream(), Stream.of(WEBHOOK_PATH)).collect(Collectors.toUnmodifiableSet());
         WebServerConfig.Builder builder = listener.configure(WebServer.builder())
@@ -189,7 +189,7 @@ public final class StsServer implements AutoCloseable {
                         routing.post(WEBHOOK_PATH, new WebhookRoute(webhook, MAX_WEBHOOK_PAYLOAD, overBudget)::deliver);
                     }
                     if (revocation != null) {
-                        routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, json, clientAddress, overBudget)::revoke);
+                        routing.delete(REVOCATION_PATH, new RevocationHandler(revocation, api)::revoke);
                     }
                     routes(routing, handler, oauth, json);
                 });

@@ -1,6 +1,5 @@
 package dev.octosts.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.octosts.exchange.ExchangeRecord;
 import dev.octosts.exchange.ExchangeRequest;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * RFC 8693 token exchange on {@code POST /oauth2/token}, and its RFC 8414 metadata: the same exchange as
@@ -35,19 +33,14 @@ final class TokenExchangeHandler {
     private static final Set<String> SCOPE_REASONS = Set.of("permission_not_granted");
 
     private final ExchangeService exchange;
-    private final ObjectMapper json;
-    private final ClientAddress clientAddress;
-    private final OverBudgetAnswers overBudget;
+    private final PublicApi api;
     private final byte[] metadata;
 
-    TokenExchangeHandler(ExchangeService exchange, ObjectMapper json, ClientAddress clientAddress,
-                         OverBudgetAnswers overBudget, String domain) {
+    TokenExchangeHandler(ExchangeService exchange, PublicApi api, String domain) {
         this.exchange = exchange;
-        this.json = json;
-        this.clientAddress = clientAddress;
-        this.overBudget = overBudget;
+        this.api = api;
         String issuer = "https://" + domain;
-        ObjectNode document = json.createObjectNode();
+        ObjectNode document = api.json().createObjectNode();
         document.put("issuer", issuer);
         document.put("token_endpoint", issuer + TOKEN_PATH);
         document.putArray("grant_types_supported").add(TokenExchangeParameters.GRANT_TYPE);
@@ -63,8 +56,8 @@ final class TokenExchangeHandler {
     }
 
     void token(ServerRequest req, ServerResponse res) {
-        String requestId = UUID.randomUUID().toString();
-        res.header(ExchangeHandler.REQUEST_ID, requestId);
+        // The subject token comes in the body: the Authorization header is not read.
+        PublicApi.Caller caller = api.caller(req, res);
         // RFC 6749 §5.1: no cache keeps a token, nor an answer about one.
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.header(HeaderNames.PRAGMA, "no-cache");
@@ -75,25 +68,25 @@ final class TokenExchangeHandler {
             if (req.content().hasEntity()) {
                 res.header(HeaderValues.CONNECTION_CLOSE);
             }
-            ExchangeResult refused = exchange.refuseMalformed(new ExchangeRequest(requestId, List.of(), "", List.of(),
-                    "", clientAddress.of(req), ExchangeHandler.userAgent(req)), e.getMessage());
+            ExchangeResult refused = exchange.refuseMalformed(new ExchangeRequest(caller.requestId(), List.of(), "",
+                    List.of(), "", caller.address(), caller.userAgent()), e.getMessage());
             // Recorded as malformed (or rate limited): the OAuth error says which parameter was wrong.
-            overBudget.beforeRefusal(res, refused.record());
+            api.overBudget().beforeRefusal(res, refused.record());
             int status = statusOf(refused.record());
             String error = status != 400 ? errorOf(refused.record())
                     : e instanceof TokenExchangeParameters.Refused oauth ? oauth.error() : "invalid_request";
             sendError(res, status, error, refused.record().message());
             return;
         }
-        ExchangeResult result = exchange.exchange(new ExchangeRequest(requestId,
+        ExchangeResult result = exchange.exchange(new ExchangeRequest(caller.requestId(),
                 List.of("Bearer " + params.subjectToken()), "", params.scopes(), params.identity(),
-                clientAddress.of(req), ExchangeHandler.userAgent(req), params.downScoping()));
+                caller.address(), caller.userAgent(), params.downScoping()));
         if (!result.allowed()) {
-            overBudget.beforeRefusal(res, result.record());
+            api.overBudget().beforeRefusal(res, result.record());
             sendError(res, statusOf(result.record()), errorOf(result.record()), result.record().message());
             return;
         }
-        ObjectNode body = json.createObjectNode();
+        ObjectNode body = api.json().createObjectNode();
         body.put("access_token", result.token().token());
         body.put("issued_token_type", TokenExchangeParameters.ACCESS_TOKEN_TYPE);
         body.put("token_type", "Bearer");
@@ -134,7 +127,7 @@ final class TokenExchangeHandler {
     }
 
     private void sendError(ServerResponse res, int status, String error, String message) {
-        ObjectNode body = json.createObjectNode();
+        ObjectNode body = api.json().createObjectNode();
         body.put("error", error);
         body.put("error_description", describable(message));
         res.status(Status.create(status));
@@ -162,7 +155,7 @@ final class TokenExchangeHandler {
 
     private byte[] bytes(ObjectNode node) {
         try {
-            return json.writeValueAsBytes(node);
+            return api.json().writeValueAsBytes(node);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree of strings and numbers always serialises", e);
         }

@@ -1,6 +1,7 @@
 package dev.octosts.ledger;
 
 import dev.octosts.exchange.ExchangeRecorder.Receipt;
+import dev.octosts.ledger.ChainInserter.Attempt;
 import dev.octosts.ledger.ChainInserter.Outcome;
 import dev.octosts.telemetry.Telemetry;
 
@@ -30,6 +31,8 @@ final class BatchCommitter {
     private final Telemetry telemetry;
     private int failures;
     private long retryAtNanos;
+    /** Why the database did not answer the last time: what appends fail with while backing off. */
+    private Exception outageCause;
 
     BatchCommitter(ChainInserter inserter, UUID chainId, Telemetry telemetry) {
         this.inserter = inserter;
@@ -41,7 +44,7 @@ final class BatchCommitter {
         long started = System.nanoTime();
         if (failures > 0 && started - retryAtNanos < 0) {
             // Backing off after a failure: fail fast instead of hammering a database that is down.
-            fail(batch, inserter.lastFailure());
+            fail(batch, outageCause);
             return;
         }
         write(batch, started);
@@ -60,30 +63,30 @@ final class BatchCommitter {
         if (records.isEmpty()) {
             return true;
         }
-        Outcome outcome = inserter.commitWithRetries(records.stream().map(PendingAppend::entry).toList());
-        if (outcome == Outcome.COMMITTED) {
+        Attempt attempt = inserter.commitWithRetries(records.stream().map(PendingAppend::entry).toList());
+        if (attempt.outcome() == Outcome.COMMITTED) {
             committed(records, started);
             return true;
         }
-        if (outcome != Outcome.REFUSED) {
-            outage(records);
+        if (attempt.outcome() != Outcome.REFUSED) {
+            outage(records, attempt.failure());
             return false;
         }
         if (records.size() == 1) {
-            return writeReduced(records.getFirst(), started);
+            return writeReduced(records.getFirst(), started, attempt.failure());
         }
         List<PendingAppend> first = records.subList(0, records.size() / 2);
         List<PendingAppend> second = records.subList(records.size() / 2, records.size());
         if (!write(first, started)) {
-            fail(second, inserter.lastFailure());
+            fail(second, outageCause);
             return false;
         }
         return write(second, started);
     }
 
     /** Stores a record the database refused as written in its reduced form; its append fails if even that is refused. */
-    private boolean writeReduced(PendingAppend pending, long started) {
-        String refusal = "SQLState " + sqlState(inserter.lastFailure());
+    private boolean writeReduced(PendingAppend pending, long started, Exception refusedAsWritten) {
+        String refusal = "SQLState " + sqlState(refusedAsWritten);
         LedgerEntry reduced;
         try {
             reduced = LedgerDocument.reducedEntry(pending.record(), chainId, refusal);
@@ -91,21 +94,21 @@ final class BatchCommitter {
             fail(List.of(pending), e);
             return true;
         }
-        Outcome outcome = inserter.commitWithRetries(List.of(reduced));
-        if (outcome == Outcome.COMMITTED) {
+        Attempt attempt = inserter.commitWithRetries(List.of(reduced));
+        if (attempt.outcome() == Outcome.COMMITTED) {
             telemetry.ledgerRecordReduced();
             LOG.log(Level.WARNING, "ledger record {0} of chain {1} is stored reduced: the database refused it as written ({2})",
                     inserter.head().seq(), chainId, refusal);
             committed(List.of(pending), started);
             return true;
         }
-        if (outcome == Outcome.REFUSED) {
+        if (attempt.outcome() == Outcome.REFUSED) {
             LOG.log(Level.ERROR, "the database refused a ledger record even reduced; its append fails: {0}",
-                    describe(inserter.lastFailure()));
-            fail(List.of(pending), inserter.lastFailure());
+                    describe(attempt.failure()));
+            fail(List.of(pending), attempt.failure());
             return true;
         }
-        outage(List.of(pending));
+        outage(List.of(pending), attempt.failure());
         return false;
     }
 
@@ -125,16 +128,17 @@ final class BatchCommitter {
         }
     }
 
-    /** The database did not answer: fail {@code records} and back off. */
-    private void outage(List<PendingAppend> records) {
+    /** The database did not answer ({@code cause}): fail {@code records} and back off. */
+    private void outage(List<PendingAppend> records, Exception cause) {
+        outageCause = cause;
         if (failures == 0) {
             LOG.log(Level.WARNING, "ledger cannot commit; appends fail until the database answers: {0}",
-                    describe(inserter.lastFailure()));
+                    describe(cause));
         }
         failures++;
         long backoff = Math.min(MAX_BACKOFF.toNanos(), MIN_BACKOFF.toNanos() << Math.min(failures - 1, 20));
         retryAtNanos = System.nanoTime() + backoff;
-        fail(records, inserter.lastFailure());
+        fail(records, cause);
     }
 
     private void fail(List<PendingAppend> records, Exception cause) {

@@ -25,7 +25,7 @@ import static dev.octosts.ledger.schema.Tables.LEDGER_RECORD;
 
 /**
  * Chains and inserts entries at the head of one chain, one transaction per call, and says how it
- * went. Used by the ledger's writer thread only; {@link #head()} may be read from any thread.
+ * went and why it failed. Used by the ledger's writer thread only; {@link #head()} may be read from any thread.
  */
 final class ChainInserter {
     private static final HexFormat HEX = HexFormat.of();
@@ -54,13 +54,17 @@ final class ChainInserter {
         REFUSED
     }
 
+    /** How a call went; {@code failure} says why when it did not commit (null when it did). */
+    record Attempt(Outcome outcome, Exception failure) {
+        static final Attempt COMMITTED = new Attempt(Outcome.COMMITTED, null);
+    }
+
     private final DataSource dataSource;
     private final Duration appendTimeout;
     private final UUID chainId;
     private final MessageDigest sha256;
     private volatile ChainHead head;
     private boolean headKnown = true;
-    private Exception lastFailure;
 
     ChainInserter(DataSource dataSource, Duration appendTimeout, UUID chainId) {
         this.dataSource = dataSource;
@@ -79,16 +83,11 @@ final class ChainInserter {
         return head;
     }
 
-    /** Why the last call did not commit. */
-    Exception lastFailure() {
-        return lastFailure;
-    }
-
-    Outcome commitWithRetries(List<LedgerEntry> entries) {
-        for (int attempt = 1; ; attempt++) {
-            Outcome outcome = tryCommit(entries);
-            if (outcome != Outcome.FAILED_BEFORE_WRITING || attempt >= ATTEMPTS_BEFORE_WRITING) {
-                return outcome;
+    Attempt commitWithRetries(List<LedgerEntry> entries) {
+        for (int tries = 1; ; tries++) {
+            Attempt attempt = tryCommit(entries);
+            if (attempt.outcome() != Outcome.FAILED_BEFORE_WRITING || tries >= ATTEMPTS_BEFORE_WRITING) {
+                return attempt;
             }
         }
     }
@@ -98,13 +97,12 @@ final class ChainInserter {
      * head moves only after a successful commit; after any failure it is re-read from the database,
      * since a commit whose outcome is unknown may or may not have landed.
      */
-    private Outcome tryCommit(List<LedgerEntry> batch) {
+    private Attempt tryCommit(List<LedgerEntry> batch) {
         Connection connection;
         try {
             connection = dataSource.getConnection();
         } catch (SQLException | RuntimeException e) {
-            lastFailure = e;
-            return Outcome.NO_CONNECTION;
+            return new Attempt(Outcome.NO_CONNECTION, e);
         }
         boolean writing = false;
         try (connection) {
@@ -131,17 +129,16 @@ final class ChainInserter {
                 connection.commit();
                 head = new ChainHead(start.chainId(), seq, prevHex);
                 headKnown = true;
-                return Outcome.COMMITTED;
+                return Attempt.COMMITTED;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 throw e;
             }
         } catch (SQLException | RuntimeException e) {
-            lastFailure = e;
             if (writing && refusedData(e)) {
-                return Outcome.REFUSED;
+                return new Attempt(Outcome.REFUSED, e);
             }
-            return writing ? Outcome.FAILED : Outcome.FAILED_BEFORE_WRITING;
+            return new Attempt(writing ? Outcome.FAILED : Outcome.FAILED_BEFORE_WRITING, e);
         }
     }
 
