@@ -54,10 +54,14 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Run: {@code ./mvnw -B -q -Pbench-attack -DskipTests package exec:java}. Options (system properties):
  * {@code -Dbench.attackSeconds=10} (each phase), {@code -Dbench.legitRate=200}, {@code -Dbench.attackers=64}
  * (requests in flight per attack class), {@code -Dbench.attackerAddresses=32},
- * {@code -Dbench.slowlorisConnections=1000}, {@code -Dbench.attacks=poison_claims,...} (only those).
+ * {@code -Dbench.slowlorisConnections=1000}, {@code -Dbench.attacks=poison_claims,...} (only those),
+ * {@code -Dbench.serviceJvmOptions="-Xlog:gc"} (more options for the service's JVM).
  */
 public final class AttackBenchmark {
     private static final int LEGIT_RATE = Integer.getInteger("bench.legitRate", 200);
+    /** More options for the service's JVM, space-separated (e.g. a flight recording or GC log to see where a phase went). */
+    private static final List<String> SERVICE_JVM_OPTIONS = List.of(System.getProperty("bench.serviceJvmOptions", "").split(" "))
+            .stream().filter(option -> !option.isBlank()).toList();
     private static final Duration PHASE = Duration.ofSeconds(Integer.getInteger("bench.attackSeconds", 10));
     /** Legitimate load alone before anything is measured: the service's JIT compiles the exchange. */
     private static final Duration WARM_UP = Duration.ofSeconds(10);
@@ -184,8 +188,7 @@ public final class AttackBenchmark {
                 URI metrics = URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics");
                 Map<String, String> env = served.serviceEnvironment(work, github, owner, runtime, adminPort);
                 env.put("GITHUB_WEBHOOK_SECRET", webhookSecret);
-                for (String kv : System.getProperty("bench.env", "").split(",")) { if (kv.contains("=")) env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1)); }
-                ServiceProcess service = ServiceProcess.start(env, System.getProperty("bench.jfr") == null ? List.of() : List.of("-XX:StartFlightRecording=filename=" + System.getProperty("bench.jfr") + ",settings=profile"));
+                ServiceProcess service = ServiceProcess.start(env, SERVICE_JVM_OPTIONS);
                 Legit legit = new Legit(service.base(), fleet.exchanges());
                 AttackTraffic traffic = new AttackTraffic(service.base(), attackerAddresses, ATTACKERS);
                 try {

@@ -279,7 +279,12 @@ final class AttackTraffic implements AutoCloseable {
         });
     }
 
-    /** {@link #concurrency} clients sending the next request when the last was answered, until the deadline. */
+    /**
+     * {@link #concurrency} clients sending the next request when the last was answered, until the deadline. On
+     * platform threads: the kernel shares the cores between them and this JVM's GitHub simulator and issuers
+     * as between machines, instead of the simulator's answers to the service waiting behind the attackers'
+     * virtual threads.
+     */
     private Attack closedLoop(Shot shot) {
         return deadline -> {
             AtomicLong sent = new AtomicLong();

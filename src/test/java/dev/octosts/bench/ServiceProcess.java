@@ -63,7 +63,9 @@ record ServiceProcess(Process process, URI base, double readySeconds) {
         }
         double ready = (System.nanoTime() - started) / 1e9;
         String log = System.getProperty("bench.serviceLog", "").strip();
-        Thread.ofVirtual().start(() -> {
+        // A platform thread of its own: the service blocks on a full pipe, so its output must be read at once
+        // whatever this JVM's virtual threads are busy with.
+        Thread.ofPlatform().daemon().name("service-output").start(() -> {
             try (java.io.Writer keep = log.isEmpty() ? java.io.Writer.nullWriter()
                     : Files.newBufferedWriter(Path.of(log), StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
