@@ -176,7 +176,8 @@ public final class Application implements AutoCloseable {
         telemetry.observeHeldAnswers(tarpit::held, tarpit::sentAtOnce);
         IssuerAllowlist allowedIssuers = oidcSettings.allowedIssuers();
         RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perSubject(),
-                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords(), rates.scopeMissesPerMinute()),
+                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords(), rates.scopeMissesPerMinute(),
+                rates.refusalsPerAddress(), rates.strangersAtOnce()),
                 issuer -> oidcSettings.jwksOverrides().containsKey(issuer)
                         || (allowedIssuers.isRestricted() && allowedIssuers.allows(issuer)));
         // One compile cache for the exchange and the webhook: the webhook judges a file as the exchange does.

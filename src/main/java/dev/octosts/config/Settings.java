@@ -145,17 +145,23 @@ public record Settings(
      * @param limitedRecords    ledger records of rate-limited requests ({@code RATE_LIMITED_RECORDS})
      * @param scopeMissesPerMinute scopes leading nowhere per verified caller and minute
      *                          ({@code RATE_LIMIT_SCOPE_MISSES_PER_MINUTE})
+     * @param refusalsPerAddress refusals per second one client address gets answered at once, in bursts of twice
+     *                          as many; past them its answers are held ({@code RATE_LIMIT_REFUSALS_PER_ADDRESS})
+     * @param strangersAtOnce   requests of callers without a token allowed lately worked on at once
+     *                          ({@code STRANGERS_AT_ONCE}; 0: no limit)
      * @param hold              how long the answer to a request refused for its rate or size is held
      *                          ({@code RATE_LIMIT_HOLD_MILLIS}; zero: answered at once)
      * @param maxHeld           answers held at once at most ({@code RATE_LIMIT_MAX_HELD})
      */
     public record RateLimits(long perAddress, long perSubject, long perUnknownIssuer, long allUnknownIssuers,
-                             long limitedRecords, long scopeMissesPerMinute, Duration hold, int maxHeld) {
+                             long limitedRecords, long scopeMissesPerMinute, long refusalsPerAddress, int strangersAtOnce,
+                             Duration hold, int maxHeld) {
         static RateLimits read(EnvironmentReader reader) {
             return new RateLimits(reader.rate("RATE_LIMIT_PER_ADDRESS", 50), reader.rate("RATE_LIMIT_PER_SUBJECT", 50),
                     reader.rate("RATE_LIMIT_PER_UNKNOWN_ISSUER", 5), reader.rate("RATE_LIMIT_UNKNOWN_ISSUERS", 50),
                     reader.rate("RATE_LIMITED_RECORDS", 100), reader.rate("RATE_LIMIT_SCOPE_MISSES_PER_MINUTE", 60),
-                    Duration.ofMillis(reader.boundedInt("RATE_LIMIT_HOLD_MILLIS", 1000, 0, 10_000)),
+                    reader.rate("RATE_LIMIT_REFUSALS_PER_ADDRESS", 5),
+                    reader.boundedInt("STRANGERS_AT_ONCE", Runtime.getRuntime().availableProcessors(), 0, 10_000), Duration.ofMillis(reader.boundedInt("RATE_LIMIT_HOLD_MILLIS", 1000, 0, 10_000)),
                     reader.boundedInt("RATE_LIMIT_MAX_HELD", 256, 1, 100_000));
         }
     }

@@ -6,6 +6,7 @@ import dev.octosts.oidc.UnverifiedIssuer;
 import dev.octosts.oidc.VerifiedToken;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Who is calling: the OIDC token of the request's one {@code Authorization} header, as Octo STS reads
@@ -37,9 +38,10 @@ final class BearerAuthentication {
         };
     }
 
-    /** The issuer the request's token claims, unverified (for budgets only); null when there is none. */
-    static String claimedIssuer(List<String> authorization) {
-        return authorization.size() == 1 ? UnverifiedIssuer.of(bearerOf(authorization.getFirst())) : null;
+    /** The issuer and subject the request's token claims, unverified (for budgets and turns only). */
+    static UnverifiedIssuer.Claimed claimed(List<String> authorization) {
+        return authorization.size() == 1 ? UnverifiedIssuer.claimed(bearerOf(authorization.getFirst()))
+                : UnverifiedIssuer.Claimed.NOTHING;
     }
 
     /** The token of the request's one {@code Authorization} header (for its SHA-256 once it is verified). */
@@ -49,5 +51,23 @@ final class BearerAuthentication {
 
     private static String bearerOf(String header) {
         return header.startsWith(BEARER_PREFIX) ? header.substring(BEARER_PREFIX.length()) : header;
+    }
+
+    /** The caller the request's token claims, parsed once, and only when first asked for. */
+    static final class Claim implements Supplier<UnverifiedIssuer.Claimed> {
+        private final List<String> authorization;
+        private UnverifiedIssuer.Claimed claimed;
+
+        Claim(List<String> authorization) {
+            this.authorization = authorization;
+        }
+
+        @Override
+        public UnverifiedIssuer.Claimed get() {
+            if (claimed == null) {
+                claimed = BearerAuthentication.claimed(authorization);
+            }
+            return claimed;
+        }
     }
 }

@@ -3,9 +3,19 @@ package dev.octosts.exchange;
 import dev.octosts.github.InstallationToken;
 
 /**
- * The answer to an exchange: the decided record, and the token when one was issued.
+ * The answer to an exchange: the decided record, the token when one was issued, and whether the answer is to
+ * be held before it goes (the caller is over a budget, see {@code guard.Tarpit}).
  */
-public record ExchangeResult(ExchangeRecord record, InstallationToken token) {
+public record ExchangeResult(ExchangeRecord record, InstallationToken token, boolean hold) {
+
+    public ExchangeResult(ExchangeRecord record, InstallationToken token) {
+        this(record, token, false);
+    }
+
+    /** The same answer, held before it goes. */
+    ExchangeResult held() {
+        return new ExchangeResult(record, token, true);
+    }
 
     public boolean allowed() {
         return token != null;

@@ -60,6 +60,7 @@ public final class ExchangeService {
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(20);
 
     private final RateLimits limits;
+    private final CallerTurns turns;
     private final ExchangeDeadline deadline;
     private final BearerAuthentication authentication;
     private final AppRouter apps;
@@ -97,6 +98,7 @@ public final class ExchangeService {
                            ExchangeRecorder recorder, TokenUses tokenUses, String domain,
                            String orgPolicyRepo, Clock clock, Telemetry telemetry) {
         this.limits = limits;
+        this.turns = new CallerTurns(limits);
         this.replay = tokenUses == null ? ReplayGuard.OFF : new ReplayGuard(tokenUses);
         this.deadline = deadline;
         this.tracing = new ExchangeTracing(telemetry);
@@ -124,27 +126,34 @@ public final class ExchangeService {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
             // The caller's budgets first, on the request's own thread: a flood over budget costs no more.
-            if (admit(request) instanceof Outcome.Refused<Void>(Refusal limited)) {
-                return refused(record, limited, traced);
+            BearerAuthentication.Claim claim = new BearerAuthentication.Claim(request.authorization());
+            if (admit(request, claim) instanceof Outcome.Refused<Void>(Refusal limited)) {
+                return refused(request, record, limited, traced);
             }
-            // Whatever is minted, held from the moment GitHub hands it over: a step that fails or runs out of
-            // time after the mint must still find it to revoke it.
-            AtomicReference<InstallationToken> minted = new AtomicReference<>();
-            Outcome<InstallationToken> decided;
-            try {
-                ExchangeDeadline.Ran<Outcome<InstallationToken>> ran =
-                        deadline.run(() -> decide(request, record, traced, minted::set));
-                decided = ran.inTime() ? ran.result() : Outcome.refused(
-                        completion.deadlineExceeded(record, deadline.budget(), minted.get()));
-            } catch (RuntimeException e) {
-                decided = Outcome.refused(completion.internalError(record, "exchange", e, minted.get()));
-            }
-            return switch (decided) {
-                case Outcome.Value<InstallationToken>(InstallationToken token) ->
-                        completion.finish(record, token, traced);
-                case Outcome.Refused<InstallationToken>(Refusal refusal) -> refused(record, refusal, traced);
-            };
+            return turns.run(claim.get(), () -> decideAndFinish(request, record, traced), () -> refused(request,
+                    record, Reason.RATE_LIMITED.refusal(RateLimits.Limit.STRANGERS.label()), traced));
         }
+    }
+
+    /** Decides the exchange within its deadline and ends it: the token with its record, or the refusal recorded. */
+    private ExchangeResult decideAndFinish(ExchangeRequest request, RecordBuilder record, ExchangeTracing.Traced traced) {
+        // Whatever is minted, held from the moment GitHub hands it over: a step that fails or runs out of
+        // time after the mint must still find it to revoke it.
+        AtomicReference<InstallationToken> minted = new AtomicReference<>();
+        Outcome<InstallationToken> decided;
+        try {
+            ExchangeDeadline.Ran<Outcome<InstallationToken>> ran =
+                    deadline.run(() -> decide(request, record, traced, minted::set));
+            decided = ran.inTime() ? ran.result() : Outcome.refused(
+                    completion.deadlineExceeded(record, deadline.budget(), minted.get()));
+        } catch (RuntimeException e) {
+            decided = Outcome.refused(completion.internalError(record, "exchange", e, minted.get()));
+        }
+        return switch (decided) {
+            case Outcome.Value<InstallationToken>(InstallationToken token) ->
+                    completion.finish(record, token, traced);
+            case Outcome.Refused<InstallationToken>(Refusal refusal) -> refused(request, record, refusal, traced);
+        };
     }
 
     /**
@@ -155,25 +164,27 @@ public final class ExchangeService {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
-            Refusal refusal = admit(request) instanceof Outcome.Refused<Void>(Refusal limited) ? limited
-                    : Reason.MALFORMED_REQUEST.refusal(message);
-            return refused(record, refusal, traced);
+            Refusal refusal = admit(request, new BearerAuthentication.Claim(request.authorization()))
+                    instanceof Outcome.Refused<Void>(Refusal limited) ? limited : Reason.MALFORMED_REQUEST.refusal(message);
+            return refused(request, record, refusal, traced);
         }
     }
 
-    /** Ends a refused exchange; a rate-limited refusal is recorded only within its own budget. */
-    private ExchangeResult refused(RecordBuilder record, Refusal refusal, ExchangeTracing.Traced traced) {
+    /** Ends a refused exchange (rate-limited: recorded within its own budget), held when the caller is over a budget. */
+    private ExchangeResult refused(ExchangeRequest request, RecordBuilder record, Refusal refusal,
+                                   ExchangeTracing.Traced traced) {
         record.refuse(refusal);
-        if (refusal.reason() == Reason.RATE_LIMITED && !limits.recordRefusal()) {
-            return completion.unrecorded(record, traced);
+        if (refusal.reason() == Reason.RATE_LIMITED) {
+            return (limits.recordRefusal() ? completion.finish(record, null, traced)
+                    : completion.unrecorded(record, traced)).held();
         }
-        return completion.finish(record, null, traced);
+        ExchangeResult result = completion.finish(record, null, traced);
+        return refusal.reason().callersDoing() && limits.refusedTooOften(request.remoteAddress()) ? result.held() : result;
     }
 
     /** The caller's budgets (address, claimed issuer). */
-    private Outcome<Void> admit(ExchangeRequest request) {
-        return withinBudget(limits.admit(request.remoteAddress(),
-                () -> BearerAuthentication.claimedIssuer(request.authorization())));
+    private Outcome<Void> admit(ExchangeRequest request, BearerAuthentication.Claim claim) {
+        return withinBudget(limits.admit(request.remoteAddress(), () -> claim.get().issuer()));
     }
 
     /** Refused when a budget was spent ({@code limit} names it), passed when none was (null). */
@@ -186,7 +197,7 @@ public final class ExchangeService {
         try (ExchangeTracing.Traced traced = tracing.start("octosts.exchange_refresh_token")) {
             RecordBuilder record = new RecordBuilder(request, clock.instant());
             traced.correlate(record);
-            return refused(record, Reason.REFRESH_TOKEN_UNIMPLEMENTED.refusal(), traced);
+            return refused(request, record, Reason.REFRESH_TOKEN_UNIMPLEMENTED.refusal(), traced);
         }
     }
 
@@ -235,7 +246,7 @@ public final class ExchangeService {
                         traced.step(POLICY_CHECK, () -> checkToken(policy, token, record))).orStop();
                 policies.add(policy);
             }
-            limits.earned(token.issuer());
+            limits.earned(token.issuer(), token.subject());
             TokenGrant grant = TokenGrant.decide(targets, policies, request.downScoping(), record).orStop();
             if (replay.enabled()) {
                 traced.step(REPLAY_CHECK, () -> replay.firstUse(token,

@@ -190,6 +190,17 @@ public enum Reason {
         this.verdict = verdict;
     }
 
+    /**
+     * Whether the caller brings this refusal on itself (its token, claims, scope, identity or request), not
+     * the service, GitHub or an outage: what an address that keeps getting it is slowed for.
+     */
+    public boolean callersDoing() {
+        return switch (grpcCode) {
+            case INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND -> true;
+            default -> this == REPOSITORY_NOT_ACCESSIBLE;
+        };
+    }
+
     /** The stable snake_case code the ledger, the metrics and the spans carry. */
     public String code() {
         return code;

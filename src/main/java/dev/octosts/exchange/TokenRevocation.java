@@ -69,8 +69,9 @@ public final class TokenRevocation {
                 case Outcome.Value<Reason>(Reason ended) -> record.completed(ended);
                 case Outcome.Refused<Reason>(Refusal refusal) -> {
                     record.refuse(refusal);
-                    if (refusal.reason() == Reason.RATE_LIMITED && !limits.recordRefusal()) {
-                        return completion.unrecorded(record, traced);
+                    if (refusal.reason() == Reason.RATE_LIMITED) {
+                        return (limits.recordRefusal() ? completion.finish(record, null, traced)
+                                : completion.unrecorded(record, traced)).held();
                     }
                 }
             }

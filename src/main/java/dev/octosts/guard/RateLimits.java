@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 
+import java.time.Duration;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -20,6 +21,10 @@ public final class RateLimits {
     static final long MAX_ADDRESSES = 100_000;
     static final long MAX_ISSUERS = 20_000;
     static final long MAX_SUBJECTS = 100_000;
+    /** How long a caller whose token was allowed stays known: longer than a day's gap between a repository's runs. */
+    static final Duration KNOWN_CALLER_FOR = Duration.ofDays(2);
+    static final int MAX_STRANGERS_WAITING = 256;
+    static final Duration MAX_STRANGER_WAIT = Duration.ofSeconds(5);
 
     /**
      * Sustained requests per second, with bursts of twice as many; 0 turns the limit off.
@@ -31,29 +36,32 @@ public final class RateLimits {
      * @param limitedRecords    ledger records of requests refused by these limits, all callers together
      * @param scopeMissesPerMinute scopes that lead nowhere (no installation, no policy, no such repository)
      *                          per verified caller and minute, in bursts of as many
+     * @param refusalsPerAddress refusals each client address gets answered at once; past them its answers are
+     *                          held (see {@link Tarpit})
+     * @param strangersAtOnce   requests of callers not known here worked on at once ({@link StrangerGate}); 0: no limit
      */
     public record Settings(long perAddress, long perSubject, long perUnknownIssuer, long allUnknownIssuers,
-                           long limitedRecords, long scopeMissesPerMinute) {
+                           long limitedRecords, long scopeMissesPerMinute, long refusalsPerAddress, int strangersAtOnce) {
         public Settings {
             if (perAddress < 0 || perSubject < 0 || perUnknownIssuer < 0 || allUnknownIssuers < 0
-                    || limitedRecords < 0 || scopeMissesPerMinute < 0) {
+                    || limitedRecords < 0 || scopeMissesPerMinute < 0 || refusalsPerAddress < 0 || strangersAtOnce < 0) {
                 throw new IllegalArgumentException("rates must not be negative");
             }
         }
 
         public static Settings defaults() {
-            return new Settings(50, 50, 5, 50, 100, 60);
+            return new Settings(50, 50, 5, 50, 100, 60, 5, Runtime.getRuntime().availableProcessors());
         }
 
         public static Settings off() {
-            return new Settings(0, 0, 0, 0, 0, 0);
+            return new Settings(0, 0, 0, 0, 0, 0, 0, 0);
         }
     }
 
     /** Which budget a refused request ran out of. */
     public enum Limit {
         ADDRESS("client address"), ISSUER("issuer"), UNKNOWN_ISSUERS("unknown issuers"), SUBJECT("caller"),
-        SCOPE_MISSES("caller's scopes without a policy");
+        SCOPE_MISSES("caller's scopes without a policy"), STRANGERS("new caller while many are waiting");
 
         private final String label;
 
@@ -72,7 +80,10 @@ public final class RateLimits {
     private final Buckets unknownIssuerBuckets;
     private final Buckets subjects;
     private final Buckets scopeMisses;
+    private final Buckets refusals;
     private final Cache<String, Boolean> knownIssuers;
+    private final Cache<String, Boolean> knownCallers;
+    private final StrangerGate strangers;
     private final Bucket unknownIssuers;
     private final Bucket limitedRecords;
 
@@ -92,7 +103,10 @@ public final class RateLimits {
         this.unknownIssuerBuckets = new Buckets(MAX_ISSUERS, () -> Buckets.perSecond(settings.perUnknownIssuer()));
         this.subjects = new Buckets(MAX_SUBJECTS, () -> Buckets.perSecond(settings.perSubject()));
         this.scopeMisses = new Buckets(MAX_SUBJECTS, () -> Buckets.perMinute(settings.scopeMissesPerMinute()));
+        this.refusals = new Buckets(MAX_ADDRESSES, () -> Buckets.perSecond(settings.refusalsPerAddress()));
         this.knownIssuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).build();
+        this.knownCallers = Caffeine.newBuilder().maximumSize(MAX_SUBJECTS).expireAfterWrite(KNOWN_CALLER_FOR).build();
+        this.strangers = new StrangerGate(settings.strangersAtOnce(), MAX_STRANGERS_WAITING, MAX_STRANGER_WAIT);
         this.unknownIssuers = settings.allUnknownIssuers() == 0 ? null : Buckets.perSecond(settings.allUnknownIssuers());
         this.limitedRecords = settings.limitedRecords() == 0 ? null : Buckets.perSecond(settings.limitedRecords());
     }
@@ -158,14 +172,45 @@ public final class RateLimits {
         return knownIssuers.getIfPresent(Buckets.boundedKey(issuer)) != null || knownFromStart.test(issuer);
     }
 
-    /** A token of this issuer was allowed by a trust policy: from now on it gets a known issuer's budget. */
-    public void earned(String issuer) {
+    /**
+     * Whether the caller a token claims (unverified: anyone may claim it, so this only decides who waits for a
+     * stranger's turn, never what is granted) had a token allowed here lately.
+     */
+    public boolean isKnownCaller(String issuer, String subject) {
+        return issuer != null && subject != null && knownCallers.getIfPresent(callerKey(issuer, subject)) != null;
+    }
+
+    /** The gate the requests of callers not known here pass, a few at a time. */
+    public StrangerGate strangers() {
+        return strangers;
+    }
+
+    private static String callerKey(String issuer, String subject) {
+        return Buckets.boundedKey(issuer + " " + subject);
+    }
+
+    /**
+     * A token of this issuer and subject was allowed by a trust policy: from now on the issuer gets a known
+     * issuer's budget, and the caller is known.
+     */
+    public void earned(String issuer, String subject) {
+        knownCallers.put(callerKey(issuer, subject), Boolean.TRUE);
         String key = Buckets.boundedKey(issuer);
         if (knownIssuers.getIfPresent(key) == null) {
             knownIssuers.put(key, Boolean.TRUE);
             // The unknown issuer's small bucket would otherwise keep limiting it until it idled out.
             unknownIssuerBuckets.forget(issuer);
         }
+    }
+
+    /**
+     * A request from {@code address} was refused (for anything but its rate): whether that address has been
+     * refused so often that its answers are now held. A caller that keeps sending what is refused (claims no
+     * policy could want, scopes that do not exist) is slowed to its own concurrency; one refused now and then
+     * is answered at once.
+     */
+    public boolean refusedTooOften(String address) {
+        return settings.refusalsPerAddress() > 0 && !refusals.tryConsume(Buckets.clientKey(address));
     }
 
     /**

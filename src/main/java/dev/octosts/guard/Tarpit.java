@@ -2,6 +2,7 @@ package dev.octosts.guard;
 
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -48,7 +49,8 @@ public final class Tarpit {
         }
         held.increment();
         try {
-            Thread.sleep(hold);
+            long millis = hold.toMillis();
+            Thread.sleep(Duration.ofMillis(millis / 2 + ThreadLocalRandom.current().nextLong(millis + 1)));
         } catch (InterruptedException e) {
             // The server is stopping: answer now.
             Thread.currentThread().interrupt();

@@ -53,7 +53,7 @@ record ExchangeHandler(ExchangeService exchange, PublicApi api) {
     private void respond(ServerResponse res, ExchangeResult result) {
         if (!result.allowed()) {
             ExchangeRecord record = result.record();
-            api.overBudget().beforeRefusal(res, record);
+            api.overBudget().beforeRefusal(res, result);
             GrpcError.send(res, api.json(), record.code(), record.message());
             return;
         }

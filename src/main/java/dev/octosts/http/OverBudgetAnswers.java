@@ -1,6 +1,6 @@
 package dev.octosts.http;
 
-import dev.octosts.exchange.ExchangeRecord;
+import dev.octosts.exchange.ExchangeResult;
 import dev.octosts.exchange.Reason;
 import dev.octosts.guard.Tarpit;
 import io.helidon.http.HeaderNames;
@@ -14,10 +14,18 @@ import io.helidon.webserver.http.ServerResponse;
  */
 record OverBudgetAnswers(Tarpit tarpit) {
 
-    /** Before a refusal is sent: held, with {@code Retry-After}, when the request was refused for its rate. */
-    void beforeRefusal(ServerResponse res, ExchangeRecord record) {
-        if (Reason.RATE_LIMITED.code().equals(record.reason())) {
+    /**
+     * Before a refusal is sent: held when the exchange said so (the caller is over a budget, or its address
+     * keeps being refused), with {@code Retry-After} when it was refused for its rate.
+     */
+    void beforeRefusal(ServerResponse res, ExchangeResult result) {
+        if (!result.hold()) {
+            return;
+        }
+        if (Reason.RATE_LIMITED.code().equals(result.record().reason())) {
             rateLimited(res);
+        } else {
+            hold(res);
         }
     }
 

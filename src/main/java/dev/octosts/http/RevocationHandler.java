@@ -1,6 +1,7 @@
 package dev.octosts.http;
 
 import dev.octosts.exchange.ExchangeRecord;
+import dev.octosts.exchange.ExchangeResult;
 import dev.octosts.exchange.GrpcCode;
 import dev.octosts.exchange.RevocationRequest;
 import dev.octosts.exchange.TokenRevocation;
@@ -22,14 +23,15 @@ record RevocationHandler(TokenRevocation revocation, PublicApi api) {
             // Not read: the connection closes instead of draining a body nobody asked for.
             res.header(HeaderValues.CONNECTION_CLOSE);
         }
-        ExchangeRecord record = revocation.revoke(new RevocationRequest(caller.requestId(), caller.authorization(),
-                caller.address(), caller.userAgent())).record();
+        ExchangeResult result = revocation.revoke(new RevocationRequest(caller.requestId(), caller.authorization(),
+                caller.address(), caller.userAgent()));
+        ExchangeRecord record = result.record();
         if (record.code() == GrpcCode.OK) {
             res.status(Status.NO_CONTENT_204);
             res.send();
             return;
         }
-        api.overBudget().beforeRefusal(res, record);
+        api.overBudget().beforeRefusal(res, result);
         GrpcError.send(res, api.json(), record.code(), record.message());
     }
 }

@@ -71,7 +71,7 @@ final class TokenExchangeHandler {
             ExchangeResult refused = exchange.refuseMalformed(new ExchangeRequest(caller.requestId(), List.of(), "",
                     List.of(), "", caller.address(), caller.userAgent()), e.getMessage());
             // Recorded as malformed (or rate limited): the OAuth error says which parameter was wrong.
-            api.overBudget().beforeRefusal(res, refused.record());
+            api.overBudget().beforeRefusal(res, refused);
             int status = statusOf(refused.record());
             String error = status != 400 ? errorOf(refused.record())
                     : e instanceof TokenExchangeParameters.Refused oauth ? oauth.error() : "invalid_request";
@@ -82,7 +82,7 @@ final class TokenExchangeHandler {
                 List.of("Bearer " + params.subjectToken()), "", params.scopes(), params.identity(),
                 caller.address(), caller.userAgent(), params.downScoping()));
         if (!result.allowed()) {
-            api.overBudget().beforeRefusal(res, result.record());
+            api.overBudget().beforeRefusal(res, result);
             sendError(res, statusOf(result.record()), errorOf(result.record()), result.record().message());
             return;
         }

@@ -58,12 +58,10 @@ final class WebhookRoute {
         InetAddress address = address(req);
         WebhookService.Response refused = webhook.screen(headers, address);
         if (refused != null) {
-            if (refused.status() == Status.TOO_MANY_REQUESTS_429.code()) {
-                overBudget.rateLimited(res);
-            }
             unread(res, refused);
             return;
         }
+        WebhookService.Response answer;
         try (WebhookBodies.Body body = bodies.start()) {
             byte[] bytes;
             try (InputStream in = req.content().inputStream()) {
@@ -78,17 +76,27 @@ final class WebhookRoute {
             } catch (java.io.IOException e) {
                 throw new CloseConnectionException("webhook body unreadable", e);
             }
-            send(res, webhook.deliver(headers, bytes, address));
+            answer = webhook.deliver(headers, bytes, address);
         }
+        send(res, answer);
     }
 
     /** Answers without reading the body; the connection is closed rather than the body read and dropped. */
-    private static void unread(ServerResponse res, WebhookService.Response answer) {
+    private void unread(ServerResponse res, WebhookService.Response answer) {
         res.header(HeaderValues.CONNECTION_CLOSE);
         send(res, answer);
     }
 
-    private static void send(ServerResponse res, WebhookService.Response answer) {
+    /**
+     * Sends the answer; a refusal (never the answer to a delivery GitHub signed, but to a stranger, a wrong
+     * secret or an address out of allowance) after the hold, once the body's memory is given back.
+     */
+    private void send(ServerResponse res, WebhookService.Response answer) {
+        if (answer.status() == Status.TOO_MANY_REQUESTS_429.code()) {
+            overBudget.rateLimited(res);
+        } else if (answer.status() >= 400 && answer.status() < 500) {
+            overBudget.hold(res);
+        }
         res.status(Status.create(answer.status()));
         res.send(answer.message());
     }

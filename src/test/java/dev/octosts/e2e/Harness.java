@@ -100,11 +100,13 @@ final class Harness implements AutoCloseable {
         env.put("OIDC_PRIVATE_NETWORK_HOSTS", "127.0.0.1");
         // Every test client calls from 127.0.0.1 with issuers that start out unknown: tests of the limits set them.
         for (String limit : List.of("RATE_LIMIT_PER_ADDRESS", "RATE_LIMIT_PER_SUBJECT", "RATE_LIMIT_PER_UNKNOWN_ISSUER",
-                "RATE_LIMIT_UNKNOWN_ISSUERS", "RATE_LIMITED_RECORDS", "RATE_LIMIT_SCOPE_MISSES_PER_MINUTE")) {
+                "RATE_LIMIT_UNKNOWN_ISSUERS", "RATE_LIMITED_RECORDS", "RATE_LIMIT_SCOPE_MISSES_PER_MINUTE",
+                "RATE_LIMIT_REFUSALS_PER_ADDRESS")) {
             env.put(limit, "0");
         }
         // Answers over budget go at once unless a test of the hold sets it.
         env.put("RATE_LIMIT_HOLD_MILLIS", "0");
+        env.put("STRANGERS_AT_ONCE", "0");
         writeJwksOverride(ACTIONS_ISSUER);
         this.superuserUrl = superuserUrl;
         ownerUrl = TestDatabase.createOwnerLogin(superuserUrl);

@@ -63,6 +63,33 @@ class HeldAnswersTest {
     }
 
     @Test
+    void anAddressThatKeepsBeingRefusedHasItsAnswersHeldWhileAnotherIsAnsweredAtOnce() throws Exception {
+        harness.installWithMainBranchPolicy("ci");
+        harness.env.put("RATE_LIMIT_REFUSALS_PER_ADDRESS", "1");
+        harness.env.put("RATE_LIMIT_HOLD_MILLIS", "3000");
+        harness.env.put("RATE_LIMIT_MAX_HELD", "1");
+        harness.start();
+        // A burst of two refusals is answered at once.
+        assertThat(answer(OVER_BUDGET)).startsWith("HTTP/1.1 401").doesNotContain("connection: close");
+        assertThat(answer(OVER_BUDGET)).startsWith("HTTP/1.1 401").doesNotContain("connection: close");
+
+        List<String> answers;
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<String> first = clients.submit(() -> answer(OVER_BUDGET));
+            Future<String> second = clients.submit(() -> answer(OVER_BUDGET));
+            answers = List.of(first.get(), second.get());
+        }
+        String elsewhere = answer("127.0.0.8");
+
+        assertThat(answers).as("the same refusal as before, not a 429").allSatisfy(head -> assertThat(head)
+                .startsWith("HTTP/1.1 401").doesNotContain("retry-after"));
+        assertThat(answers).filteredOn(head -> head.contains("connection: close")).hasSize(1);
+        assertThat(elsewhere).startsWith("HTTP/1.1 401").doesNotContain("connection: close");
+        assertThat(heldMetric()).contains("octosts_requests_held_total{octosts_outcome=\"held\"} 1")
+                .contains("octosts_requests_held_total{octosts_outcome=\"closed\"} 1");
+    }
+
+    @Test
     void aRequestRefusedBeforeRoutingIsHeldToo() throws Exception {
         harness.installWithMainBranchPolicy("ci");
         harness.env.put("RATE_LIMIT_HOLD_MILLIS", "1");

@@ -20,7 +20,7 @@ class RateLimitsTest {
 
     @Test
     void anAddressGetsABurstOfTwiceItsRateAndOtherAddressesAreUnaffected() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0, 0, 0, 0));
 
         assertThat(admitted(limits, "192.0.2.1", null, 10)).isEqualTo(2);
         assertThat(limits.admit("192.0.2.1", () -> null)).isEqualTo(RateLimits.Limit.ADDRESS);
@@ -28,8 +28,31 @@ class RateLimitsTest {
     }
 
     @Test
+    void aCallerIsKnownOnceATokenOfItsWasAllowedAndOnlyThatCaller() {
+        RateLimits limits = new RateLimits(RateLimits.Settings.off());
+        assertThat(limits.isKnownCaller(KNOWN, "repo:org/repo:ref:refs/heads/main")).isFalse();
+
+        limits.earned(KNOWN, "repo:org/repo:ref:refs/heads/main");
+
+        assertThat(limits.isKnownCaller(KNOWN, "repo:org/repo:ref:refs/heads/main")).isTrue();
+        assertThat(limits.isKnownCaller(KNOWN, "repo:org/other:ref:refs/heads/main")).isFalse();
+        assertThat(limits.isKnownCaller("https://attacker.example", "repo:org/repo:ref:refs/heads/main")).isFalse();
+        assertThat(limits.isKnownCaller(null, null)).isFalse();
+    }
+
+    @Test
+    void anAddressRefusedTooOftenIsToldSoAndOthersAreNot() {
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 0, 0, 1, 0)); // 1/s, bursts of 2
+
+        assertThat(limits.refusedTooOften("192.0.2.1")).isFalse();
+        assertThat(limits.refusedTooOften("192.0.2.1")).isFalse();
+        assertThat(limits.refusedTooOften("192.0.2.1")).isTrue();
+        assertThat(limits.refusedTooOften("192.0.2.2")).isFalse();
+    }
+
+    @Test
     void unknownIssuersAreLimitedHardestUntilTheyEarnAToken() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 2, 0, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 2, 0, 0, 0, 0));
 
         assertThat(admitted(limits, "192.0.2.1", "https://attacker.example", 10)).isEqualTo(2);
         assertThat(limits.admit("192.0.2.1", () -> "https://attacker.example")).isEqualTo(RateLimits.Limit.ISSUER);
@@ -37,16 +60,16 @@ class RateLimitsTest {
         assertThat(admitted(limits, "192.0.2.1", "https://other.example", 10)).isEqualTo(2);
         assertThat(limits.admit("192.0.2.1", () -> "https://third.example")).isEqualTo(RateLimits.Limit.UNKNOWN_ISSUERS);
 
-        limits.earned(KNOWN);
+        limits.earned(KNOWN, "sub");
         assertThat(admitted(limits, "192.0.2.1", KNOWN, 100)).isEqualTo(100);
     }
 
     @Test
     void anIssuerThatEarnedATokenLeavesTheUnknownBudgetAtOnce() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1_000, 0, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1_000, 0, 0, 0, 0));
         assertThat(admitted(limits, "192.0.2.1", KNOWN, 5)).isEqualTo(2);
 
-        limits.earned(KNOWN);
+        limits.earned(KNOWN, "sub");
 
         assertThat(admitted(limits, "192.0.2.1", KNOWN, 5)).isEqualTo(5);
     }
@@ -54,7 +77,7 @@ class RateLimitsTest {
     /** Several repositories cost as many requests, at most a full burst: the caller's budget, not one request. */
     @Test
     void aRequestOfSeveralRepositoriesCostsAsManyRequests() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0, 0)); // 1/s, bursts of 2
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0, 0, 0, 0)); // 1/s, bursts of 2
         String caller = "repo:org/repo:ref:refs/heads/main";
 
         assertThat(limits.admitVerified(KNOWN, caller, 2)).isNull();
@@ -66,8 +89,8 @@ class RateLimitsTest {
 
     @Test
     void aSharedIssuerIsBudgetedPerCallerSoNoCallerCanSpendItForTheOthers() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0, 0));
-        limits.earned(KNOWN);
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1, 1, 1, 0, 0, 0, 0));
+        limits.earned(KNOWN, "sub");
 
         assertThat(admitted(limits, "192.0.2.66", KNOWN, 1_000)).as("forged tokens claiming the issuer").isEqualTo(1_000);
         assertThat(limits.admitVerified(KNOWN, "repo:attacker/x:ref:refs/heads/main", 1)).isNull();
@@ -78,7 +101,7 @@ class RateLimitsTest {
 
     @Test
     void aCallerWhoseScopesLeadNowhereRunsOutOfThemWhileOthersDoNot() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 0, 3));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 0, 3, 0, 0));
         String scanner = "repo:attacker/x:ref:refs/heads/main";
         for (int i = 0; i < 3; i++) {
             assertThat(limits.admitVerified(KNOWN, scanner, 1)).isNull();
@@ -91,7 +114,7 @@ class RateLimitsTest {
 
     @Test
     void issuersTheOperatorNamedAreKnownFromTheStart() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1, 0, 0), KNOWN::equals);
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 1_000, 1, 1, 0, 0, 0, 0), KNOWN::equals);
 
         assertThat(admitted(limits, "192.0.2.66", KNOWN, 100)).isEqualTo(100);
         assertThat(admitted(limits, "192.0.2.66", "https://attacker.example", 100)).isEqualTo(2);
@@ -108,7 +131,7 @@ class RateLimitsTest {
 
     @Test
     void anIpv6HostIsOneAddressWhicheverOfItsSixtyFourBitNetworkItCallsFrom() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(1, 0, 0, 0, 0, 0, 0, 0));
 
         int admitted = 0;
         for (int host = 1; host <= 10; host++) {
@@ -122,7 +145,7 @@ class RateLimitsTest {
 
     @Test
     void recordsOfRefusalsHaveABudgetOfTheirOwn() {
-        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 2, 0));
+        RateLimits limits = new RateLimits(new RateLimits.Settings(0, 0, 0, 0, 2, 0, 0, 0));
         int recorded = 0;
         for (int i = 0; i < 10; i++) {
             recorded += limits.recordRefusal() ? 1 : 0;
