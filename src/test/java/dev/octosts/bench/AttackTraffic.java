@@ -187,7 +187,8 @@ final class AttackTraffic implements AutoCloseable {
         return deadline -> {
             AtomicLong opened = new AtomicLong();
             Map<Integer, LongAdder> answers = new ConcurrentHashMap<>();
-            try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            // Platform threads, as for every attacker (see closedLoop), with small stacks: a thousand of them.
+            try (ExecutorService senders = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().stackSize(256 * 1024).factory())) {
                 for (int c = 0; c < connections; c++) {
                     InetAddress from = addresses.get(c % addresses.size());
                     senders.submit(() -> {
