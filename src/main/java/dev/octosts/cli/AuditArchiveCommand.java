@@ -6,24 +6,19 @@ import dev.octosts.ledger.LedgerArchive;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code octo-sts audit archive}: the records before a time, per chain, with a manifest signed by the ledger key. */
 @Command(name = "archive", mixinStandardHelpOptions = true,
         description = {"Write every record before a time into DIR: one JSON Lines file per chain (db/ledger-record.schema.json)"
                 + " and manifest.jws, signed with the ledger key (first and last seq and hash of each chain, its checkpoints).",
                 "Check it later, without the database, with `audit verify --archive DIR`."})
-final class AuditArchiveCommand implements Callable<Integer> {
+final class AuditArchiveCommand extends AuditCommand.Subcommand {
 
-    @ParentCommand
-    AuditCommand audit;
-
-    @Option(names = "--before", required = true, paramLabel = "TIME",
-            description = "Archive the records before this time, exclusive: RFC 3339 (2026-11-01T00:00:00Z) or a month (2026-11, its start in UTC).")
-    String before;
+    @Mixin
+    LedgerCut cut;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The archive directory: created, or empty.")
     Path out;
@@ -33,7 +28,7 @@ final class AuditArchiveCommand implements Callable<Integer> {
         CheckpointSigner signer = new CheckpointSigner(audit.ledgerKey("the ledger key that signs the archive's manifest"));
         ArchiveManifest manifest;
         try {
-            manifest = LedgerArchive.write(audit.database(), signer, LedgerArchive.parseCut(before), audit.now(), out);
+            manifest = LedgerArchive.write(audit.database(), signer, cut.instant(), audit.now(), out);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the archive in " + out, e);
         }

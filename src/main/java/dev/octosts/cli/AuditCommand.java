@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code octo-sts audit}: read, export and verify the ledger. Settings come from the environment:
@@ -91,5 +93,11 @@ public final class AuditCommand extends CommandGroup {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("LEDGER_SIGNING_KEY_FILE", e.getMessage());
         }
+    }
+
+    /** A subcommand of {@code audit}: the database, the ledger key, the clock and the output come through it. */
+    abstract static class Subcommand implements Callable<Integer> {
+        @ParentCommand
+        AuditCommand audit;
     }
 }

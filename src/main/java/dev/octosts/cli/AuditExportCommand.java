@@ -6,19 +6,14 @@ import dev.octosts.ledger.LedgerExport;
 import dev.octosts.ledger.LedgerQuery;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code octo-sts audit export}: JSON lines in the export shape, oldest first, for a SIEM. */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Print the records of a time range as JSON lines (db/ledger-record.schema.json), oldest first.")
-final class AuditExportCommand implements Callable<Integer> {
+final class AuditExportCommand extends AuditCommand.Subcommand {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @ParentCommand
-    AuditCommand audit;
 
     @Option(names = "--since", required = true, paramLabel = "TIME",
             description = "First record time, inclusive: RFC 3339 (2026-11-27T10:00:00Z) or back from now (24h, 7d).")

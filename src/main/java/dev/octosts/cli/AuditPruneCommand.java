@@ -7,12 +7,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.YearMonth;
-import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code octo-sts audit prune}: drops the months an archive is proven to hold, as the owner login. */
 @Command(name = "prune", mixinStandardHelpOptions = true,
@@ -20,26 +18,17 @@ import picocli.CommandLine.ParentCommand;
                 + " once the archive in DIR (`audit archive --before` the same month) verifies under the ledger key and holds"
                 + " exactly their records: per chain the same count, first and last seq and hash.",
                 "Each chain's cut is recorded; `audit verify` continues the chain from it."})
-final class AuditPruneCommand implements Callable<Integer> {
+final class AuditPruneCommand extends AuditCommand.Subcommand {
 
-    @ParentCommand
-    AuditCommand audit;
-
-    @Option(names = "--before", required = true, paramLabel = "YYYY-MM",
-            description = "Drop the months before this one (UTC).")
-    String before;
+    @Mixin
+    LedgerCut cut;
 
     @Option(names = "--archive", required = true, paramLabel = "DIR", description = "The archive of those months.")
     Path archive;
 
     @Override
     public Integer call() {
-        YearMonth month;
-        try {
-            month = YearMonth.parse(before);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("--before must be a month (2026-11), not " + before);
-        }
+        YearMonth month = cut.month();
         OwnerUrl owner = audit.ownerUrl();
         if (owner == null) {
             throw new ConfigException("DATABASE_MIGRATION_URL", "is required: the owner login's PostgreSQL JDBC URL");

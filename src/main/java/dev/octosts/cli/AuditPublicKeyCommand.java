@@ -3,18 +3,13 @@ package dev.octosts.cli;
 import dev.octosts.ledger.CheckpointPublicKeys;
 import dev.octosts.ledger.CheckpointSigner;
 import java.security.PublicKey;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code octo-sts audit public-key}: publishes the ledger public key so anyone can verify checkpoints offline. */
 @Command(name = "public-key", mixinStandardHelpOptions = true,
         description = "Print the ledger public key (of LEDGER_SIGNING_KEY_FILE) as PEM with its key id, or as a JWK.")
-final class AuditPublicKeyCommand implements Callable<Integer> {
-
-    @ParentCommand
-    AuditCommand audit;
+final class AuditPublicKeyCommand extends AuditCommand.Subcommand {
 
     @Option(names = "--format", paramLabel = "pem|jwk", defaultValue = "pem",
             description = "pem (default): PEM block and a 'key id:' line; jwk: one JSON object.")

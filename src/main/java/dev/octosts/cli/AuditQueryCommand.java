@@ -8,17 +8,15 @@ import dev.octosts.ledger.LedgerQuery;
 import dev.octosts.ledger.LedgerQuery.Filter;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code octo-sts audit query}: find records by token, subject, scope, identity, decision and time. */
 @Command(name = "query", mixinStandardHelpOptions = true,
         description = "Find ledger records, newest first. Text filters match exactly.")
-final class AuditQueryCommand implements Callable<Integer> {
+final class AuditQueryCommand extends AuditCommand.Subcommand {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TABLE_CELL_MAX = 64;
 
@@ -49,9 +47,6 @@ final class AuditQueryCommand implements Callable<Integer> {
             new Column("subject", row -> row.path("actor").path("sub")),
             new Column("token_sha256", AuditQueryCommand::tokenSha256),
             new Column("hash", row -> row.path("hash")));
-
-    @ParentCommand
-    AuditCommand audit;
 
     @Option(names = "--token-sha256", paramLabel = "HEX", description = "SHA-256 of an issued token, as the octo-sts action prints it.")
     String tokenSha256;

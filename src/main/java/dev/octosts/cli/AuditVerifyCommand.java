@@ -23,10 +23,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code octo-sts audit verify}: checks every chain and checkpoint; exit 0 when intact, 1 at the first break. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -36,11 +34,8 @@ import picocli.CommandLine.ParentCommand;
                 "With --since TIME, verifies only the window from TIME, each chain from its last checkpoint before it.",
                 "With --anchors DIR, then checks the chains against the signed ledger heads in DIR, naming every"
                         + " chain missing, shorter or different (exit 1)."})
-final class AuditVerifyCommand implements Callable<Integer> {
+final class AuditVerifyCommand extends AuditCommand.Subcommand {
     private static final long MAX_KEY_FILE_BYTES = 64 * 1024;
-
-    @ParentCommand
-    AuditCommand audit;
 
     @Option(names = "--public-key", paramLabel = "FILE",
             description = "A trusted ledger public key, as printed by `audit public-key` (PEM or JWK); repeatable."

@@ -57,23 +57,6 @@ public final class LedgerArchive {
     }
 
     /**
-     * The cut of {@code --before}: an RFC 3339 time, or {@code YYYY-MM} for the start of that month (UTC).
-     *
-     * @throws IllegalArgumentException when the text is neither
-     */
-    public static Instant parseCut(String text) {
-        try {
-            return java.time.YearMonth.parse(text).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        } catch (java.time.format.DateTimeParseException notAMonth) {
-            try {
-                return java.time.OffsetDateTime.parse(text).toInstant();
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new IllegalArgumentException("--before must be an RFC 3339 time (2026-11-01T00:00:00Z) or a month (2026-11), not " + text);
-            }
-        }
-    }
-
-    /**
      * Writes every record with {@code recorded_at < before} into {@code directory} (created; refused when it
      * exists and is not empty), then the signed manifest.
      *

@@ -60,10 +60,10 @@ class LedgerPruneTest {
         Instant now = Instant.now();
 
         Path november = work.resolve("2025-11");
-        LedgerArchive.write(runtime, SIGNER, LedgerArchive.parseCut("2025-12"), now, november);
+        LedgerArchive.write(runtime, SIGNER, Instant.parse("2025-12-01T00:00:00Z"), now, november);
         LedgerPrune.Pruned first = prune(logins, YearMonth.parse("2025-12"), november, now);
         Path december = work.resolve("2025-12");
-        ArchiveManifest second = LedgerArchive.write(runtime, SIGNER, LedgerArchive.parseCut("2026-01"), now, december);
+        ArchiveManifest second = LedgerArchive.write(runtime, SIGNER, Instant.parse("2026-01-01T00:00:00Z"), now, december);
         LedgerPrune.Pruned pruned = prune(logins, YearMonth.parse("2026-01"), december, now);
 
         assertThat(first.dropped()).containsExactly("ledger_record_2025_11");
