@@ -9,7 +9,6 @@ import dev.octosts.exchange.ExchangeService;
 import dev.octosts.exchange.TokenRevocation;
 import dev.octosts.guard.ExchangeDeadline;
 import dev.octosts.guard.RateLimits;
-import dev.octosts.guard.Tarpit;
 import dev.octosts.github.AppPool;
 import dev.octosts.github.AppRouter;
 import dev.octosts.github.GitHubApp;
@@ -44,7 +43,6 @@ import dev.octosts.ledger.Ledger;
 import dev.octosts.ledger.LedgerSettings;
 import dev.octosts.ledger.Migrations;
 import dev.octosts.ledger.OidcTokenUses;
-import dev.octosts.oidc.IssuerAllowlist;
 import dev.octosts.oidc.OidcSettings;
 import dev.octosts.oidc.OidcSettingsReader;
 import dev.octosts.oidc.OidcVerifier;
@@ -171,15 +169,8 @@ public final class Application implements AutoCloseable {
         OidcVerifier oidc = new OidcVerifier(oidcSettings, telemetry);
         GitHubClient github = new GitHubClient(settings.githubBaseUrl(), GITHUB_TIMEOUT, clock, telemetry);
         AppRouter router = new AppRouter(pools);
-        Settings.RateLimits rates = settings.rateLimits();
-        Tarpit tarpit = new Tarpit(rates.hold(), rates.maxHeld());
-        telemetry.observeHeldAnswers(tarpit::held, tarpit::sentAtOnce);
-        IssuerAllowlist allowedIssuers = oidcSettings.allowedIssuers();
-        RateLimits limits = new RateLimits(new RateLimits.Settings(rates.perAddress(), rates.perSubject(),
-                rates.perUnknownIssuer(), rates.allUnknownIssuers(), rates.limitedRecords(), rates.scopeMissesPerMinute(),
-                rates.refusalsPerAddress(), rates.strangersAtOnce()),
-                issuer -> oidcSettings.jwksOverrides().containsKey(issuer)
-                        || (allowedIssuers.isRestricted() && allowedIssuers.allows(issuer)));
+        StrangerGuards guards = StrangerGuards.of(settings, oidcSettings, database, clock, telemetry);
+        RateLimits limits = guards.limits();
         // One compile cache for the exchange and the webhook: the webhook judges a file as the exchange does.
         TrustPolicies trustPolicies = new TrustPolicies();
         ExchangeService exchange = new ExchangeService(limits, new ExchangeDeadline(settings.exchangeDeadline()), oidc,
@@ -194,7 +185,7 @@ public final class Application implements AutoCloseable {
                         database, clock, telemetry, settings.webhook().unverifiedPerAddressPerMinute());
         StsServer server = new StsServer(new StsServer.Listener(settings.bindAddress(), settings.port(),
                 settings.maxConnections(), settings.tlsCertFile(), settings.tlsKeyFile()), settings.trustedProxies(), exchange,
-                revocation, webhook, tarpit, telemetry);
+                revocation, webhook, guards.tarpit(), telemetry);
         Settings.Admin adminSettings = settings.admin();
         AuditReaders readers = new AuditReaders(oidc, auditReaders, auditReadersAudience, settings.domain(), ledger, clock);
         ConsoleRoutes console = settings.console() == null ? null : new ConsoleRoutes(settings.console(), readers,

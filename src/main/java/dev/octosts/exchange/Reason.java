@@ -195,6 +195,9 @@ public enum Reason {
      * the service, GitHub or an outage: what an address that keeps getting it is slowed for.
      */
     public boolean callersDoing() {
+        if (this == DISCOVERY_FAILED || this == JWKS_FETCH_FAILED || this == NO_USABLE_KEYS) {
+            return false; // the issuer's outage, whoever's token it is
+        }
         return switch (grpcCode) {
             case INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND -> true;
             default -> this == REPOSITORY_NOT_ACCESSIBLE;

@@ -22,7 +22,7 @@ public final class RateLimits {
     static final long MAX_ISSUERS = 20_000;
     static final long MAX_SUBJECTS = 100_000;
     /** How long a caller whose token was allowed stays known: longer than a day's gap between a repository's runs. */
-    static final Duration KNOWN_CALLER_FOR = Duration.ofDays(2);
+    public static final Duration KNOWN_CALLER_FOR = Duration.ofDays(2);
     static final int MAX_STRANGERS_WAITING = 256;
     static final Duration MAX_STRANGER_WAIT = Duration.ofSeconds(5);
 
@@ -127,7 +127,7 @@ public final class RateLimits {
             return Limit.ADDRESS;
         }
         String issuer = claimedIssuer.get();
-        if (issuer == null || isKnown(issuer)) {
+        if (issuer == null || isKnownIssuer(issuer)) {
             return null;
         }
         if (settings.perUnknownIssuer() > 0 && !unknownIssuerBuckets.tryConsume(issuer)) {
@@ -168,8 +168,9 @@ public final class RateLimits {
         }
     }
 
-    private boolean isKnown(String issuer) {
-        return knownIssuers.getIfPresent(Buckets.boundedKey(issuer)) != null || knownFromStart.test(issuer);
+    /** Whether the issuer earned a token here, or the operator named it; false for null. */
+    public boolean isKnownIssuer(String issuer) {
+        return issuer != null && (knownIssuers.getIfPresent(Buckets.boundedKey(issuer)) != null || knownFromStart.test(issuer));
     }
 
     /**

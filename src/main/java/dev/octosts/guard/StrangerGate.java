@@ -27,15 +27,24 @@ public final class StrangerGate {
         if (atOnce < 0 || maxWaiting < 0 || maxWait.isNegative()) {
             throw new IllegalArgumentException("the stranger gate's bounds must not be negative");
         }
-        this.working = atOnce == 0 ? null : new Semaphore(atOnce);
+        // Fair: those waiting get their turns in order, not after whoever arrives next.
+        this.working = atOnce == 0 ? null : new Semaphore(atOnce, true);
         this.maxWaiting = maxWaiting;
         this.maxWait = maxWait;
     }
 
     /** True once the request may be worked on (then {@link #leave} when done); false when it is refused. */
     public boolean enter() {
-        if (working == null || working.tryAcquire()) {
+        if (working == null) {
             return true;
+        }
+        try {
+            if (working.tryAcquire(0, TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
         if (waiting.incrementAndGet() > maxWaiting) {
             waiting.decrementAndGet();
