@@ -1,31 +1,33 @@
 package dev.octosts.exchange;
 
 import dev.octosts.guard.RateLimits;
+import dev.octosts.guard.StrangerGate;
 import dev.octosts.oidc.UnverifiedIssuer;
 
 import java.util.function.Supplier;
 
 /**
- * Whose exchange is worked on when: a caller whose token was allowed lately goes straight to work; a new caller
- * of a known issuer takes its turn through the {@linkplain dev.octosts.guard.StrangerGate stranger gate}, so
- * that a flood of such requests (anyone with an issuer that earned a token can mint subjects without end)
- * cannot stand between known callers and the CPU. A token of an issuer not known here, or none, goes on: its
- * issuer's budgets already bound it, and a turn must not be held while a stranger's issuer answers slowly.
+ * Whose exchange is worked on when: a caller whose token was allowed lately goes straight to work; any other
+ * takes its turn through a {@linkplain dev.octosts.guard.StrangerGate stranger gate}, so that a flood of
+ * strangers' requests cannot stand between known callers and the CPU. New callers of a known issuer (anyone
+ * whose issuer earned a token can mint subjects without end) and tokens of issuers not known here wait at
+ * gates of their own: an issuer that answers discovery slowly can hold only the unknown issuers' turns.
  */
 record CallerTurns(RateLimits limits) {
 
     ExchangeResult run(UnverifiedIssuer.Claimed caller, Supplier<ExchangeResult> work,
                        Supplier<ExchangeResult> turnedAway) {
-        if (limits.isKnownCaller(caller.issuer(), caller.subject()) || !limits.isKnownIssuer(caller.issuer())) {
+        if (limits.isKnownCaller(caller.issuer(), caller.subject())) {
             return work.get();
         }
-        if (!limits.strangers().enter()) {
+        StrangerGate gate = limits.isKnownIssuer(caller.issuer()) ? limits.strangers() : limits.unknownIssuersStrangers();
+        if (!gate.enter()) {
             return turnedAway.get();
         }
         try {
             return work.get();
         } finally {
-            limits.strangers().leave();
+            gate.leave();
         }
     }
 }

@@ -84,6 +84,7 @@ public final class RateLimits {
     private final Cache<String, Boolean> knownIssuers;
     private final Cache<String, Boolean> knownCallers;
     private final StrangerGate strangers;
+    private final StrangerGate unknownIssuersStrangers;
     private final Bucket unknownIssuers;
     private final Bucket limitedRecords;
 
@@ -107,6 +108,7 @@ public final class RateLimits {
         this.knownIssuers = Caffeine.newBuilder().maximumSize(MAX_ISSUERS).build();
         this.knownCallers = Caffeine.newBuilder().maximumSize(MAX_SUBJECTS).expireAfterWrite(KNOWN_CALLER_FOR).build();
         this.strangers = new StrangerGate(settings.strangersAtOnce(), MAX_STRANGERS_WAITING, MAX_STRANGER_WAIT);
+        this.unknownIssuersStrangers = new StrangerGate(settings.strangersAtOnce(), MAX_STRANGERS_WAITING, MAX_STRANGER_WAIT);
         this.unknownIssuers = settings.allUnknownIssuers() == 0 ? null : Buckets.perSecond(settings.allUnknownIssuers());
         this.limitedRecords = settings.limitedRecords() == 0 ? null : Buckets.perSecond(settings.limitedRecords());
     }
@@ -181,9 +183,14 @@ public final class RateLimits {
         return issuer != null && subject != null && knownCallers.getIfPresent(callerKey(issuer, subject)) != null;
     }
 
-    /** The gate the requests of callers not known here pass, a few at a time. */
+    /** The gate new callers of known issuers pass, a few at a time. */
     public StrangerGate strangers() {
         return strangers;
+    }
+
+    /** The gate tokens of issuers not known here (or none) pass, a few at a time, apart from everyone else's. */
+    public StrangerGate unknownIssuersStrangers() {
+        return unknownIssuersStrangers;
     }
 
     private static String callerKey(String issuer, String subject) {
