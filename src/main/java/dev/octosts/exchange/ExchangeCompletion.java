@@ -52,6 +52,14 @@ record ExchangeCompletion(ExchangeRecorder recorder, GitHubClient github, Teleme
     }
 
     /**
+     * A refusal for the caller's rate: recorded when {@code recorded} (the budget for such records allowed it),
+     * otherwise only counted; held, unless recording it failed, which is the service's failure, not the caller's.
+     */
+    ExchangeResult rateLimited(RecordBuilder record, boolean recorded, ExchangeTracing.Traced traced) {
+        return (recorded ? finish(record, null, traced) : unrecorded(record, traced)).heldIfRefusedFor(Reason.RATE_LIMITED);
+    }
+
+    /**
      * A refusal past the budget for recording refusals: answered without a ledger record, so a flood of
      * refused requests cannot fill the ledger's queue and make legitimate exchanges wait. Counted instead.
      */

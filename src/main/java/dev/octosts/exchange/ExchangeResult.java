@@ -12,9 +12,9 @@ public record ExchangeResult(ExchangeRecord record, InstallationToken token, boo
         this(record, token, false);
     }
 
-    /** The same answer, held before it goes. */
-    ExchangeResult held() {
-        return new ExchangeResult(record, token, true);
+    /** The same answer, held before it goes when it is still the refusal for {@code reason} (its recording did not fail). */
+    ExchangeResult heldIfRefusedFor(Reason reason) {
+        return reason.code().equals(record.reason()) ? new ExchangeResult(record, token, true) : this;
     }
 
     public boolean allowed() {

@@ -174,13 +174,13 @@ public final class ExchangeService {
     private ExchangeResult refused(ExchangeRequest request, RecordBuilder record, Refusal refusal,
                                    ExchangeTracing.Traced traced) {
         record.refuse(refusal);
-        boolean rateLimited = refusal.reason() == Reason.RATE_LIMITED;
-        ExchangeResult result = rateLimited && !limits.recordRefusal() ? completion.unrecorded(record, traced)
-                : completion.finish(record, null, traced);
-        // Held only as refused: not when recording it failed, which is the service's failure, not the caller's.
-        boolean asRefused = refusal.reason().code().equals(result.record().reason());
-        return asRefused && (rateLimited || refusal.reason().callersDoing() && limits.refusedTooOften(request.remoteAddress()))
-                ? result.held() : result;
+        Reason reason = refusal.reason();
+        if (reason == Reason.RATE_LIMITED) {
+            return completion.rateLimited(record, limits.recordRefusal(), traced);
+        }
+        ExchangeResult result = completion.finish(record, null, traced);
+        return reason.callersDoing() && limits.refusedTooOften(request.remoteAddress()) ? result.heldIfRefusedFor(reason)
+                : result;
     }
 
     /** The caller's budgets (address, claimed issuer). */

@@ -70,8 +70,7 @@ public final class TokenRevocation {
                 case Outcome.Refused<Reason>(Refusal refusal) -> {
                     record.refuse(refusal);
                     if (refusal.reason() == Reason.RATE_LIMITED) {
-                        return (limits.recordRefusal() ? completion.finish(record, null, traced)
-                                : completion.unrecorded(record, traced)).held();
+                        return completion.rateLimited(record, limits.recordRefusal(), traced);
                     }
                 }
             }
