@@ -103,52 +103,33 @@ record EnvironmentReader(Map<String, String> env) {
     }
 
     int positiveInt(String name, int fallback) {
-        String value = optional(name, null);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int number = Integer.parseInt(value);
-            if (number > 0) {
-                return number;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigException(name, "must be a positive whole number (got " + quoted(value) + ")");
+        return (int) wholeNumber(name, fallback, 1, Integer.MAX_VALUE, "a positive whole number");
     }
 
     int boundedInt(String name, int fallback, int min, int max) {
-        String value = optional(name, null);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int number = Integer.parseInt(value);
-            if (number >= min && number <= max) {
-                return number;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigException(name, "must be a whole number from " + min + " to " + max + " (got " + quoted(value) + ")");
+        return (int) wholeNumber(name, fallback, min, max, "a whole number from " + min + " to " + max);
     }
 
     /** Requests per second: a whole number, 0 (no limit) up to a million. */
     long rate(String name, long fallback) {
+        return wholeNumber(name, fallback, 0, 1_000_000, "requests per second, 0 (off) to 1000000");
+    }
+
+    /** A whole number from {@code min} to {@code max}; anything else stops start-up saying it must be {@code expected}. */
+    private long wholeNumber(String name, long fallback, long min, long max, String expected) {
         String value = optional(name, null);
         if (value == null) {
             return fallback;
         }
         try {
             long number = Long.parseLong(value);
-            if (number >= 0 && number <= 1_000_000) {
+            if (number >= min && number <= max) {
                 return number;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ConfigException(name, "must be requests per second, 0 (off) to 1000000 (got " + quoted(value) + ")");
+        throw new ConfigException(name, "must be " + expected + " (got " + quoted(value) + ")");
     }
 
     List<AddressRange> addressRanges(String name) {

@@ -161,7 +161,8 @@ public record Settings(
                     reader.rate("RATE_LIMIT_PER_UNKNOWN_ISSUER", 5), reader.rate("RATE_LIMIT_UNKNOWN_ISSUERS", 50),
                     reader.rate("RATE_LIMITED_RECORDS", 100), reader.rate("RATE_LIMIT_SCOPE_MISSES_PER_MINUTE", 60),
                     reader.rate("RATE_LIMIT_REFUSALS_PER_ADDRESS", 5),
-                    reader.boundedInt("STRANGERS_AT_ONCE", Runtime.getRuntime().availableProcessors(), 0, 10_000), Duration.ofMillis(reader.boundedInt("RATE_LIMIT_HOLD_MILLIS", 1000, 0, 10_000)),
+                    reader.boundedInt("STRANGERS_AT_ONCE", Runtime.getRuntime().availableProcessors(), 0, 10_000),
+                    Duration.ofMillis(reader.boundedInt("RATE_LIMIT_HOLD_MILLIS", 1000, 0, 10_000)),
                     reader.boundedInt("RATE_LIMIT_MAX_HELD", 1024, 1, 100_000));
         }
     }
