@@ -21,8 +21,8 @@ final class LedgerCut {
     /** The instant records are cut at: an RFC 3339 time, or the start of a month (UTC). */
     Instant instant() {
         try {
-            return month().atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        } catch (IllegalArgumentException notAMonth) {
+            return YearMonth.parse(before).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        } catch (DateTimeParseException notAMonth) {
             try {
                 return OffsetDateTime.parse(before).toInstant();
             } catch (DateTimeParseException e) {
