@@ -120,14 +120,6 @@ class DownScopingTest {
         assertThat(record.path("grant").path("repositories")).isEqualTo(asked.path("repositories"));
     }
 
-    /** A refused request: what the caller and the ledger see. */
-    record Refused(String name, Supplier<HttpRequest> request, int status, int code, String message, String reason) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
     static Stream<Refused> refused() {
         String malformed = "permissions must be name:level pairs separated by commas, e.g. contents:read,issues:write";
         return Stream.of(
@@ -158,19 +150,6 @@ class DownScopingTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("refused")
     void askingForMoreIsRefused(Refused row) {
-        long alive = harness.github.issuedTokens().stream().filter(token -> !token.revoked()).count();
-
-        Harness.Response response = harness.send(row.request().get());
-
-        assertThat(response.status()).as("body %s", response.body()).isEqualTo(row.status());
-        assertThat(response.code()).isEqualTo(row.code());
-        assertThat(response.message()).isEqualTo(row.message());
-        JsonNode record = harness.lastRecord();
-        assertThat(record.path("request_id").asText())
-                .isEqualTo(response.raw().headers().firstValue("X-Request-Id").orElseThrow());
-        assertThat(record.path("reason").asText()).isEqualTo(row.reason());
-        assertThat(record.path("issued").isNull()).isTrue();
-        assertThat(harness.github.issuedTokens().stream().filter(token -> !token.revoked()).count())
-                .as("no token left alive").isEqualTo(alive);
+        row.assertRefusedWithoutToken(harness);
     }
 }

@@ -126,18 +126,6 @@ class HttpApiTest {
         assertThat(response.status()).isEqualTo(200);
     }
 
-    /**
-     * One refused request: what it sends, and what the caller and the ledger see. {@code reason} is the
-     * ledger record's reason for the request's X-Request-Id, or null when the request is refused before
-     * it reaches the exchange and leaves no record.
-     */
-    record Refused(String name, Supplier<HttpRequest> request, int status, int code, String message, String reason) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
     private static HttpRequest.Builder exchange(String query) {
         return HttpRequest.newBuilder(harness.baseUri().resolve("/sts/exchange" + query));
     }

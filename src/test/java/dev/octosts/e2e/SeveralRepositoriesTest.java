@@ -129,14 +129,6 @@ class SeveralRepositoriesTest {
         assertThat(harness.lastRecord().has("grant")).isFalse();
     }
 
-    /** A refused request: what it sends, and what the caller and the ledger see. */
-    record Refused(String name, Supplier<HttpRequest> request, int status, int code, String message, String reason) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
     static Stream<Refused> refused() {
         String hundredAndOne = IntStream.rangeClosed(1, 101).mapToObj(i -> "scopes=org/r" + i)
                 .collect(Collectors.joining("&"));
@@ -161,23 +153,7 @@ class SeveralRepositoriesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("refused")
     void refusedWithoutAToken(Refused row) {
-        long alive = aliveTokens();
-
-        Harness.Response response = harness.send(row.request().get());
-
-        assertThat(response.status()).as("body %s", response.body()).isEqualTo(row.status());
-        assertThat(response.code()).isEqualTo(row.code());
-        assertThat(response.message()).isEqualTo(row.message());
-        JsonNode record = harness.lastRecord();
-        assertThat(record.path("request_id").asText())
-                .isEqualTo(response.raw().headers().firstValue("X-Request-Id").orElseThrow());
-        assertThat(record.path("reason").asText()).isEqualTo(row.reason());
-        assertThat(record.path("issued").isNull()).isTrue();
-        assertThat(aliveTokens()).as("no token left alive").isEqualTo(alive);
-    }
-
-    static long aliveTokens() {
-        return harness.github.issuedTokens().stream().filter(token -> !token.revoked()).count();
+        row.assertRefusedWithoutToken(harness);
     }
 
     /** A request naming thousands of scopes is refused, and its record keeps 100 of them and a count. */
