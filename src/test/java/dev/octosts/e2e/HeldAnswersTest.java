@@ -47,12 +47,7 @@ class HeldAnswersTest {
         assertThat(answer(OVER_BUDGET)).startsWith("HTTP/1.1 401");
         assertThat(answer(OVER_BUDGET)).startsWith("HTTP/1.1 401");
 
-        List<String> answers;
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<String> first = clients.submit(() -> answer(OVER_BUDGET));
-            Future<String> second = clients.submit(() -> answer(OVER_BUDGET));
-            answers = List.of(first.get(), second.get());
-        }
+        List<String> answers = twoAtOnce(OVER_BUDGET);
 
         assertThat(answers).allSatisfy(head -> assertThat(head).startsWith("HTTP/1.1 429")
                 .contains("retry-after: 3"));
@@ -73,12 +68,7 @@ class HeldAnswersTest {
         assertThat(answer(OVER_BUDGET)).startsWith("HTTP/1.1 401").doesNotContain("connection: close");
         assertThat(answer(OVER_BUDGET)).startsWith("HTTP/1.1 401").doesNotContain("connection: close");
 
-        List<String> answers;
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<String> first = clients.submit(() -> answer(OVER_BUDGET));
-            Future<String> second = clients.submit(() -> answer(OVER_BUDGET));
-            answers = List.of(first.get(), second.get());
-        }
+        List<String> answers = twoAtOnce(OVER_BUDGET);
         String elsewhere = answer("127.0.0.8");
 
         assertThat(answers).as("the same refusal as before, not a 429").allSatisfy(head -> assertThat(head)
@@ -99,6 +89,15 @@ class HeldAnswersTest {
 
         assertThat(head).startsWith("HTTP/1.1 414");
         assertThat(heldMetric()).contains("octosts_requests_held_total{octosts_outcome=\"held\"} 1");
+    }
+
+    /** The heads of the answers to two such GETs sent from {@code from} at once. */
+    private List<String> twoAtOnce(String from) throws Exception {
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<String> first = clients.submit(() -> answer(from));
+            Future<String> second = clients.submit(() -> answer(from));
+            return List.of(first.get(), second.get());
+        }
     }
 
     /** The head of the answer to a GET of the exchange without a token, sent from {@code from}, in lower case but its status line. */

@@ -34,20 +34,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TwoWritersTest {
     private static final Pattern LISTENING = Pattern.compile("octo-sts listening on http://127\\.0\\.0\\.1:(\\d+)");
+
     @Test
     void eachProcessKeepsItsOwnChainAndTheLedgerVerifies() throws Exception {
         String owner = TestDatabase.shared().createDatabase();
         try (Harness harness = new Harness(owner)) {
             harness.installWithMainBranchPolicy("ci");
             harness.start(); // writes the key files and settings both processes use
-            List<Process> processes = new ArrayList<>();
-            try {
-                List<URI> services = new ArrayList<>();
-                for (int i = 0; i < 2; i++) {
-                    Process process = serve(harness.env);
-                    processes.add(process);
-                    services.add(awaitListening(process));
-                }
+            try (TwoServers servers = TwoServers.start(harness.env)) {
+                List<URI> services = servers.services();
                 String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main", "aud", Harness.DOMAIN));
                 // Each client's statuses come back through its future: an assertion inside the client thread
                 // would be lost, since nothing re-throws it.
@@ -73,11 +68,6 @@ class TwoWritersTest {
                             assertThat(statuses.get(n)).as("exchange %d", n).isEqualTo(n % 5 == 0 ? 404 : 200);
                         }
                     }
-                }
-            } finally {
-                for (Process process : processes) {
-                    process.destroy(); // SIGTERM: the service drains its ledger and writes a final checkpoint
-                    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 }
             }
 
@@ -107,14 +97,8 @@ class TwoWritersTest {
             harness.installWithMainBranchPolicy("ci");
             harness.env.put("EXCHANGE_REPLAY_PROTECTION", "true");
             harness.start();
-            List<Process> processes = new ArrayList<>();
-            try {
-                List<URI> services = new ArrayList<>();
-                for (int i = 0; i < 2; i++) {
-                    Process process = serve(harness.env);
-                    processes.add(process);
-                    services.add(awaitListening(process));
-                }
+            try (TwoServers servers = TwoServers.start(harness.env)) {
+                List<URI> services = servers.services();
                 String token = harness.actionsToken(Map.of("sub", "repo:org/repo:ref:refs/heads/main",
                         "aud", Harness.DOMAIN, "jti", "run-7-attempt-1"));
                 List<Harness.Response> answers = new ArrayList<>();
@@ -127,14 +111,36 @@ class TwoWritersTest {
                 assertThat(answers.get(1).status()).as("the other process").isEqualTo(409);
                 assertThat(answers.get(1).message()).isEqualTo("token already exchanged for this scope and identity");
                 assertThat(answers.get(2).status()).as("the first process again").isEqualTo(409);
-            } finally {
-                for (Process process : processes) {
-                    process.destroy();
-                    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                }
             }
             assertThat(harness.records().stream().map(record -> record.path("reason").asText()).toList())
                     .containsExactlyInAnyOrder("issued", "token_replayed", "token_replayed");
+        }
+    }
+
+    /** Two {@code octo-sts serve} processes on one database, listening; closing stops both. */
+    private record TwoServers(List<Process> processes, List<URI> services) implements AutoCloseable {
+        static TwoServers start(Map<String, String> env) throws Exception {
+            TwoServers servers = new TwoServers(new ArrayList<>(), new ArrayList<>());
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Process process = serve(env);
+                    servers.processes.add(process);
+                    servers.services.add(awaitListening(process));
+                }
+            } catch (Exception | Error e) {
+                servers.close();
+                throw e;
+            }
+            return servers;
+        }
+
+        /** SIGTERM to each: the service drains its ledger and writes a final checkpoint. */
+        @Override
+        public void close() throws InterruptedException {
+            for (Process process : processes) {
+                process.destroy();
+                assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
         }
     }
 
