@@ -39,22 +39,21 @@ public final class StrangerGate {
             return true;
         }
         try {
-            if (working.tryAcquire(0, TimeUnit.NANOSECONDS)) {
-                return true;
-            }
+            // A turn free now is taken at once; otherwise the request waits, if there is room to.
+            return working.tryAcquire(0, TimeUnit.NANOSECONDS) || awaitTurn();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    private boolean awaitTurn() throws InterruptedException {
         if (waiting.incrementAndGet() > maxWaiting) {
             waiting.decrementAndGet();
             return false;
         }
         try {
             return working.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         } finally {
             waiting.decrementAndGet();
         }
