@@ -1,6 +1,6 @@
 package dev.octosts.exchange;
 
-import dev.octosts.telemetry.LogEvents;
+import dev.octosts.telemetry.LogEvent;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,6 +13,7 @@ import java.util.logging.Level;
  */
 final class DecisionEvent {
     static final String NAME = "octosts.exchange";
+    private static final LogEvent EVENT = LogEvent.named(NAME);
 
     private DecisionEvent() {
     }
@@ -50,7 +51,7 @@ final class DecisionEvent {
             fields.put("chain_id", receipt.chainId().toString());
             fields.put("seq", receipt.seq());
         }
-        LogEvents.emit(NAME, record.decision() == Decision.ERROR ? Level.WARNING : Level.INFO,
+        EVENT.emit(record.decision() == Decision.ERROR ? Level.WARNING : Level.INFO,
                 "exchange " + record.decision().label(), fields);
     }
 }

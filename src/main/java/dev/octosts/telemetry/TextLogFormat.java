@@ -1,6 +1,7 @@
 package dev.octosts.telemetry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.Map;
@@ -33,7 +34,14 @@ final class TextLogFormat extends Formatter {
         return line.toString();
     }
 
+    /** Strings and numbers, what an event mostly holds, without a serializer per value: one is written per exchange. */
     private static String quoted(Object value) {
+        if (value instanceof String text) {
+            return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Boolean) {
+            return value.toString();
+        }
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
