@@ -2,9 +2,7 @@ package dev.octosts.telemetry;
 
 import dev.octosts.config.LogFormat;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,23 +23,18 @@ public final class LogOutput {
     }
 
     /**
-     * Replaces the root handlers by one that writes {@code format} to standard error; {@code quiet} (the sandbox)
-     * keeps warnings and errors only, so that its banner is what a user sees.
+     * Replaces the root handlers by one that writes {@code format} to standard error ({@link StderrLines});
+     * {@code quiet} (the sandbox) keeps warnings and errors only, so that its banner is what a user sees.
      */
     public static void configure(LogFormat format, boolean quiet) {
         Logger root = Logger.getLogger("");
         for (Handler handler : root.getHandlers()) {
             root.removeHandler(handler);
+            handler.close();
         }
-        ConsoleHandler console = new ConsoleHandler();
-        console.setLevel(Level.ALL);
-        try {
-            console.setEncoding(StandardCharsets.UTF_8.name());
-        } catch (java.io.UnsupportedEncodingException e) {
-            throw new IllegalStateException(e); // every JDK has UTF-8
-        }
-        console.setFormatter(format == LogFormat.JSON ? new JsonLogFormat() : new TextLogFormat());
-        root.addHandler(console);
+        Handler stderr = new StderrLines(System.err, format == LogFormat.JSON ? new JsonLogFormat() : new TextLogFormat());
+        stderr.setLevel(Level.ALL);
+        root.addHandler(stderr);
         root.setLevel(Level.WARNING);
         CONFIGURED.clear();
         for (String name : OURS) {
