@@ -166,7 +166,7 @@ class AuditPruneCommandTest {
 
         assertThat(pruned.err()).contains("chain " + B + ": the archive holds 3 records, seq 1 to 3")
                 .contains("the database has 4, seq 1 to 4");
-        assertThat(pruned.exit()).isNotZero();
+        assertThat(pruned.exit()).isEqualTo(2);
         assertThat(ledger.count(NOVEMBER_RECORDS)).isEqualTo(9);
         assertThat(ledger.count("SELECT count(*) FROM ledger_prune")).isZero();
     }
@@ -183,7 +183,7 @@ class AuditPruneCommandTest {
         AuditCommandRun pruned = prune(ownerEnv(ledger), archive);
 
         assertThat(pruned.err()).contains("does not verify: chain " + B + ": seq 2 (line 2)");
-        assertThat(pruned.exit()).isNotZero();
+        assertThat(pruned.exit()).isEqualTo(2);
         assertThat(ledger.count(NOVEMBER_RECORDS)).isEqualTo(8);
     }
 
@@ -197,7 +197,7 @@ class AuditPruneCommandTest {
         AuditCommandRun pruned = prune(ownerEnv(ledger), archive);
 
         assertThat(pruned.err()).contains("ledger_record_default holds 1 records before 2026-12-01T00:00:00Z");
-        assertThat(pruned.exit()).isNotZero();
+        assertThat(pruned.exit()).isEqualTo(2);
         assertThat(ledger.count(NOVEMBER_RECORDS)).isEqualTo(9);
     }
 
@@ -209,7 +209,7 @@ class AuditPruneCommandTest {
         AuditCommandRun pruned = prune(runtimeEnv(ledger), archive);
 
         assertThat(pruned.err()).contains("this login does not own the ledger: prune runs as the owner login (DATABASE_MIGRATION_URL)");
-        assertThat(pruned.exit()).isNotZero();
+        assertThat(pruned.exit()).isEqualTo(2);
         assertThat(ledger.count(NOVEMBER_RECORDS)).isEqualTo(8);
     }
 
@@ -223,7 +223,7 @@ class AuditPruneCommandTest {
         AuditCommandRun pruned = prune(ownerEnv(ledger), early);
 
         assertThat(pruned.err()).contains("the archive holds the records before 2026-11-27T10:00:03Z, not before 2026-12-01T00:00:00Z");
-        assertThat(pruned.exit()).isNotZero();
+        assertThat(pruned.exit()).isEqualTo(2);
         assertThat(ledger.count(NOVEMBER_RECORDS)).isEqualTo(8);
     }
 }

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
@@ -241,7 +242,8 @@ class GitHubSimulatorTest {
         assertThat(answer.json().get("token").asText()).matches("ghs_[A-Za-z0-9]{36}");
         Instant expiresAt = Instant.parse(answer.json().get("expires_at").asText());
         assertThat(answer.json().get("expires_at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
-        assertThat(Duration.between(clock.instant(), expiresAt)).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(60));
+        // One hour after the (stopped) clock's second, as GitHub's tokens last.
+        assertThat(expiresAt).isEqualTo(clock.instant().truncatedTo(ChronoUnit.SECONDS).plus(Duration.ofHours(1)));
         assertThat(answer.json().get("permissions")).isEqualTo(JSON.readTree("{\"contents\":\"read\"}"));
         assertThat(answer.json().get("repository_selection").asText()).isEqualTo("selected");
         assertThat(answer.json().get("repositories").get(0).get("full_name").asText()).isEqualTo("acme/repo");

@@ -151,7 +151,7 @@ class ConsoleTest {
     void aStrangersUseOfTheCallbackLeavesTheSignInToItsBrowser() {
         SignInResult result = attemptSignIn(ConsoleFixture.READER, true, true);
         assertThat(result.callback().statusCode()).isEqualTo(200);
-        assertThat(result.session()).isNotNull();
+        assertThat(get("search", result.session()).statusCode()).as("the session opens the console").isEqualTo(200);
     }
 
     private record SignInResult(HttpResponse<String> callback, String session) {

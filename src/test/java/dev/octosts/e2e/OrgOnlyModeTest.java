@@ -2,7 +2,6 @@ package dev.octosts.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.octosts.dev.GitHubSimulator.Fault;
-import dev.octosts.exchange.GrpcCode;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -48,13 +47,13 @@ class OrgOnlyModeTest {
                 Harness.Response response = repositoryScope(harness);
 
                 assertThat(response.status()).as("body %s", response.body()).isEqualTo(403);
-                assertThat(response.code()).isEqualTo(GrpcCode.PERMISSION_DENIED.value());
+                assertThat(response.code()).isEqualTo(7);
                 assertThat(response.message())
                         .isEqualTo("organization \"org\" has disabled repository policies: only its org policies apply");
                 JsonNode record = recordOf(harness, response);
                 assertThat(record.path("decision").asText()).isEqualTo("deny");
                 assertThat(record.path("reason").asText()).isEqualTo("repository_policies_disabled");
-                assertThat(record.path("grpc_code").asInt()).isEqualTo(GrpcCode.PERMISSION_DENIED.value());
+                assertThat(record.path("grpc_code").asInt()).isEqualTo(7);
                 assertThat(record.path("policy").isNull()).as("no policy was read").isTrue();
                 assertThat(record.path("issued").isNull()).isTrue();
             }
@@ -103,7 +102,7 @@ class OrgOnlyModeTest {
             Harness.Response response = repositoryScope(harness);
 
             assertThat(response.status()).as("body %s", response.body()).isEqualTo(400);
-            assertThat(response.code()).isEqualTo(GrpcCode.FAILED_PRECONDITION.value());
+            assertThat(response.code()).isEqualTo(9);
             assertThat(response.message()).isEqualTo("organization settings are invalid");
             JsonNode record = recordOf(harness, response);
             assertThat(record.path("reason").asText()).isEqualTo("org_settings_invalid");
@@ -122,7 +121,7 @@ class OrgOnlyModeTest {
             Harness.Response response = repositoryScope(harness);
 
             assertThat(response.status()).as("body %s", response.body()).isEqualTo(503);
-            assertThat(response.code()).isEqualTo(GrpcCode.UNAVAILABLE.value());
+            assertThat(response.code()).isEqualTo(14);
             assertThat(response.message()).isEqualTo("organization settings lookup unavailable");
             JsonNode record = recordOf(harness, response);
             assertThat(record.path("reason").asText()).isEqualTo("org_settings_unavailable");
@@ -134,7 +133,7 @@ class OrgOnlyModeTest {
             response = repositoryScope(harness);
 
             assertThat(response.status()).as("body %s", response.body()).isEqualTo(429);
-            assertThat(response.code()).isEqualTo(GrpcCode.RESOURCE_EXHAUSTED.value());
+            assertThat(response.code()).isEqualTo(8);
             assertThat(response.message()).isEqualTo("organization settings lookup rate limited");
             assertThat(recordOf(harness, response).path("reason").asText()).isEqualTo("org_settings_rate_limited");
             assertThat(repositoryReads(harness)).isZero();

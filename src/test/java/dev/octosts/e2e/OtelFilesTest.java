@@ -131,7 +131,7 @@ class OtelFilesTest {
                 "alert OctoStsGitHubRateLimitLow", "alert OctoStsSigningFailures", "alert OctoStsCallersRateLimited",
                 "alert OctoStsRefusalsNotRecorded", "alert OctoStsHostileTokens", "alert OctoStsInaccessibleRepositoriesNamed",
                 "alert OctoStsExchangesCutShort", "alert OctoStsMalformedRequests");
-        assertThat(dashboardQueries()).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(dashboardQueries()).hasSize(17);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -87,7 +87,9 @@ class RevocationTest {
         assertThat(harness.github.callCount()).isEqualTo(calls);
         assertThat(harness.lastRecord().get("decision").textValue()).isEqualTo("revoke");
         assertThat(harness.lastRecord().get("reason").textValue()).isEqualTo("already_ended");
-        assertThat(auditQuery("--token-sha256", Harness.sha256Hex(token))).hasSize(3);
+        assertThat(auditQuery("--token-sha256", Harness.sha256Hex(token)))
+                .extracting(row -> row.get("decision").textValue() + " " + row.get("reason").textValue())
+                .containsExactly("revoke already_ended", "revoke revoked", "allow issued");
     }
 
     @Test
@@ -177,10 +179,13 @@ class RevocationTest {
             statuses.add(revoke("Bearer ghs_" + "B".repeat(36)).status());
         }
 
-        assertThat(statuses).contains(404, 429);
+        // Two unknown tokens answered from the burst, then the budget is spent; a refill may let one more through.
+        assertThat(statuses).startsWith(404, 404, 429).containsOnly(404, 429);
         assertThat(harness.github.callCount()).isEqualTo(calls);
-        assertThat(harness.records()).anySatisfy(record ->
-                assertThat(record.get("reason").textValue()).isEqualTo("rate_limited"));
+        assertThat(harness.records()).extracting(record -> record.get("decision").textValue() + " "
+                + record.get("reason").textValue())
+                .startsWith("revoke not_issued", "revoke not_issued", "error rate_limited")
+                .containsOnly("revoke not_issued", "error rate_limited");
     }
 
     private String exchange() {

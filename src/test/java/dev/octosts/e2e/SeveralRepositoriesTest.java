@@ -172,8 +172,10 @@ class SeveralRepositoriesTest {
 
     @Test
     void refusalsBeforeAuthenticationCostNoGitHubCall() {
-        harness.send(query("scopes=org/a&scopes=elsewhere/repo&identity=ci").get());
+        Harness.Response response = harness.send(query("scopes=org/a&scopes=elsewhere/repo&identity=ci").get());
 
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(harness.lastRecord().path("reason").asText()).isEqualTo("scopes_owners_differ");
         assertThat(harness.github.calls()).isEmpty();
     }
 
@@ -183,7 +185,8 @@ class SeveralRepositoriesTest {
 
         JsonNode record = harness.lastRecord();
         assertThat(record.path("policy").path("repo").asText()).isEqualTo("c");
-        assertThat(record.path("grant").path("policies")).hasSize(2);
+        assertThat(record.path("grant").path("policies")).extracting(policy -> policy.path("owner").asText() + "/"
+                + policy.path("repo").asText()).containsExactly("org/a", "org/c");
         assertThat(record.path("grant").path("permissions").isNull()).isTrue();
     }
 }

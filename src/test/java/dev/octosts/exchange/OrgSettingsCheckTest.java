@@ -58,9 +58,11 @@ class OrgSettingsCheckTest {
 
             Outcome<Void> waiter = settings.admit(pool, target, record());
 
-            assertThat(waiter).isEqualTo(Outcome.refused(Reason.ORG_SETTINGS_TIMEOUT.refusal()));
+            assertThat(waiter).isEqualTo(Outcome.refused(
+                    new Refusal(Reason.ORG_SETTINGS_TIMEOUT, "organization settings lookup timed out")));
             assertThat(first.get()).as("the first caller still gets the verdict")
-                    .isEqualTo(Outcome.refused(Reason.REPOSITORY_POLICIES_DISABLED.refusal(OWNER)));
+                    .isEqualTo(Outcome.refused(new Refusal(Reason.REPOSITORY_POLICIES_DISABLED,
+                            "organization \"org\" has disabled repository policies: only its org policies apply")));
         } finally {
             github.setLatency(Duration.ZERO);
         }

@@ -24,6 +24,7 @@ import java.time.OffsetDateTime;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.net.URI;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -225,8 +226,7 @@ class GitHubClientTest {
         assertThat(token.permissions()).isEqualTo(Map.of("contents", "read"));
         assertThat(token.repositories()).containsExactly("repo");
         assertThat(token.expiresAtRaw()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
-        assertThat(token.expiresAt()).isBetween(clock.instant().plus(Duration.ofMinutes(59)),
-                clock.instant().plus(Duration.ofMinutes(61)));
+        assertThat(token.expiresAt()).isEqualTo(clock.instant().truncatedTo(ChronoUnit.SECONDS).plus(Duration.ofHours(1)));
         assertThat(token.toString()).doesNotContain(token.token());
         JsonNode body = JSON.readTree(github.calls().getFirst().body());
         assertThat(body.get("repositories").toString()).isEqualTo("[\"repo\"]");

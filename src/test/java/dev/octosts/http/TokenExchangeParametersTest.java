@@ -32,8 +32,10 @@ class TokenExchangeParametersTest {
             "https://github.com/org/repo?x=1", "http://github.com/org/repo", "../org", "''"})
     void otherResourcesAreInvalidTargets(String resource) {
         assertThatThrownBy(() -> TokenExchangeParameters.parse(form(resource, "identity:ci")))
-                .isInstanceOfSatisfying(TokenExchangeParameters.Refused.class,
-                        refused -> assertThat(refused.error()).isIn("invalid_target", "invalid_request"));
+                .isInstanceOfSatisfying(TokenExchangeParameters.Refused.class, refused -> {
+                    assertThat(refused.error()).isEqualTo("invalid_target");
+                    assertThat(refused.getMessage()).isEqualTo("resource must be org/repo, org or https://github.com/org/repo");
+                });
     }
 
     @ParameterizedTest

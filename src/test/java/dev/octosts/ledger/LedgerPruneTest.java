@@ -84,6 +84,14 @@ class LedgerPruneTest {
         // The incremental verifier's positions before the cut start at the cut.
         IncrementalReport incremental = new LedgerVerifier(runtime, List.of(SIGNER.publicKey())).verifyAfter(Map.of(), 1000);
         assertThat(incremental.firstProblem()).isEmpty();
+        assertThat(incremental.records()).isEqualTo(20);
+        assertThat(incremental.recordsVerifiedEarlier()).isZero();
+        assertThat(incremental.chains()).isEqualTo(1);
+        assertThat(incremental.checkpoints()).isEqualTo(1);
+        assertThat(incremental.complete()).isTrue();
+        assertThat(incremental.reached()).containsOnlyKeys(second.chains().getFirst().chainId());
+        assertThat(incremental.reached().get(second.chains().getFirst().chainId()).seq())
+                .as("the chain's last record, the 60th").isEqualTo(60);
     }
 
     @Test

@@ -25,16 +25,23 @@ class MigrationsTest {
         try (Connection connection = DriverManager.getConnection(runtime); Statement sql = connection.createStatement()) {
             sql.execute("INSERT INTO ledger_chain VALUES ('00000000-0000-0000-0000-000000000001', now(), 'host', 1)");
             assertThat(count(sql, "SELECT count(*) FROM ledger_chain")).isEqualTo(1);
-            assertThatThrownBy(() -> sql.execute("UPDATE ledger_chain SET host = 'x'")).isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> sql.execute("DELETE FROM ledger_chain")).isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> sql.execute("TRUNCATE ledger_chain CASCADE")).isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> sql.execute("DROP TABLE ledger_checkpoint")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> sql.execute("UPDATE ledger_chain SET host = 'x'"))
+                    .isInstanceOf(SQLException.class).hasMessage("ERROR: permission denied for table ledger_chain");
+            assertThatThrownBy(() -> sql.execute("DELETE FROM ledger_chain"))
+                    .isInstanceOf(SQLException.class).hasMessage("ERROR: permission denied for table ledger_chain");
+            assertThatThrownBy(() -> sql.execute("TRUNCATE ledger_chain CASCADE"))
+                    .isInstanceOf(SQLException.class).hasMessage("ERROR: permission denied for table ledger_chain");
+            assertThatThrownBy(() -> sql.execute("DROP TABLE ledger_checkpoint"))
+                    .isInstanceOf(SQLException.class).hasMessage("ERROR: must be owner of table ledger_checkpoint");
             // Replay protection's memory: claimed by inserting, never forgotten by the service's own login.
             sql.execute("INSERT INTO oidc_token_use VALUES ('" + "a".repeat(64) + "', now() - interval '1 day', now())");
             assertThat(count(sql, "SELECT count(*) FROM oidc_token_use")).isEqualTo(1);
-            assertThatThrownBy(() -> sql.execute("DELETE FROM oidc_token_use")).isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> sql.execute("UPDATE oidc_token_use SET used_at = now()")).isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> sql.execute("TRUNCATE oidc_token_use")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> sql.execute("DELETE FROM oidc_token_use"))
+                    .isInstanceOf(SQLException.class).hasMessage("ERROR: permission denied for table oidc_token_use");
+            assertThatThrownBy(() -> sql.execute("UPDATE oidc_token_use SET used_at = now()"))
+                    .isInstanceOf(SQLException.class).hasMessage("ERROR: permission denied for table oidc_token_use");
+            assertThatThrownBy(() -> sql.execute("TRUNCATE oidc_token_use"))
+                    .isInstanceOf(SQLException.class).hasMessage("ERROR: permission denied for table oidc_token_use");
         }
         try (Connection connection = DriverManager.getConnection(owner); Statement sql = connection.createStatement()) {
             // Even the owner is stopped by the triggers.

@@ -32,7 +32,7 @@ class UnverifiedIssuerTest {
             head.not*base64url.sig
             """)
     void aTokenWhosePayloadCannotBeFoundClaimsNothing(String token) {
-        assertThat(UnverifiedIssuer.claimed(token)).isEqualTo(UnverifiedIssuer.Claimed.NOTHING);
+        assertThat(UnverifiedIssuer.claimed(token)).isEqualTo(new UnverifiedIssuer.Claimed(null, null));
     }
 
     private static String part(String json) {

@@ -94,7 +94,10 @@ class ServeJsonLogsIT {
                 int port = listeningPort(process);
                 githubToken = JSON.readTree(exchange(port, allowedJwt)).path("token").asText();
                 assertThat(githubToken).startsWith("ghs_");
-                assertThat(exchange(port, deniedJwt)).contains("\"code\"");
+                JsonNode denied = JSON.readTree(exchange(port, deniedJwt));
+                assertThat(denied.path("code").asInt()).as(denied.toString()).isEqualTo(7);
+                assertThat(denied.path("message").asText()).isEqualTo("trust policy: subject "
+                        + "\"repo:acme/app:pull_request\" did not match \"repo:acme/app:ref:refs/heads/main\"");
             } finally {
                 process.destroy();
                 assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
@@ -114,9 +117,12 @@ class ServeJsonLogsIT {
                 assertThat(line.path("span_id").asText()).matches("[0-9a-f]{16}");
                 assertThat(line.path("scope").asText()).isEqualTo("acme/app");
                 assertThat(line.path("issuer").asText()).isEqualTo(issuer.issuer());
-                assertThat(line.path("chain_id").asText()).isNotEmpty();
-                assertThat(line.path("seq").asLong()).isPositive();
             });
+            // One serving process, one chain: the two records follow each other on it.
+            assertThat(exchanges.get(0).path("chain_id").asText())
+                    .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+                    .isEqualTo(exchanges.get(1).path("chain_id").asText());
+            assertThat(exchanges.get(1).path("seq").asLong()).isEqualTo(exchanges.get(0).path("seq").asLong() + 1);
             assertThat(exchanges.get(0).path("decision").asText()).isEqualTo("allow");
             assertThat(exchanges.get(0).path("token_sha256").asText()).isEqualTo(sha256Hex(githubToken));
             assertThat(exchanges.get(1).path("decision").asText()).isEqualTo("deny");

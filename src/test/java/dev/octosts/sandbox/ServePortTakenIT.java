@@ -63,7 +63,7 @@ class ServePortTakenIT {
             }
             String err = Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8);
             assertThat(ended).as("serve ends by itself; stderr:%n%s", err).isTrue();
-            assertThat(process.exitValue()).as(err).isNotZero();
+            assertThat(process.exitValue()).as(err).isEqualTo(2);
             assertThat(err.lines()).as(err).anySatisfy(line -> assertThat(line)
                     .startsWith("octo-sts: configuration error: " + setting + ": cannot listen on 127.0.0.1:"
                             + taken.getLocalPort() + ": Address already in use (BindException)"));
