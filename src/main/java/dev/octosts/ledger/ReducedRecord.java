@@ -29,7 +29,8 @@ public final class ReducedRecord {
     private static final Set<String> REDUCED_KEPT = Set.of("/v", "/chain_id", "/seq", "/time", "/decision", "/grpc_code",
             "/issued/app_id", "/issued/installation_id", "/issuer_allowlist/allowed", "/revocation/grant_seq");
     private static final Set<String> REDUCED_KEPT_WHEN_PLAIN = Set.of("/request_id", "/remote_address", "/trace_id",
-            "/span_id", "/policy/blob_sha", "/policy/sha256", "/issuer_allowlist/mode", "/issued/repositories/*",
+            "/span_id", "/policy/blob_sha", "/policy/sha256", "/grant/policies/*/blob_sha", "/grant/policies/*/sha256",
+            "/issuer_allowlist/mode", "/issued/repositories/*",
             "/issued/permissions/*", "/issued/expires_at", "/issued/token_sha256", "/revocation/token_sha256",
             "/revocation/grant_chain_id", "/revocation/expires_at");
     /** Objects of the document's own shape, whose keys are the document's; other objects' keys are text. */
