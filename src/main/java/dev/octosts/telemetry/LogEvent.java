@@ -9,10 +9,10 @@ import java.util.logging.Logger;
  * A structured log event: a log record named after the event (also its logger's name, so it can be filtered and
  * routed by name), its facts as {@link LogFields}. The logger is held here, looked up once rather than per event.
  */
-public record LogEvent(String name, Logger logger) {
+public record LogEvent(Logger logger) {
 
     public static LogEvent named(String name) {
-        return new LogEvent(name, Logger.getLogger(name));
+        return new LogEvent(Logger.getLogger(name));
     }
 
     /**
@@ -24,7 +24,7 @@ public record LogEvent(String name, Logger logger) {
             return;
         }
         LogRecord record = new LogRecord(level, message);
-        record.setLoggerName(name);
+        record.setLoggerName(logger.getName());
         record.setParameters(new Object[] {new LogFields(fields)});
         logger.log(record);
     }
