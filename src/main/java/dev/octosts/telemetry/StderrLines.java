@@ -21,7 +21,7 @@ import java.util.logging.LogRecord;
  * exchanges queue for the lock and pay a system call each.
  *
  * <p>Nothing is dropped: when {@value #QUEUED_LINES} lines wait, a logging thread waits for room. {@link #close()}
- * (which the JDK's log manager calls at exit) writes whatever is still queued.
+ * (which the JDK's log manager calls at exit) writes whatever is still queued, before any line logged after it.
  */
 final class StderrLines extends Handler {
     static final int QUEUED_LINES = 8192;
@@ -51,7 +51,7 @@ final class StderrLines extends Handler {
             return;
         }
         if (closed) {
-            write(List.of(line));
+            writeLeft(line);
             return;
         }
         try {
@@ -59,6 +59,11 @@ final class StderrLines extends Handler {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             write(List.of(line));
+            return;
+        }
+        if (closed) {
+            // close() may have written what was left just before this line went in: nobody else will.
+            writeLeft(null);
         }
     }
 
@@ -94,20 +99,36 @@ final class StderrLines extends Handler {
     }
 
     /**
-     * Stops the writer and then writes what it left, in order since the writer is gone; standard error itself
-     * stays open, and lines logged from now on are written at once.
+     * Stops the writer and then writes what it left; standard error itself stays open, and lines logged from
+     * now on are written at once.
      */
     @Override
     public void close() {
         closed = true;
         writer.interrupt();
-        try {
-            writer.join();
-        } catch (InterruptedException e) {
+        writeLeft(null);
+    }
+
+    /** Once the writer has stopped, writes the lines it left and then {@code line} (if any), in that order. */
+    private void writeLeft(String line) {
+        boolean interrupted = false;
+        while (writer.isAlive()) {
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        synchronized (this) {
+            List<String> left = new ArrayList<>();
+            queued.drainTo(left);
+            if (line != null) {
+                left.add(line);
+            }
+            write(left);
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        List<String> left = new ArrayList<>();
-        queued.drainTo(left);
-        write(left);
     }
 }
